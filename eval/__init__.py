@@ -1,0 +1,1 @@
+"""Scripted QA evaluation: the bundled news set and SQuAD v2 files."""

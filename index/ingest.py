@@ -1,0 +1,129 @@
+"""Ingest files: load -> clean -> chunk -> embed -> store, one bad file never stopping the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from index.chunk import Chunk, chunk
+from index.clean import clean
+from index.embed import Embedder
+from index.load import SUPPORTED, Document, load
+from index.store import ChromaStore
+from newsrag.errors import InputError
+from newsrag.settings import Settings
+
+Progress = Callable[[int, int], None]  # (sentences embedded so far, total in this batch)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # not article files, in a folder
+    chunks: int = 0
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                f"{len(self.failed)} failed, {len(self.skipped)} skipped; {self.chunks} chunks written")
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
+    """Files to ingest as (path, source name), and folder entries skipped with the reason.
+
+    A file given directly is named by its file name; a file found in a folder by its path
+    relative to that folder. A missing path raises `InputError`.
+    """
+    found, skipped = [], []
+    for root in paths:
+        root = Path(root)
+        if not root.exists():
+            raise InputError(f"{root}: no such file or folder")
+        if root.is_file():
+            found.append((root, root.name))
+            continue
+        for p in sorted(root.rglob("*")):
+            rel = p.relative_to(root)
+            if any(part.startswith(".") for part in rel.parts) or not p.is_file():
+                continue
+            if p.suffix.lower() in SUPPORTED:
+                found.append((p, rel.as_posix()))
+            else:
+                skipped.append((rel.as_posix(), f"unsupported file type '{p.suffix or '(none)'}'"))
+    return found, skipped
+
+
+def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settings: Settings,
+           progress: Progress | None = None, batch_docs: int = 64) -> IngestReport:
+    """Index every article under `paths`; failures are reported, never fatal to the others."""
+    files, skipped = discover(paths)
+    report = IngestReport(skipped=skipped)
+    known = store.articles()
+    pending: list[Document] = []
+    for path, source in files:
+        try:
+            doc = clean(load(path, source, settings.max_file_bytes))
+        except InputError as e:
+            report.failed.append((source, str(e)))
+            continue
+        old = known.get(source)
+        if old is not None and old.doc_hash == doc.doc_hash:
+            if store.has_stale(source, doc.doc_hash):  # left over by an interrupted run
+                store.drop_stale(source, doc.doc_hash)
+            report.unchanged.append(source)
+            continue
+        (report.updated if old else report.added).append(source)
+        pending.append(doc)
+        if len(pending) >= batch_docs:
+            report.chunks += _write_batch(pending, store, embedder, settings, progress, report)
+            pending = []
+    report.chunks += _write_batch(pending, store, embedder, settings, progress, report)
+    return report
+
+
+def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, settings: Settings,
+                 progress: Progress | None, report: IngestReport) -> int:
+    chunked: list[tuple[Document, list[Chunk]]] = []
+    for doc in docs:
+        chunks = chunk(doc, settings.chunk_chars, settings.chunk_overlap_sentences)
+        if not chunks:
+            _fail(report, doc.source, f"{doc.source}: no sentences found after removing page debris")
+            continue
+        chunked.append((doc, chunks))
+    texts = list(dict.fromkeys(s.text for _, cs in chunked for c in cs for s in c.sentences))
+    vectors = _encode(texts, embedder, progress)
+    by_text = dict(zip(texts, vectors))
+    written = 0
+    for doc, chunks in chunked:
+        sent_vecs = {(s.start, s.end): by_text[s.text] for c in chunks for s in c.sentences}
+        chunk_vecs = np.stack([_mean([by_text[s.text] for s in c.sentences]) for c in chunks])
+        store.write(doc.text, chunks, sent_vecs, chunk_vecs)
+        written += len(chunks)
+    return written
+
+
+def _encode(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
+    step = max(1, embedder.batch_size * 4)
+    parts = []
+    for i in range(0, len(texts), step):
+        parts.append(embedder.encode(texts[i:i + step]))
+        if progress:
+            progress(min(i + step, len(texts)), len(texts))
+    return np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+
+
+def _mean(vectors: list[np.ndarray]) -> np.ndarray:
+    v = np.mean(vectors, axis=0)
+    return v / (np.linalg.norm(v) or 1.0)
+
+
+def _fail(report: IngestReport, source: str, message: str) -> None:
+    for bucket in (report.added, report.updated):
+        if source in bucket:
+            bucket.remove(source)
+    report.failed.append((source, message))

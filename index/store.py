@@ -1,0 +1,232 @@
+"""Chroma storage for chunks, sentences and the article registry; embedded or server, same behaviour.
+
+Write protocol (why a crash never leaves a visible half-written or duplicated index):
+1. upsert the article's sentences and chunks (IDs derive from source, content hash and span, so a
+   re-run rewrites the same records instead of adding new ones);
+2. point the registry at the new content hash (the commit point: readers only trust chunks whose
+   hash matches the registry);
+3. delete the article's records with any other hash; bump the generation so readers reload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+from urllib.parse import urlparse
+
+import numpy as np
+
+from index.chunk import Chunk
+from newsrag.errors import BackendError
+from newsrag.settings import Settings
+
+_STATE = "__state__"
+_COSINE = {"hnsw": {"space": "cosine"}}  # distances = 1 - cosine similarity; converted in one place
+
+
+def similarity(distance: float) -> float:
+    """Chroma cosine distance -> cosine similarity (higher is closer)."""
+    return 1.0 - float(distance)
+
+
+def sentence_id(source: str, doc_hash: str, start: int, end: int) -> str:
+    key = f"s\x00{source}\x00{doc_hash}\x00{start}\x00{end}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def article_id(source: str) -> str:
+    return "a" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:23]
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str
+    title: str
+    doc_hash: str
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A stored record found by a vector query; `score` is cosine similarity."""
+
+    id: str
+    score: float
+    text: str
+    meta: dict
+
+
+def connect(settings: Settings):
+    """A Chroma client: a server at `settings.chroma_url`, else embedded under the data dir."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise BackendError(f"Chroma URL must look like http://HOST:PORT, got {settings.chroma_url!r}")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https", settings=chroma_settings,
+            )
+        except Exception as e:
+            raise BackendError(f"cannot reach the Chroma server at {settings.chroma_url} ({e})") from e
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class ChromaStore:
+    """Chunks, sentences and the article registry in three Chroma collections."""
+
+    def __init__(self, client, prefix: str = "news"):
+        self.client = client
+        self.prefix = prefix
+        get = lambda name: client.get_or_create_collection(  # noqa: E731
+            f"{prefix}_{name}", configuration=_COSINE, embedding_function=None
+        )
+        self.chunks = get("chunks")
+        self.sentences = get("sentences")
+        self.registry = get("articles")
+        self.batch = min(5000, client.get_max_batch_size())
+
+    @classmethod
+    def open(cls, settings: Settings) -> "ChromaStore":
+        return cls(connect(settings), settings.collection)
+
+    # -- writing ---------------------------------------------------------------------------------
+    def write(self, text: str, chunks: list[Chunk], sentence_vectors: dict[tuple[int, int], np.ndarray],
+              chunk_vectors: np.ndarray) -> None:
+        """Store one article's chunks and sentences, then commit it in the registry (see module doc)."""
+        if not chunks:
+            return
+        first = chunks[0]
+        source, doc_hash, title = first.source, first.doc_hash, first.title
+        sents = {(s.start, s.end): s for c in chunks for s in c.sentences}
+        ids, vecs, docs, metas = [], [], [], []
+        for (start, end), s in sorted(sents.items()):
+            ids.append(sentence_id(source, doc_hash, start, end))
+            vecs.append(sentence_vectors[(start, end)])
+            docs.append(s.text)
+            metas.append({"source": source, "doc_hash": doc_hash, "start": start, "end": end,
+                          "quote": text[start:end]})
+        self._upsert(self.sentences, ids, vecs, docs, metas)
+        self._upsert(
+            self.chunks,
+            [c.id for c in chunks],
+            list(chunk_vectors),
+            [c.text for c in chunks],
+            [_chunk_meta(c) for c in chunks],
+        )
+        self.registry.upsert(
+            ids=[article_id(source)], embeddings=[[1.0]], documents=[text],
+            metadatas=[{"source": source, "title": title, "doc_hash": doc_hash, "chunks": len(chunks)}],
+        )
+        self.drop_stale(source, doc_hash)
+
+    def drop_stale(self, source: str, keep_hash: str | None) -> None:
+        """Delete records of `source` whose content hash is not `keep_hash` (all if None)."""
+        where = {"source": source} if keep_hash is None else {
+            "$and": [{"source": source}, {"doc_hash": {"$ne": keep_hash}}]
+        }
+        self.chunks.delete(where=where)
+        self.sentences.delete(where=where)
+        self._bump()
+
+    def remove(self, source: str) -> bool:
+        """Drop an article and all its records; False if it was not indexed."""
+        known = source in self.articles()
+        self.registry.delete(ids=[article_id(source)])  # uncommit first: readers stop trusting it
+        self.drop_stale(source, None)
+        return known
+
+    def _upsert(self, collection, ids, vecs, docs, metas) -> None:
+        for i in range(0, len(ids), self.batch):
+            j = i + self.batch
+            collection.upsert(ids=ids[i:j], embeddings=np.asarray(vecs[i:j], dtype=np.float32),
+                              documents=docs[i:j], metadatas=metas[i:j])
+
+    def _bump(self) -> None:
+        self.registry.upsert(ids=[_STATE], embeddings=[[1.0]], documents=[""],
+                             metadatas=[{"generation": time.time_ns()}])
+
+    # -- reading ---------------------------------------------------------------------------------
+    def generation(self) -> int:
+        got = self.registry.get(ids=[_STATE], include=["metadatas"])
+        return int(got["metadatas"][0]["generation"]) if got["ids"] else 0
+
+    def articles(self) -> dict[str, Article]:
+        """The committed articles, by source."""
+        got = self.registry.get(include=["metadatas"])
+        out = {}
+        for rid, m in zip(got["ids"], got["metadatas"]):
+            if rid != _STATE:
+                out[m["source"]] = Article(m["source"], m["title"], m["doc_hash"], int(m["chunks"]))
+        return dict(sorted(out.items()))
+
+    def has_stale(self, source: str, doc_hash: str) -> bool:
+        """True if records of `source` with another content hash survive (an interrupted write)."""
+        where = {"$and": [{"source": source}, {"doc_hash": {"$ne": doc_hash}}]}
+        return bool(self.chunks.get(where=where, limit=1, include=[])["ids"] or
+                    self.sentences.get(where=where, limit=1, include=[])["ids"])
+
+    def article_text(self, source: str) -> str | None:
+        """The original text of an indexed article (every citation offset refers to it)."""
+        got = self.registry.get(ids=[article_id(source)], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def iter_chunks(self, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
+        """Every stored chunk as (id, text, metadata), paged so memory stays bounded."""
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+
+    def query(self, collection: str, vector: np.ndarray, n: int) -> list[Hit]:
+        col = {"chunks": self.chunks, "sentences": self.sentences}[collection]
+        count = col.count()
+        if count == 0:
+            return []
+        got = col.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(n, count),
+                        include=["documents", "metadatas", "distances"])
+        return [Hit(i, similarity(d), t, m) for i, d, t, m in
+                zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0])]
+
+    def get_chunks(self, ids: Iterable[str]) -> dict[str, tuple[str, dict]]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        return {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    def get_sentences(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, str, dict]]:
+        """Sentence (vector, normalised text, metadata) by ID; metadata `quote` is the exact span."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        got = self.sentences.get(ids=ids, include=["embeddings", "documents", "metadatas"])
+        return {i: (np.asarray(v, dtype=np.float32), t, m)
+                for i, v, t, m in zip(got["ids"], got["embeddings"], got["documents"], got["metadatas"])}
+
+    def counts(self) -> dict[str, int]:
+        return {"chunks": self.chunks.count(), "sentences": self.sentences.count(),
+                "articles": len(self.articles())}
+
+
+def _chunk_meta(c: Chunk) -> dict:
+    return {
+        "source": c.source, "title": c.title, "doc_hash": c.doc_hash, "position": c.position,
+        "start": c.start, "end": c.end,
+        "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+    }
+
+
+def chunk_sentences(meta: dict) -> list[tuple[int, int]]:
+    return [tuple(x) for x in json.loads(meta["sentences"])]

@@ -1,0 +1,1 @@
+"""newsrag: question answering over news articles with exact, checkable citations."""

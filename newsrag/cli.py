@@ -1,0 +1,194 @@
+"""`newsrag` command line: collects arguments, calls the core, turns errors into one-line messages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from newsrag.errors import InputError, NewsragError
+from newsrag.settings import Settings
+
+
+def _offline_env() -> None:
+    # Models come from installed packages; the hub libraries must never try the network.
+    for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("TOKENIZERS_PARALLELISM", "false"),
+                       ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                       ("ANONYMIZED_TELEMETRY", "False"), ("GRADIO_ANALYTICS_ENABLED", "False")):
+        os.environ.setdefault(key, value)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", help="data folder (default ./.newsrag, or $NEWSRAG_HOME)")
+    common.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
+    common.add_argument("-k", type=int, help="number of passages to retrieve")
+    common.add_argument("--backend", help="answer backend (default: extractive)")
+    common.add_argument("--base-url", help="OpenAI-compatible server URL (backend openai)")
+    common.add_argument("--model", help="model name (openai) or GGUF path (llamacpp)")
+
+    p = argparse.ArgumentParser(prog="newsrag", description="Ask questions about news articles; get cited answers.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("ingest", parents=[common], help="index article files or folders (idempotent)")
+    s.add_argument("paths", nargs="+", type=Path)
+    s = sub.add_parser("ask", parents=[common], help="answer a question with numbered citations")
+    s.add_argument("question", help="the question, or - to read one question per line from stdin")
+    s.add_argument("--json", action="store_true", help="print the answer as JSON (one object per line)")
+    sub.add_parser("list", parents=[common], help="list the indexed articles")
+    s = sub.add_parser("remove", parents=[common], help="drop an article and all its chunks")
+    s.add_argument("sources", nargs="+")
+    s = sub.add_parser("serve", parents=[common], help="open the chat in the browser")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=7860)
+    s = sub.add_parser("eval", parents=[common], help="run the scripted QA evaluation (or a SQuAD v2 file)")
+    s.add_argument("dataset", nargs="?", type=Path)
+    s.add_argument("--out", type=Path, default=Path("eval-results"))
+    s.add_argument("--limit", type=int)
+    s.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        home=Path(args.home) if args.home else None, chroma_url=args.chroma_url, k=args.k,
+        backend=args.backend, llm_base_url=args.base_url, llm_model=args.model,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    _offline_env()
+    args = _parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+        return COMMANDS[args.command](args, settings) or 0
+    except NewsragError as e:
+        print(f"newsrag: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsrag: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # the edge: no traceback for the user, but say what happened
+        if os.environ.get("NEWSRAG_DEBUG"):
+            raise
+        print(f"newsrag: unexpected error: {type(e).__name__}: {e} (set NEWSRAG_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 2
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from index.embed import Embedder
+    from index.ingest import ingest
+    from index.store import ChromaStore
+
+    store = ChromaStore.open(settings)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = tqdm(total=total, desc="embedding sentences", unit="sent", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    report = ingest(args.paths, store, Embedder(settings.embed_batch_size), settings, progress)
+    if bar is not None:
+        bar.close()
+    for name, reason in report.skipped:
+        print(f"skipped {name}: {reason}", file=sys.stderr)
+    for name, reason in report.failed:
+        print(f"failed  {reason}", file=sys.stderr)
+    for label, names in (("added", report.added), ("updated", report.updated)):
+        for name in names:
+            print(f"{label:8}{name}")
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+def _questions(arg: str):
+    if arg != "-":
+        yield arg
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from newsrag.app import build_chain
+
+    chain = build_chain(settings)
+    status = 0
+    for question in _questions(args.question):
+        try:
+            result = chain.invoke({"question": question})
+        except InputError as e:
+            if args.question != "-":
+                raise
+            print(f"newsrag: error: {e}", file=sys.stderr)
+            status = 1
+            continue
+        print(json.dumps(result, ensure_ascii=False) if args.json else format_answer(result), flush=True)
+    return status
+
+
+def format_answer(result: dict) -> str:
+    lines = [result["answer"]]
+    if result["citations"]:
+        lines.append("")
+        lines.append("Sources:")
+        for c in result["citations"]:
+            quote = " ".join(c["text"].split())
+            lines.append(f"[{c['n']}] {c['source']} ({c['start']}-{c['end']}): {quote}")
+    return "\n".join(lines)
+
+
+def cmd_list(args, settings: Settings) -> int:
+    from index.store import ChromaStore
+
+    articles = ChromaStore.open(settings).articles()
+    if not articles:
+        print("no articles indexed yet; run: newsrag ingest articles/")
+        return 0
+    width = max(len(a.source) for a in articles.values())
+    for a in articles.values():
+        print(f"{a.source:<{width}}  {a.chunks:>4} chunks  {a.title[:80]}")
+    print(f"{len(articles)} articles, {sum(a.chunks for a in articles.values())} chunks")
+    return 0
+
+
+def cmd_remove(args, settings: Settings) -> int:
+    from index.store import ChromaStore
+
+    store = ChromaStore.open(settings)
+    missing = [s for s in args.sources if not store.remove(s)]
+    for s in args.sources:
+        if s not in missing:
+            print(f"removed {s}")
+    if missing:
+        raise InputError(f"not indexed: {', '.join(missing)} (see: newsrag list)")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from ui.app import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from eval.run import run
+
+    return run(settings, args.dataset, args.out, limit=args.limit, seed=args.seed)
+
+
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
+            "serve": cmd_serve, "eval": cmd_eval}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""One settings object, built at the entry points (CLI, UI, eval) and passed down.
+
+Library code never reads the environment itself; only `Settings.from_env` does.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can tune. Defaults are the calibrated, offline ones."""
+
+    home: Path = Path(".newsrag")
+    chroma_url: str | None = None  # http://HOST:PORT uses a Chroma server instead of embedded mode
+    collection: str = "news"  # prefix of the Chroma collections
+    embed_batch_size: int = 64
+    # chunking
+    chunk_chars: int = 700
+    chunk_overlap_sentences: int = 1
+    max_file_bytes: int = 10_000_000
+    max_question_chars: int = 2_000
+    # retrieval
+    k: int = 8
+    rrf_k: int = 60
+    # extractive answering: grid-searched on eval/qa/news.jsonl by `python -m eval.calibrate`
+    min_evidence: float = 0.38  # refuse below this best-sentence score
+    dense_weight: float = 0.5  # sentence score = w * cosine + (1 - w) * idf-weighted term coverage
+    misfit_penalty: float = 0.5  # score factor for a sentence lacking the asked-for kind (number, date, name)
+    max_answer_sentences: int = 5
+    relative_keep: float = 0.75  # keep sentences scoring >= this share of the best one
+    duplicate_similarity: float = 0.70  # cosine above which two sentences state the same fact
+    # answer backend
+    backend: str = "extractive"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = 60.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    def with_(self, **changes) -> "Settings":
+        """A copy with some fields changed; `None` values are ignored."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from NEWSRAG_* variables, then apply explicit overrides."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        if env.get("NEWSRAG_HOME"):
+            values["home"] = Path(env["NEWSRAG_HOME"])
+        for name, key, cast in (
+            ("chroma_url", "NEWSRAG_CHROMA_URL", str),
+            ("k", "NEWSRAG_K", int),
+            ("min_evidence", "NEWSRAG_MIN_EVIDENCE", float),
+            ("backend", "NEWSRAG_BACKEND", str),
+            ("llm_base_url", "NEWSRAG_LLM_BASE_URL", str),
+            ("llm_model", "NEWSRAG_LLM_MODEL", str),
+            ("llm_api_key", "OPENAI_API_KEY", str),
+            ("llm_timeout", "NEWSRAG_LLM_TIMEOUT", float),
+            ("embed_batch_size", "NEWSRAG_BATCH_SIZE", int),
+        ):
+            if env.get(key):
+                values[name] = cast(env[key])
+        return cls(**values).with_(**overrides)

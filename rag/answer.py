@@ -1,0 +1,66 @@
+"""What an answer is, and the one small interface every answer backend implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from typing import Iterator
+
+from rag.evidence import Evidence
+
+NOT_COVERED = "The articles don't say."
+
+
+@dataclass(frozen=True)
+class Citation:
+    """`text == original[start:end]` of the article `source`, always."""
+
+    n: int
+    source: str
+    title: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    answerable: bool
+    citations: list[Citation] = field(default_factory=list)
+    notice: str | None = None  # e.g. "fell back to the extractive answer"
+
+    def to_json(self) -> dict:
+        """The `newsrag ask --json` schema."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answerable": self.answerable,
+            "citations": [asdict(c) for c in self.citations],
+        }
+
+
+def refusal(question: str, notice: str | None = None) -> Answer:
+    return Answer(question, NOT_COVERED, False, [], notice)
+
+
+class Answerer(ABC):
+    """An answer backend: turns evidence into an answer whose citations are exact spans.
+
+    `stream` yields text pieces as they are ready, then the finished `Answer` last.
+    """
+
+    name: str = "base"
+
+    @abstractmethod
+    def stream(self, evidence: Evidence) -> Iterator[str | Answer]:
+        ...
+
+    def answer(self, evidence: Evidence) -> Answer:
+        final = None
+        for item in self.stream(evidence):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None, f"{self.name} answerer produced no answer"
+        return final

@@ -1,0 +1,96 @@
+"""The question-answering chain as a LangChain Runnable taking {"question", "history"}.
+
+invoke -> the answer as the `--json` dict; stream -> {"delta": text} pieces, then the answer dict.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from index.embed import Embedder
+from index.store import ChromaStore
+from newsrag.errors import InputError
+from newsrag.settings import Settings
+from rag.answer import NOT_COVERED, Answer, Answerer, refusal
+from rag.evidence import Evidence, gather
+from rag.lexical import CorpusCache
+from rag.retrieve import HybridRetriever
+
+_MARKERS = re.compile(r"\s*\[\d+\]")
+_FOLLOWUP = re.compile(r"^(and|what about|how about|but|also|then|so|why|where|when|who|how)\b|\b(it|they|them|that|this|those|these|he|she|there|his|her|their)\b", re.I)
+
+
+def standalone_question(question: str, history: list[dict] | None) -> str:
+    """The retrieval query for a turn: a short or pronoun-led follow-up borrows the last exchange.
+
+    "And where?" after "When are the talks?" / "On January 10." becomes one query holding all three,
+    so retrieval finds the sentence about the talks on January 10 that also names the place.
+    """
+    turns = [t for t in (history or []) if isinstance(t, dict) and isinstance(t.get("content"), str)]
+    users = [i for i, t in enumerate(turns) if t.get("role") == "user" and t["content"].strip()]
+    if not users or not (len(question.split()) <= 6 or _FOLLOWUP.search(question)):
+        return question
+    last = users[-1]
+    reply = next((t["content"] for t in turns[last + 1:] if t.get("role") == "assistant"), "")
+    reply = "" if reply.startswith(NOT_COVERED) else _MARKERS.sub("", reply)[:300]
+    return " ".join(part for part in (turns[last]["content"], reply, question) if part)
+
+
+def validate(question: Any, max_chars: int) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("the question is empty")
+    question = question.strip()
+    if len(question) > max_chars:
+        raise InputError(f"the question is too long ({len(question):,} characters; the limit is {max_chars:,})")
+    return question
+
+
+class NewsChain(Runnable[dict, dict]):
+    """Retrieve hybrid evidence, refuse if it is weak, else let the answerer write a cited answer."""
+
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, answerer: Answerer):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.answerer = answerer
+        self.corpus = CorpusCache(store)
+        self.retriever = HybridRetriever(store=store, embedder=embedder, corpus=self.corpus,
+                                         k=settings.k, rrf_k=settings.rrf_k)
+
+    def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Evidence:
+        query = standalone_question(question, history)
+        vector = self.embedder.encode([query])[0]
+        docs = self.retriever.search(query, vector, k or self.settings.k)
+        return gather(self.store, self.corpus.get(), query, vector, docs,
+                      self.settings.dense_weight, self.settings.misfit_penalty, asked=question)
+
+    def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
+        question = validate(input.get("question"), self.settings.max_question_chars)
+        evidence = self.evidence(question, input.get("history"), input.get("k"))
+        yield from self.answer_events(question, evidence)
+
+    def answer_events(self, question: str, evidence: Evidence) -> Iterator[dict]:
+        """Refuse on weak evidence without calling the answerer; else stream the answerer's pieces."""
+        if evidence.unknown or evidence.strength < self.settings.min_evidence:
+            notice = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
+            answer = refusal(question, notice)
+            yield {"delta": answer.answer}
+        else:
+            answer = None
+            for item in self.answerer.stream(evidence):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield {"delta": item}
+        result = Answer(question, answer.answer.strip(), answer.answerable, answer.citations, answer.notice)
+        yield {"answer": result.to_json(), "notice": result.notice}
+
+    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> dict:
+        final = {}
+        for event in self.stream(input, config):
+            if "answer" in event:
+                final = event["answer"]
+        return final

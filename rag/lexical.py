@@ -1,0 +1,79 @@
+"""BM25 over the stored chunks (bm25s), rebuilt only when the store's generation changes."""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+from index.store import ChromaStore, chunk_sentences
+from rag.terms import terms
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The committed chunks as one in-memory snapshot: their metadata, a BM25 index and term IDFs."""
+
+    generation: int
+    ids: list[str]
+    metas: dict[str, dict]
+    texts: dict[str, str]
+    bm25: object | None
+    idf: dict[str, float]
+    sentence_chunks: dict[tuple[str, str, int], tuple[str, ...]]  # (source, hash, start) -> chunk IDs
+
+    def search(self, query: str, n: int) -> list[tuple[str, float]]:
+        q = [t for t in terms(query) if t in self.idf]
+        if not q or self.bm25 is None:
+            return []
+        docs, scores = self.bm25.retrieve([q], k=min(n, len(self.ids)), show_progress=False, n_threads=1)
+        return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def weight(self, term: str) -> float:
+        """IDF of a term; unseen terms weigh like the rarest ones."""
+        return self.idf.get(term, math.log(1 + len(self.ids)))
+
+
+def build(store: ChromaStore, generation: int) -> Corpus:
+    """Snapshot every committed chunk (those whose content hash the registry points at)."""
+    import bm25s
+
+    committed = {a.source: a.doc_hash for a in store.articles().values()}
+    ids, metas, texts, tokens = [], {}, {}, []
+    sentence_chunks: dict[tuple[str, str, int], tuple[str, ...]] = {}
+    df: dict[str, int] = {}
+    for cid, text, meta in store.iter_chunks():
+        if committed.get(meta["source"]) != meta["doc_hash"]:
+            continue  # orphan of an interrupted write: never visible
+        toks = terms(f"{meta['title']} {text}")
+        ids.append(cid)
+        metas[cid], texts[cid] = meta, text
+        tokens.append(toks or ["\u2400"])
+        for start, _ in chunk_sentences(meta):
+            key = (meta["source"], meta["doc_hash"], start)
+            sentence_chunks[key] = sentence_chunks.get(key, ()) + (cid,)
+        for t in set(toks):
+            df[t] = df.get(t, 0) + 1
+    bm25 = None
+    if ids:
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index(tokens, show_progress=False)
+    n = len(ids)
+    idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+    return Corpus(generation, ids, metas, texts, bm25, idf, sentence_chunks)
+
+
+class CorpusCache:
+    """Hands out the current `Corpus`, rebuilding it when ingest/remove bumped the generation."""
+
+    def __init__(self, store: ChromaStore):
+        self.store = store
+        self._corpus: Corpus | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Corpus:
+        generation = self.store.generation()
+        with self._lock:
+            if self._corpus is None or self._corpus.generation != generation:
+                self._corpus = build(self.store, generation)
+            return self._corpus

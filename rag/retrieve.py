@@ -1,0 +1,64 @@
+"""Hybrid retrieval as a LangChain retriever: dense chunks + dense sentences + BM25, fused by RRF."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from index.embed import Embedder
+from index.store import ChromaStore
+from rag.lexical import Corpus, CorpusCache
+
+
+class HybridRetriever(BaseRetriever):
+    """Top-`k` chunks for a query. Each Document's metadata carries its span, sentences and scores."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: ChromaStore
+    embedder: Embedder
+    corpus: CorpusCache
+    k: int = 6
+    rrf_k: int = 60
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return self.search(query, self.embedder.encode([query])[0], self.k)
+
+    def search(self, query: str, vector: np.ndarray, k: int) -> list[Document]:
+        """Fuse three rankings; only chunks committed in the registry (present in the corpus) survive."""
+        corpus = self.corpus.get()
+        if not corpus.ids:
+            return []
+        pool = max(4 * k, 20)
+        dense = [(h.id, h.score) for h in self.store.query("chunks", vector, pool)]
+        sentence = self._sentence_ranking(corpus, vector, pool)
+        lexical = corpus.search(query, pool)
+        fused: dict[str, float] = defaultdict(float)
+        for ranking in (dense, sentence, lexical):
+            seen = [cid for cid, _ in ranking if cid in corpus.metas]
+            for rank, cid in enumerate(dict.fromkeys(seen)):
+                fused[cid] += 1.0 / (self.rrf_k + rank + 1)
+        best = sorted(fused, key=fused.get, reverse=True)[:k]
+        scores = {"dense": dict(dense), "sentence": dict(sentence), "lexical": dict(lexical)}
+        return [self._document(corpus, cid, fused[cid], scores) for cid in best]
+
+    def _sentence_ranking(self, corpus: Corpus, vector: np.ndarray, pool: int) -> list[tuple[str, float]]:
+        """Chunks ranked by their best-matching sentence (a sentence lives in one or two chunks)."""
+        by_sentence = corpus.sentence_chunks
+        out = []
+        for hit in self.store.query("sentences", vector, pool):
+            m = hit.meta
+            for cid in by_sentence.get((m["source"], m["doc_hash"], m["start"]), ()):
+                out.append((cid, hit.score))
+        return out
+
+    @staticmethod
+    def _document(corpus: Corpus, cid: str, score: float, scores: dict) -> Document:
+        meta = dict(corpus.metas[cid])
+        meta.update(id=cid, score=score, **{f"{name}_score": s.get(cid) for name, s in scores.items()})
+        return Document(page_content=corpus.texts[cid], metadata=meta, id=cid)

@@ -1,0 +1,122 @@
+"""Shared fixtures: real Chroma (embedded in tmp, and a real server), the packaged model, our articles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
+                  GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false")
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLES = ROOT / "articles"
+BIN = Path(sys.executable).parent
+OUTPUT = ROOT / "test-output"
+
+from index.embed import Embedder  # noqa: E402
+from index.ingest import ingest  # noqa: E402
+from index.store import ChromaStore, connect  # noqa: E402
+from newsrag.settings import Settings  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Tests write only under tmp: the data folder is never the user's."""
+    monkeypatch.setenv("NEWSRAG_HOME", str(tmp_path / "newsrag-home"))
+    for key in ("NEWSRAG_CHROMA_URL", "NEWSRAG_BACKEND", "NEWSRAG_K", "OPENAI_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server on 127.0.0.1 (the `chroma` CLI from the chromadb wheel)."""
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    chroma = shutil.which("chroma", path=str(BIN)) or "chroma"
+    log = open(path / "server.log", "wb")
+    proc = subprocess.Popen([chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def make_settings(request, base: Path, mode: str) -> Settings:
+    """Settings for one Chroma mode; server collections get a unique prefix so tests never share."""
+    if mode == "server":
+        url = request.getfixturevalue("chroma_server")
+        return Settings(home=base, chroma_url=url, collection=f"t{uuid.uuid4().hex[:10]}")
+    return Settings(home=base)
+
+
+@pytest.fixture(scope="session", params=["embedded", "server"])
+def mode(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def indexed(request, mode, tmp_path_factory, embedder):
+    """The five articles ingested once per Chroma mode: (settings, store)."""
+    settings = make_settings(request, tmp_path_factory.mktemp(f"indexed-{mode}"), mode)
+    store = ChromaStore(connect(settings), settings.collection)
+    report = ingest([ARTICLES], store, embedder, settings)
+    assert not report.failed, report.failed
+    return settings, store
+
+
+@pytest.fixture(scope="session")
+def chain(indexed, embedder):
+    from newsrag.app import build_chain
+
+    settings, store = indexed
+    return build_chain(settings, store, embedder)
+
+
+@pytest.fixture()
+def fresh(request, mode, tmp_path):
+    """An empty store in the current Chroma mode: (settings, store)."""
+    settings = make_settings(request, tmp_path / "home", mode)
+    return settings, ChromaStore(connect(settings), settings.collection)
+
+
+def article_text(source: str) -> str:
+    return (ARTICLES / source).read_text(encoding="utf-8")

@@ -1,0 +1,99 @@
+"""The chain over the five articles, in both Chroma modes: cited answers, refusals, schema, Runnable API."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import article_text
+from newsrag.errors import InputError
+
+SCHEMA = {"question": str, "answer": str, "answerable": bool, "citations": list}
+CITATION = {"n": int, "source": str, "title": str, "start": int, "end": int, "text": str}
+
+
+def check_schema(result: dict) -> None:
+    assert set(result) == set(SCHEMA)
+    for key, kind in SCHEMA.items():
+        assert isinstance(result[key], kind), key
+    for i, c in enumerate(result["citations"], 1):
+        assert set(c) == set(CITATION)
+        assert all(isinstance(c[k], t) for k, t in CITATION.items())
+        assert c["n"] == i
+        assert f"[{i}]" in result["answer"]
+        assert article_text(c["source"])[c["start"]:c["end"]] == c["text"]
+
+
+def test_russia_demands_draws_on_several_articles(chain):
+    result = chain.invoke({"question": "What did Russia demand?"})
+    check_schema(result)
+    assert result["answerable"]
+    assert len({c["source"] for c in result["citations"]}) >= 3
+    assert "NATO" in result["answer"] and "Ukraine" in result["answer"]
+
+
+@pytest.mark.parametrize("question, expected, source", [
+    ("Which TV channel interviewed Lavrov?", "RT Television", "001_a0084ac74e741594.txt"),
+    ("Where will the NATO-Russia Council meet on January 12?", "Brussels", None),
+    ("How much was the US defense spending bill signed by Biden?", "768 billion", "003_f3e8cce4618215f0.txt"),
+    ("Who is the Assistant Secretary of State for European and Eurasian Affairs?", "Karen Donfried",
+     "004_86d88f5456c1cfa9.txt"),
+])
+def test_narrow_questions_get_a_short_cited_answer(chain, question, expected, source):
+    result = chain.invoke({"question": question})
+    check_schema(result)
+    assert result["answerable"] and expected in result["answer"]
+    assert 1 <= len(result["citations"]) <= 3
+    if source:
+        assert source in {c["source"] for c in result["citations"]}
+
+
+@pytest.mark.parametrize("question", [
+    "Who won the 2018 FIFA World Cup?",
+    "What is the recipe for banana bread?",
+    "How many journalists attended Putin's year-end press conference?",  # on topic, no such figure
+    "What did China say about the US-Russia security talks?",  # names something no article mentions
+    "How many NATO troops were sent to Ukraine?",
+])
+def test_unanswerable_questions_are_refused(chain, question):
+    result = chain.invoke({"question": question})
+    check_schema(result)
+    assert result == {"question": question, "answer": "The articles don't say.", "answerable": False,
+                      "citations": []}
+
+
+def test_runnable_stream_and_batch(chain):
+    events = list(chain.stream({"question": "When will the US-Russia talks take place?"}))
+    text = "".join(e.get("delta", "") for e in events)
+    final = events[-1]["answer"]
+    assert " ".join(text.split()) == final["answer"]
+    results = chain.batch([{"question": "Who is Dmitry Peskov?"}, {"question": "Who won the Tour de France?"}])
+    assert results[0]["answerable"] and not results[1]["answerable"]
+
+
+def test_followup_uses_history(chain):
+    history = [{"role": "user", "content": "When are the US-Russia talks?"},
+               {"role": "assistant", "content": "On January 10."}]
+    result = chain.invoke({"question": "And where?", "history": history})
+    assert result["answerable"] and "Geneva" in result["answer"]
+
+
+@pytest.mark.parametrize("question, message", [("", "empty"), ("   \n ", "empty"), ("x" * 10_000, "too long")])
+def test_bad_questions(chain, question, message):
+    with pytest.raises(InputError, match=message):
+        chain.invoke({"question": question})
+
+
+WORDS = ("Russia NATO Ukraine Putin Biden Geneva troops talks demand guarantee January Lavrov Blinken "
+         "Brussels security Moscow sanctions Crimea missile border what who when where why how did the").split()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12))
+def test_every_citation_is_exact(chain, words):
+    result = chain.invoke({"question": " ".join(words) + "?"})
+    check_schema(result)
+    if not result["answerable"]:
+        assert result["citations"] == []

@@ -1,0 +1,87 @@
+"""The `newsrag` command end to end, as a user runs it: real processes, real files, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ARTICLES, BIN
+
+
+def newsrag(*args, home, stdin=None, check=True):
+    env = {**os.environ, "NEWSRAG_HOME": str(home)}
+    proc = subprocess.run([str(BIN / "newsrag"), *args], input=stdin, capture_output=True, text=True, env=env,
+                          timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("cli-home")
+    folder = tmp_path_factory.mktemp("cli-articles")
+    for p in ARTICLES.glob("*.txt"):
+        shutil.copy(p, folder / p.name)
+    first = newsrag("ingest", str(folder), home=home)
+    assert "5 added" in first.stdout and "embedding" in first.stderr  # summary and progress bar
+    again = newsrag("ingest", str(folder), home=home)
+    assert "0 added, 0 updated, 5 unchanged" in again.stdout
+    return home
+
+
+def test_list_and_remove(home, tmp_path):
+    listing = newsrag("list", home=home).stdout
+    assert "003_f3e8cce4618215f0.txt" in listing and "5 articles" in listing
+    assert "US, Russia to start talks on January 10 amid Ukraine crisis" in listing
+    scratch = tmp_path / "h"
+    shutil.copytree(home, scratch)
+    assert "removed" in newsrag("remove", "003_f3e8cce4618215f0.txt", home=scratch).stdout
+    assert "003_f3e8cce4618215f0.txt" not in newsrag("list", home=scratch).stdout
+    bad = newsrag("remove", "nope.txt", home=scratch, check=False)
+    assert bad.returncode == 1 and bad.stderr.strip() == "newsrag: error: not indexed: nope.txt (see: newsrag list)"
+
+
+def test_ask_text_and_json(home):
+    text = newsrag("ask", "What did Russia demand?", home=home).stdout
+    assert "[1]" in text and "Sources:" in text
+    result = json.loads(newsrag("ask", "--json", "What did Russia demand?", home=home).stdout)
+    assert result["answerable"] and len(result["citations"]) >= 2
+    for c in result["citations"]:
+        assert (ARTICLES / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["text"]
+
+
+def test_ask_json_lines_from_stdin(home):
+    questions = "Which TV channel interviewed Lavrov?\n\nWho won the 2018 FIFA World Cup?\n" + "x" * 10_000 + "\n"
+    proc = newsrag("ask", "--json", "-", home=home, stdin=questions, check=False)
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["answerable"] for r in lines] == [True, False]
+    assert lines[1]["citations"] == []
+    assert proc.returncode == 1 and "too long" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ask", ""], "newsrag: error: the question is empty"),
+    (["ask", "x" * 10_000], "newsrag: error: the question is too long (10,000 characters; the limit is 2,000)"),
+    (["ingest", "/nonexistent/folder"], "newsrag: error: /nonexistent/folder: no such file or folder"),
+])
+def test_errors_are_one_line(home, args, message):
+    proc = newsrag(*args, home=home, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == message
+
+
+def test_bad_file_fails_but_others_are_indexed(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(ARTICLES / "002_adfc22d6dbd34d9a.txt", folder)
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00\x01garbage")
+    proc = newsrag("ingest", str(folder), home=tmp_path / "home", check=False)
+    assert proc.returncode == 1
+    assert "failed  bad.txt: looks like a binary file, not text" in proc.stderr
+    assert "1 added" in proc.stdout and "Traceback" not in proc.stderr
+    assert "002_adfc22d6dbd34d9a.txt" in newsrag("list", home=tmp_path / "home").stdout

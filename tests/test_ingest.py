@@ -1,0 +1,166 @@
+"""Ingest against real Chroma (embedded and server): idempotent, edits replace, removals drop, bad files isolated."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import ARTICLES
+from index.ingest import ingest
+from newsrag.errors import InputError
+
+
+def snapshot(store) -> tuple[set, set, dict]:
+    chunks = set(store.chunks.get(include=[])["ids"])
+    sentences = set(store.sentences.get(include=[])["ids"])
+    return chunks, sentences, {s: a.doc_hash for s, a in store.articles().items()}
+
+
+def copy_articles(dst, names=None):
+    dst.mkdir(parents=True, exist_ok=True)
+    for p in sorted(ARTICLES.glob("*.txt")):
+        if names is None or p.name in names:
+            shutil.copy(p, dst / p.name)
+    return dst
+
+
+def test_ingest_twice_changes_nothing(fresh, embedder, tmp_path):
+    settings, store = fresh
+    folder = copy_articles(tmp_path / "a")
+    first = ingest([folder], store, embedder, settings)
+    assert len(first.added) == 5 and first.chunks > 0 and not first.failed
+    before = snapshot(store)
+    second = ingest([folder], store, embedder, settings)
+    assert second.added == [] and second.updated == [] and len(second.unchanged) == 5 and second.chunks == 0
+    assert snapshot(store) == before
+    assert store.counts()["chunks"] == first.chunks
+
+
+def test_edit_replaces_and_remove_drops(fresh, embedder, tmp_path):
+    settings, store = fresh
+    folder = copy_articles(tmp_path / "a", {"003_f3e8cce4618215f0.txt", "001_a0084ac74e741594.txt"})
+    ingest([folder], store, embedder, settings)
+    chunks_before, _, hashes_before = snapshot(store)
+    path = folder / "003_f3e8cce4618215f0.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n\nThe talks were moved to Vienna on short notice.\n",
+                    encoding="utf-8")
+    report = ingest([folder], store, embedder, settings)
+    assert report.updated == ["003_f3e8cce4618215f0.txt"] and report.unchanged == ["001_a0084ac74e741594.txt"]
+    chunks_after, _, hashes_after = snapshot(store)
+    assert hashes_after["003_f3e8cce4618215f0.txt"] != hashes_before["003_f3e8cce4618215f0.txt"]
+    metas = store.chunks.get(where={"source": "003_f3e8cce4618215f0.txt"}, include=["metadatas", "documents"])
+    assert {m["doc_hash"] for m in metas["metadatas"]} == {hashes_after["003_f3e8cce4618215f0.txt"]}
+    assert any("Vienna" in d for d in metas["documents"])
+    assert store.remove("003_f3e8cce4618215f0.txt")
+    assert store.chunks.get(where={"source": "003_f3e8cce4618215f0.txt"}, include=[])["ids"] == []
+    assert store.sentences.get(where={"source": "003_f3e8cce4618215f0.txt"}, include=[])["ids"] == []
+    assert list(store.articles()) == ["001_a0084ac74e741594.txt"]
+    assert not store.remove("003_f3e8cce4618215f0.txt")
+
+
+def test_interrupted_write_is_invisible_and_healed(fresh, embedder, tmp_path):
+    """Records written before the registry commit (a crash) are never retrieved, and a re-run cleans up."""
+    from index.chunk import chunk
+    from index.clean import clean
+    from index.load import load
+    from rag.lexical import build
+
+    settings, store = fresh
+    folder = copy_articles(tmp_path / "a", {"002_adfc22d6dbd34d9a.txt"})
+    ingest([folder], store, embedder, settings)
+    committed = snapshot(store)
+    # An edited version whose write stopped before its commit: new records, old registry entry.
+    doc = clean(load(folder / "002_adfc22d6dbd34d9a.txt", "002_adfc22d6dbd34d9a.txt"))
+    doc = type(doc)(doc.source, doc.title, doc.text + "\n\nExtra sentence here.", doc.view + "\n\nExtra sentence here.")
+    chunks = chunk(doc)
+    texts = list({s.text for c in chunks for s in c.sentences})
+    vecs = dict(zip(texts, embedder.encode(texts)))
+    store._upsert(store.chunks, [c.id for c in chunks], [vecs[c.sentences[0].text] for c in chunks],
+                  [c.text for c in chunks], [{**_meta(c)} for c in chunks])
+    corpus = build(store, store.generation())
+    assert set(corpus.ids) == committed[0]  # orphans are not visible to retrieval
+    assert store.has_stale("002_adfc22d6dbd34d9a.txt", committed[2]["002_adfc22d6dbd34d9a.txt"])
+    ingest([folder], store, embedder, settings)  # the re-run heals
+    assert snapshot(store) == committed
+
+
+def _meta(c):
+    from index.store import _chunk_meta
+
+    return _chunk_meta(c)
+
+
+BAD_FILES = {
+    "empty.txt": b"",
+    "blank.md": b"   \n\n  \t\n",
+    "binary.txt": bytes(range(256)) * 4,
+    "latin1.txt": "Caf\u00e9 talks in Gen\u00e8ve.".encode("latin-1"),
+    "slides.pdf": b"%PDF-1.4 not an article",
+}
+EXPECTED = {
+    "empty.txt": "empty file",
+    "blank.md": "only whitespace",
+    "binary.txt": "binary",
+    "latin1.txt": "not valid UTF-8",
+    "slides.pdf": "unsupported file type '.pdf'",
+    "huge.txt": "too large",
+}
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(fresh, embedder, tmp_path):
+    settings, store = fresh
+    folder = copy_articles(tmp_path / "a", {"000_3b191358b68c1c09.txt", "004_86d88f5456c1cfa9.txt"})
+    for name, data in BAD_FILES.items():
+        (folder / name).write_bytes(data)
+    with open(folder / "huge.txt", "wb") as f:  # 50 MB
+        f.write(b"Russia and NATO. " * (50_000_000 // 17))
+    report = ingest([folder], store, embedder, settings)
+    assert sorted(report.added) == ["000_3b191358b68c1c09.txt", "004_86d88f5456c1cfa9.txt"]
+    problems = {name: reason for name, reason in report.failed + report.skipped}
+    assert set(problems) == set(EXPECTED)
+    for name, fragment in EXPECTED.items():
+        assert fragment in problems[name], problems[name]
+        assert "\n" not in problems[name]
+    assert sorted(store.articles()) == ["000_3b191358b68c1c09.txt", "004_86d88f5456c1cfa9.txt"]
+    # a file given directly with a bad type is a failure, not a skip
+    report = ingest([folder / "slides.pdf"], store, embedder, settings)
+    assert report.failed and "unsupported" in report.failed[0][1]
+
+
+def test_missing_path_is_a_clear_error(fresh, embedder, tmp_path):
+    settings, store = fresh
+    with pytest.raises(InputError, match="no such file or folder"):
+        ingest([tmp_path / "nope"], store, embedder, settings)
+
+
+def test_html_article_citations_quote_the_file(fresh, embedder, tmp_path):
+    from newsrag.app import build_chain
+
+    settings, store = fresh
+    page = tmp_path / "h" / "summit.html"
+    page.parent.mkdir()
+    body = ("<p>The foreign ministers of Finland and Norway met in Tromsø on Tuesday to discuss Arctic "
+            "fisheries quotas for the coming decade.</p>"
+            "<p>They agreed to cut the cod quota by <b>twelve percent</b> from next spring, "
+            "officials said after the meeting.</p>"
+            "<p>Environmental groups welcomed the decision but said deeper cuts were needed to protect stocks.</p>")
+    page.write_text(
+        "<!doctype html><html><head><title>Arctic cod quota cut | Example News</title>"
+        "<script>document.write('Leave a Reply')</script></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        f"<article><h1>Arctic cod quota cut by twelve percent</h1>{body}</article>"
+        "<footer>Share this: Twitter Facebook. Copyright 2021 Example News.</footer></body></html>",
+        encoding="utf-8")
+    report = ingest([page.parent], store, embedder, settings)
+    assert report.added == ["summit.html"], report
+    assert store.articles()["summit.html"].title == "Arctic cod quota cut by twelve percent"
+    texts = " ".join(store.chunks.get(include=["documents"])["documents"])
+    assert "Home" not in texts and "Share this" not in texts and "document.write" not in texts
+    answer = build_chain(settings, store, embedder).invoke({"question": "By how much was the cod quota cut?"})
+    assert answer["answerable"], answer
+    raw = page.read_text(encoding="utf-8")
+    assert answer["citations"]
+    for c in answer["citations"]:
+        assert raw[c["start"]:c["end"]] == c["text"]
+    assert "twelve percent" in answer["answer"]

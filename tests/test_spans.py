@@ -1,0 +1,71 @@
+"""Properties: every sentence and chunk span quotes the original exactly, for any document."""
+
+from __future__ import annotations
+
+import html
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index.chunk import chunk, sentences
+from index.clean import clean
+from index.html import article_view
+from index.load import Document
+
+WORDS = st.sampled_from(
+    "Russia NATO talks Geneva January Putin said the a of will 100,000 troops U.S. Mr. Dr. “quoted” "
+    "don’t e.g. 3.5 km — – ... ! ? ; : \u00a0 \t café naïve 東京 🙂".split(" ")
+)
+SEPARATORS = st.sampled_from([" ", " ", " ", ". ", "? ", "\n", "\n\n", "\u00a0", "  ", ".\n\n"])
+
+
+@st.composite
+def texts(draw) -> str:
+    parts = draw(st.lists(st.tuples(WORDS, SEPARATORS), min_size=1, max_size=120))
+    return "".join(w + s for w, s in parts)
+
+
+def _doc(text: str) -> Document:
+    return Document(source="x.txt", title="t", text=text, view=text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts())
+def test_sentences_are_exact_ordered_spans(text):
+    previous_end = 0
+    for s in sentences(text):
+        assert 0 <= previous_end <= s.start < s.end <= len(text)
+        assert s.text == " ".join(text[s.start:s.end].split())
+        assert not text[s.start].isspace() and not text[s.end - 1].isspace()
+        previous_end = s.end
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts(), st.integers(80, 900), st.integers(0, 2))
+def test_chunks_cover_their_sentences_exactly(text, size, overlap):
+    doc = clean(_doc(text))
+    chunks = chunk(doc, size, overlap)
+    all_sentences = sentences(doc.view)
+    covered = {(s.start, s.end) for c in chunks for s in c.sentences}
+    assert covered == {(s.start, s.end) for s in all_sentences}
+    for c in chunks:
+        assert c.start == c.sentences[0].start and c.end == c.sentences[-1].end
+        first, last = c.sentences[0], c.sentences[-1]
+        assert doc.text[c.start:c.end].startswith(doc.text[first.start:first.end])
+        assert doc.text[c.start:c.end].endswith(doc.text[last.start:last.end])
+    assert len({c.id for c in chunks}) == len(chunks)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(texts(), min_size=1, max_size=6), st.sampled_from(["b", "i", "a href='x.html'", "span"]))
+def test_html_view_keeps_offsets(paragraphs, inline):
+    tag = inline.split()[0]
+    body = "".join(f"<p>{html.escape(p[: len(p) // 2])}<{inline}>{html.escape(p[len(p) // 2:])}</{tag}></p>\n"
+                   for p in paragraphs)
+    raw = f"<html><head><title>T</title><script>var a = '<p>x</p>';</script></head><body>{body}</body></html>"
+    _, view = article_view(raw)
+    assert len(view) == len(raw)
+    for s in sentences(view):
+        assert s.text == " ".join(view[s.start:s.end].split())
+        assert "<" not in view[s.start:s.end]
+        assert raw[s.start:s.end].strip()  # the quote is the file's own text
