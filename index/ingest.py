@@ -12,7 +12,7 @@ from index.chunk import Chunk, chunk
 from index.clean import clean
 from index.embed import Embedder
 from index.load import SUPPORTED, Document, load
-from index.store import ChromaStore
+from index.store import ChromaStore, StoredArticle
 from newsrag.errors import InputError
 from newsrag.settings import Settings
 
@@ -96,15 +96,16 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
             continue
         chunked.append((doc, chunks))
     texts = list(dict.fromkeys(s.text for _, cs in chunked for c in cs for s in c.sentences))
-    vectors = _encode(texts, embedder, progress)
-    by_text = dict(zip(texts, vectors))
-    written = 0
+    by_text = store.known_vectors(texts)
+    missing = [t for t in texts if t not in by_text]
+    by_text.update(zip(missing, _encode(missing, embedder, progress)))
+    batch = []
     for doc, chunks in chunked:
         sent_vecs = {(s.start, s.end): by_text[s.text] for c in chunks for s in c.sentences}
         chunk_vecs = np.stack([_mean([by_text[s.text] for s in c.sentences]) for c in chunks])
-        store.write(doc.text, chunks, sent_vecs, chunk_vecs)
-        written += len(chunks)
-    return written
+        batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs))
+    store.write(batch, replacing=set(report.updated))
+    return sum(len(a.chunks) for a in batch)
 
 
 def _encode(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:

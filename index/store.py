@@ -37,6 +37,10 @@ def sentence_id(source: str, doc_hash: str, start: int, end: int) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
 def article_id(source: str) -> str:
     return "a" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:23]
 
@@ -47,6 +51,41 @@ class Article:
     title: str
     doc_hash: str
     chunks: int
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """One article ready to store: its exact text, chunks, and the vectors computed for them."""
+
+    source: str
+    title: str
+    doc_hash: str
+    text: str
+    chunks: list[Chunk]
+    sentence_vectors: dict[tuple[int, int], np.ndarray]
+    chunk_vectors: np.ndarray
+
+
+class _Rows:
+    def __init__(self):
+        self.ids, self.vecs, self.docs, self.metas = [], [], [], []
+
+    def add(self, rid, vec, doc, meta) -> None:
+        self.ids.append(rid)
+        self.vecs.append(vec)
+        self.docs.append(doc)
+        self.metas.append(meta)
+
+    def columns(self):
+        return self.ids, self.vecs, self.docs, self.metas
+
+
+def _sentence_rows(a: StoredArticle, rows: _Rows) -> None:
+    sents = {(s.start, s.end): s for c in a.chunks for s in c.sentences}
+    for (start, end), s in sorted(sents.items()):
+        rows.add(sentence_id(a.source, a.doc_hash, start, end), a.sentence_vectors[(start, end)], s.text,
+                 {"source": a.source, "doc_hash": a.doc_hash, "start": start, "end": end,
+                  "quote": a.text[start:end], "text_hash": text_hash(s.text)})
 
 
 @dataclass(frozen=True)
@@ -99,43 +138,46 @@ class ChromaStore:
         return cls(connect(settings), settings.collection)
 
     # -- writing ---------------------------------------------------------------------------------
-    def write(self, text: str, chunks: list[Chunk], sentence_vectors: dict[tuple[int, int], np.ndarray],
-              chunk_vectors: np.ndarray) -> None:
-        """Store one article's chunks and sentences, then commit it in the registry (see module doc)."""
-        if not chunks:
+    def write(self, articles: list[StoredArticle], replacing: set[str] = frozenset()) -> None:
+        """Store a batch of articles' records, then commit them in the registry (see module doc).
+
+        One upsert per collection for the whole batch (not per chunk); `replacing` names the sources
+        that had an older version, whose stale records are deleted after the commit.
+        """
+        articles = [a for a in articles if a.chunks]
+        if not articles:
             return
-        first = chunks[0]
-        source, doc_hash, title = first.source, first.doc_hash, first.title
-        sents = {(s.start, s.end): s for c in chunks for s in c.sentences}
-        ids, vecs, docs, metas = [], [], [], []
-        for (start, end), s in sorted(sents.items()):
-            ids.append(sentence_id(source, doc_hash, start, end))
-            vecs.append(sentence_vectors[(start, end)])
-            docs.append(s.text)
-            metas.append({"source": source, "doc_hash": doc_hash, "start": start, "end": end,
-                          "quote": text[start:end]})
-        self._upsert(self.sentences, ids, vecs, docs, metas)
-        self._upsert(
-            self.chunks,
-            [c.id for c in chunks],
-            list(chunk_vectors),
-            [c.text for c in chunks],
-            [_chunk_meta(c) for c in chunks],
-        )
-        self.registry.upsert(
-            ids=[article_id(source)], embeddings=[[1.0]], documents=[text],
-            metadatas=[{"source": source, "title": title, "doc_hash": doc_hash, "chunks": len(chunks)}],
-        )
-        self.drop_stale(source, doc_hash)
+        s_rows, c_rows = _Rows(), _Rows()
+        for a in articles:
+            _sentence_rows(a, s_rows)
+            for c, v in zip(a.chunks, a.chunk_vectors):
+                c_rows.add(c.id, v, c.text, _chunk_meta(c))
+        self._upsert(self.sentences, *s_rows.columns())
+        self._upsert(self.chunks, *c_rows.columns())
+        for i in range(0, len(articles), 100):  # the commit point
+            part = articles[i:i + 100]
+            self.registry.upsert(
+                ids=[article_id(a.source) for a in part], embeddings=[[1.0]] * len(part),
+                documents=[a.text for a in part],
+                metadatas=[{"source": a.source, "title": a.title, "doc_hash": a.doc_hash, "chunks": len(a.chunks)}
+                           for a in part],
+            )
+        for a in articles:
+            if a.source in replacing:
+                self._delete_stale(a.source, a.doc_hash)
+        self._bump()
 
     def drop_stale(self, source: str, keep_hash: str | None) -> None:
         """Delete records of `source` whose content hash is not `keep_hash` (all if None)."""
+        self._delete_stale(source, keep_hash)
+        self._bump()
+
+    def _delete_stale(self, source: str, keep_hash: str | None) -> None:
         where = {"source": source} if keep_hash is None else {
             "$and": [{"source": source}, {"doc_hash": {"$ne": keep_hash}}]
         }
         self.chunks.delete(where=where)
         self.sentences.delete(where=where)
-        self._bump()
 
     def remove(self, source: str) -> bool:
         """Drop an article and all its records; False if it was not indexed."""
@@ -205,6 +247,17 @@ class ChromaStore:
             return {}
         got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
         return {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    def known_vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Vectors already stored for any of these sentence texts (an edit re-encodes only what changed)."""
+        by_hash = {text_hash(t): t for t in texts}
+        out: dict[str, np.ndarray] = {}
+        hashes = list(by_hash)
+        for i in range(0, len(hashes), 500):
+            got = self.sentences.get(where={"text_hash": {"$in": hashes[i:i + 500]}}, include=["embeddings", "metadatas"])
+            for v, m in zip(got["embeddings"], got["metadatas"]):
+                out.setdefault(by_hash[m["text_hash"]], np.asarray(v, dtype=np.float32))
+        return out
 
     def get_sentences(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, str, dict]]:
         """Sentence (vector, normalised text, metadata) by ID; metadata `quote` is the exact span."""
