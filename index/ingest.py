@@ -59,7 +59,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[
 
 
 def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settings: Settings,
-           progress: Progress | None = None, batch_docs: int = 64) -> IngestReport:
+           progress: Progress | None = None) -> IngestReport:
     """Index every article under `paths`; failures are reported, never fatal to the others."""
     files, skipped = discover(paths)
     report = IngestReport(skipped=skipped)
@@ -79,7 +79,7 @@ def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settin
             continue
         (report.updated if old else report.added).append(source)
         pending.append(doc)
-        if len(pending) >= batch_docs:
+        if len(pending) >= settings.ingest_batch_docs:
             report.chunks += _write_batch(pending, store, embedder, settings, progress, report)
             pending = []
     report.chunks += _write_batch(pending, store, embedder, settings, progress, report)

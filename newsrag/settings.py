@@ -19,6 +19,7 @@ class Settings:
     chroma_url: str | None = None  # http://HOST:PORT uses a Chroma server instead of embedded mode
     collection: str = "news"  # prefix of the Chroma collections
     embed_batch_size: int = 64
+    ingest_batch_docs: int = 64  # articles embedded and written per batch: bounds ingest memory
     # chunking
     chunk_chars: int = 700
     chunk_overlap_sentences: int = 1
@@ -67,6 +68,7 @@ class Settings:
             ("llm_api_key", "OPENAI_API_KEY", str),
             ("llm_timeout", "NEWSRAG_LLM_TIMEOUT", float),
             ("embed_batch_size", "NEWSRAG_BATCH_SIZE", int),
+            ("ingest_batch_docs", "NEWSRAG_INGEST_BATCH", int),
         ):
             if env.get(key):
                 values[name] = cast(env[key])

@@ -1,0 +1,79 @@
+"""SIGKILL an ingest midway, re-run it: the index must equal an uninterrupted ingest's."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import BIN, ROOT
+from index.store import ChromaStore
+from newsrag.settings import Settings
+from rag.lexical import build
+
+SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev.json"
+
+
+def write_corpus(folder, n=48):
+    """Real text: the first `n` SQuAD dev paragraphs as article files (falls back to our articles)."""
+    folder.mkdir()
+    if SQUAD.exists():
+        data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
+        paragraphs = [(a["title"], p["context"]) for a in data for p in a["paragraphs"]][:n]
+    else:  # pragma: no cover - the dataset ships with the workspace
+        paragraphs = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "articles").glob("*.txt"))]
+    for i, (title, text) in enumerate(paragraphs):
+        (folder / f"{i:03d}.txt").write_text(f"{title.replace('_', ' ')}\n\n{text}\n", encoding="utf-8")
+    return len(paragraphs)
+
+
+def ingest_cmd(folder, home):
+    env = {**os.environ, "NEWSRAG_HOME": str(home), "NEWSRAG_INGEST_BATCH": "8"}
+    return [str(BIN / "newsrag"), "ingest", str(folder)], env
+
+
+def state(home):
+    store = ChromaStore.open(Settings(home=home))
+    got = store.chunks.get(include=["metadatas"])
+    chunks = sorted(got["ids"])
+    sentences = sorted(store.sentences.get(include=[])["ids"])
+    articles = {s: a.doc_hash for s, a in store.articles().items()}
+    committed = sorted(i for i, m in zip(got["ids"], got["metadatas"]) if articles.get(m["source"]) == m["doc_hash"])
+    corpus = build(store, store.generation())
+    assert sorted(corpus.ids) == committed  # BM25 is consistent with Chroma's committed chunks
+    return chunks, sentences, articles, committed
+
+
+@pytest.mark.slow
+def test_sigkill_midway_then_resume_equals_clean_run(tmp_path):
+    folder = tmp_path / "corpus"
+    n = write_corpus(folder)
+    clean_home, killed_home = tmp_path / "clean", tmp_path / "killed"
+    cmd, env = ingest_cmd(folder, clean_home)
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=600)
+    expected = state(clean_home)
+    assert len(expected[2]) == n and expected[0] == expected[3]
+
+    cmd, env = ingest_cmd(folder, killed_home)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    seen = b""
+    while seen.count(b"embedding sentences") < 3 and time.monotonic() < deadline:  # mid-ingest
+        chunk = proc.stdout.read1(4096) if hasattr(proc.stdout, "read1") else proc.stdout.read(64)
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    partial = state(killed_home)
+    assert 0 < len(partial[2]) < n  # some batches committed, not all
+
+    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "unchanged" in resumed.stdout
+    assert state(killed_home) == expected
