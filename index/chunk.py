@@ -80,17 +80,25 @@ def _windows(start: int, end: int, view: str):
 
 
 def _split(view: str, start: int, end: int) -> list[Sentence]:
-    region = view[start:end]
-    out, cursor = [], 0
+    out = []
+    for a, b in _segment(view[start:end]):
+        out.extend(_tight(view, start + a, start + b))
+    return out
+
+
+@lru_cache(maxsize=8192)
+def _segment(region: str) -> tuple[tuple[int, int], ...]:
+    """pysbd's sentence spans within `region` (cached: agency footers and re-ingests repeat paragraphs)."""
+    spans, cursor = [], 0
     for seg in _segmenter().segment(region):
         pos = region.find(seg, cursor) if seg else -1
         if pos < 0:  # pysbd altered the text: keep the rest as one span rather than lose it
             pos, seg = cursor, region[cursor:]
+        spans.append((pos, pos + len(seg)))
         cursor = pos + len(seg)
-        out.extend(_tight(view, start + pos, start + cursor))
         if cursor >= len(region):
             break
-    return out
+    return tuple(spans)
 
 
 def _tight(view: str, start: int, end: int) -> list[Sentence]:

@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=Path("eval-results"))
     s.add_argument("--limit", type=int)
     s.add_argument("--seed", type=int, default=0)
+    s = sub.add_parser("bench", parents=[common], help="measure ingest speed, query latency, cold start, memory")
+    s.add_argument("--out", type=Path, default=Path("bench-results"))
+    s.add_argument("--chunks", type=int, default=100_000, help="size of the large generated corpus (0 skips it)")
     return p
 
 
@@ -187,7 +190,13 @@ def cmd_eval(args, settings: Settings) -> int:
     return run(settings, args.dataset, args.out, limit=args.limit, seed=args.seed)
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
+def cmd_bench(args, settings: Settings) -> int:
+    from eval.bench import run
+
+    return run(settings, args.out, big_chunks=args.chunks)
+
+
+COMMANDS = {"bench": cmd_bench, "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
             "serve": cmd_serve, "eval": cmd_eval}
 
 if __name__ == "__main__":
