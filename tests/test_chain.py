@@ -63,8 +63,8 @@ def test_narrow_questions_get_a_short_cited_answer(chain, question, expected, so
 def test_unanswerable_questions_are_refused(chain, question):
     result = chain.invoke({"question": question})
     check_schema(result)
-    assert result == {"question": question, "answer": "The articles don't say.", "answerable": False,
-                      "citations": []}
+    assert {k: v for k, v in result.items() if k != "notice"} == {
+        "question": question, "answer": "The articles don't say.", "answerable": False, "citations": [], "sentences": []}
 
 
 def test_runnable_stream_and_batch(chain):
