@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 from index.embed import Embedder
 from index.store import ChromaStore
 from newsrag.errors import NewsragError
@@ -9,19 +11,40 @@ from newsrag.settings import Settings
 from rag.answer import Answerer
 from rag.chain import NewsChain
 
+BACKENDS = {"extractive": None, "openai": "langchain_openai", "llamacpp": "xllamacpp"}  # name -> module it needs
 
-def make_answerer(settings: Settings) -> Answerer:
-    """The answer backend named by `settings.backend`."""
+
+def backends() -> list[str]:
+    """The answer backends whose dependencies are installed (extractive always is)."""
+    return [name for name, module in BACKENDS.items() if module is None or importlib.util.find_spec(module)]
+
+
+def make_answerer(settings: Settings, embedder: Embedder | None = None) -> Answerer:
+    """The answer backend named by `settings.backend` (model backends verify with `embedder`)."""
+    from rag.extractive import ExtractiveAnswerer
+
+    extractive = ExtractiveAnswerer(settings.max_answer_sentences, settings.relative_keep,
+                                    settings.duplicate_similarity)
     if settings.backend == "extractive":
-        from rag.extractive import ExtractiveAnswerer
+        return extractive
+    if settings.backend not in BACKENDS:
+        raise NewsragError(f"unknown answer backend {settings.backend!r} (available: {', '.join(BACKENDS)})")
+    common = dict(embedder=embedder or Embedder(settings.embed_batch_size), fallback=extractive,
+                  shown_sentences=settings.llm_shown_sentences, lexical_min=settings.support_lexical,
+                  novel_min=settings.support_novel, dense_min=settings.support_dense)
+    if settings.backend == "openai":
+        from rag.openai_backend import OpenAIAnswerer
 
-        return ExtractiveAnswerer(settings.max_answer_sentences, settings.relative_keep,
-                                  settings.duplicate_similarity)
-    raise NewsragError(f"unknown answer backend {settings.backend!r} (available: extractive)")
+        return OpenAIAnswerer(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
+                              settings.llm_timeout, settings.llm_max_tokens, **common)
+    from rag.llamacpp_backend import LlamaCppAnswerer
+
+    return LlamaCppAnswerer(settings.llm_model, settings.llm_timeout, settings.llm_max_tokens,
+                            settings.llm_context, settings.llm_threads, **common)
 
 
 def build_chain(settings: Settings, store: ChromaStore | None = None, embedder: Embedder | None = None,
                 answerer: Answerer | None = None) -> NewsChain:
     store = store or ChromaStore.open(settings)
     embedder = embedder or Embedder(settings.embed_batch_size)
-    return NewsChain(settings, store, embedder, answerer or make_answerer(settings))
+    return NewsChain(settings, store, embedder, answerer or make_answerer(settings, embedder))

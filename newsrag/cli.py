@@ -25,9 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--home", help="data folder (default ./.newsrag, or $NEWSRAG_HOME)")
     common.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
     common.add_argument("-k", type=int, help="number of passages to retrieve")
-    common.add_argument("--backend", help="answer backend (default: extractive)")
-    common.add_argument("--base-url", help="OpenAI-compatible server URL (backend openai)")
+    common.add_argument("--backend", choices=["extractive", "openai", "llamacpp"],
+                        help="answer backend (default: extractive, or $NEWSRAG_BACKEND)")
+    common.add_argument("--base-url", help="OpenAI-compatible server URL, e.g. http://localhost:11434/v1 "
+                                           "(backend openai; API key from $OPENAI_API_KEY)")
     common.add_argument("--model", help="model name (openai) or GGUF path (llamacpp)")
+    common.add_argument("--timeout", type=float, help="seconds to wait for a model reply (default 60)")
 
     p = argparse.ArgumentParser(prog="newsrag", description="Ask questions about news articles; get cited answers.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -56,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 def settings_from(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         home=Path(args.home) if args.home else None, chroma_url=args.chroma_url, k=args.k,
-        backend=args.backend, llm_base_url=args.base_url, llm_model=args.model,
+        backend=args.backend, llm_base_url=args.base_url, llm_model=args.model, llm_timeout=args.timeout,
     )
 
 
@@ -141,6 +144,11 @@ def cmd_ask(args, settings: Settings) -> int:
 
 def format_answer(result: dict) -> str:
     lines = [result["answer"]]
+    unsupported = [s["text"] for s in result.get("sentences", []) if not s["supported"]]
+    for text in unsupported:
+        lines.append(f"  (unsupported by its citations: {text})")
+    if result.get("notice"):
+        lines.append(f"Note: {result['notice']}")
     if result["citations"]:
         lines.append("")
         lines.append("Sources:")

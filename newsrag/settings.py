@@ -40,7 +40,15 @@ class Settings:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
-    llm_timeout: float = 60.0
+    llm_timeout: float = 60.0  # seconds: per request and for the whole reply
+    llm_max_tokens: int = 256  # longest reply a model may write
+    llm_shown_sentences: int = 10  # evidence sentences shown to the model, numbered [1]..[N]
+    llm_context: int = 4096  # llamacpp: context window (tokens)
+    llm_threads: int = 2  # llamacpp: CPU threads
+    # a model's answer sentence counts as supported by its citations when both hold (python -m eval.calibrate_llm)
+    support_lexical: float = 0.4  # share of its content terms found in the cited sentences
+    support_novel: float = 0.5  # same, over the terms the question does not contain
+    support_dense: float = 0.35  # best cosine similarity to a cited sentence
     extra: dict = field(default_factory=dict)
 
     @property
@@ -67,6 +75,8 @@ class Settings:
             ("llm_model", "NEWSRAG_LLM_MODEL", str),
             ("llm_api_key", "OPENAI_API_KEY", str),
             ("llm_timeout", "NEWSRAG_LLM_TIMEOUT", float),
+            ("llm_max_tokens", "NEWSRAG_LLM_MAX_TOKENS", int),
+            ("llm_threads", "NEWSRAG_LLM_THREADS", int),
             ("embed_batch_size", "NEWSRAG_BATCH_SIZE", int),
             ("ingest_batch_docs", "NEWSRAG_INGEST_BATCH", int),
         ):

@@ -21,6 +21,16 @@ class Citation:
     start: int
     end: int
     text: str
+    supported: bool = True  # an answer sentence citing it passed the support check (always, for quotes)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One statement of the answer, the citation numbers it carries, and whether they support it."""
+
+    text: str
+    citations: list[int]
+    supported: bool = True
 
 
 @dataclass(frozen=True)
@@ -30,14 +40,17 @@ class Answer:
     answerable: bool
     citations: list[Citation] = field(default_factory=list)
     notice: str | None = None  # e.g. "fell back to the extractive answer"
+    sentences: list[Sentence] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """The `newsrag ask --json` schema."""
+        """The `newsrag ask --json` schema (fields are only ever added; see docs/README-llm.md)."""
         return {
             "question": self.question,
             "answer": self.answer,
             "answerable": self.answerable,
             "citations": [asdict(c) for c in self.citations],
+            "sentences": [asdict(s) for s in self.sentences],
+            "notice": self.notice,
         }
 
 

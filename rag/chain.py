@@ -6,6 +6,7 @@ invoke -> the answer as the `--json` dict; stream -> {"delta": text} pieces, the
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Iterator
 
 from langchain_core.runnables import Runnable, RunnableConfig
@@ -85,7 +86,7 @@ class NewsChain(Runnable[dict, dict]):
                     answer = item
                 else:
                     yield {"delta": item}
-        result = Answer(question, answer.answer.strip(), answer.answerable, answer.citations, answer.notice)
+        result = replace(answer, question=question, answer=answer.answer.strip())
         yield {"answer": result.to_json(), "notice": result.notice}
 
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> dict:

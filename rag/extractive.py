@@ -10,7 +10,7 @@ from typing import Iterator
 
 import numpy as np
 
-from rag.answer import Answer, Answerer, Citation, refusal
+from rag.answer import Answer, Answerer, Citation, Sentence, refusal
 from rag.evidence import Candidate, Evidence
 from rag.terms import terms
 
@@ -90,6 +90,7 @@ def compose(question: str, statements: list[Statement]) -> Answer:
     numbers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
     parts = []
+    sentences = []
     for st in statements:
         marks = []
         for c in st:
@@ -99,4 +100,5 @@ def compose(question: str, statements: list[Statement]) -> Answer:
                 citations.append(Citation(numbers[key], c.source, c.title, c.start, c.end, c.quote))
             marks.append(f"[{numbers[key]}]")
         parts.append(f"{st[0].text} {''.join(dict.fromkeys(marks))}")
-    return Answer(question, " ".join(parts), True, citations)
+        sentences.append(Sentence(st[0].text, [int(m[1:-1]) for m in dict.fromkeys(marks)]))
+    return Answer(question, " ".join(parts), True, citations, sentences=sentences)

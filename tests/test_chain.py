@@ -9,14 +9,18 @@ from hypothesis import strategies as st
 from conftest import article_text
 from newsrag.errors import InputError
 
-SCHEMA = {"question": str, "answer": str, "answerable": bool, "citations": list}
-CITATION = {"n": int, "source": str, "title": str, "start": int, "end": int, "text": str}
+SCHEMA = {"question": str, "answer": str, "answerable": bool, "citations": list, "sentences": list}
+CITATION = {"n": int, "source": str, "title": str, "start": int, "end": int, "text": str, "supported": bool}
 
 
 def check_schema(result: dict) -> None:
-    assert set(result) == set(SCHEMA)
+    assert set(result) == set(SCHEMA) | {"notice"}
     for key, kind in SCHEMA.items():
         assert isinstance(result[key], kind), key
+    assert result["notice"] is None or isinstance(result["notice"], str)
+    for s in result["sentences"]:
+        assert set(s) == {"text", "citations", "supported"} and isinstance(s["supported"], bool)
+        assert all(1 <= n <= len(result["citations"]) for n in s["citations"])
     for i, c in enumerate(result["citations"], 1):
         assert set(c) == set(CITATION)
         assert all(isinstance(c[k], t) for k, t in CITATION.items())
@@ -59,8 +63,8 @@ def test_narrow_questions_get_a_short_cited_answer(chain, question, expected, so
 def test_unanswerable_questions_are_refused(chain, question):
     result = chain.invoke({"question": question})
     check_schema(result)
-    assert result == {"question": question, "answer": "The articles don't say.", "answerable": False,
-                      "citations": []}
+    assert {k: v for k, v in result.items() if k != "notice"} == {
+        "question": question, "answer": "The articles don't say.", "answerable": False, "citations": [], "sentences": []}
 
 
 def test_runnable_stream_and_batch(chain):
