@@ -132,6 +132,10 @@ def test_ask_click_citation_and_follow_up(app, page):
     titles = page.locator("#source-panel .source-card").count()
     assert titles == len({c["source"] for c in want["citations"]})  # only cited articles are listed
     page.screenshot(path=str(SHOTS / "01-answer-highlight.png"))
+    page.press("#question textarea", "Enter")  # an empty question changes nothing
+    page.wait_for_timeout(300)
+    assert page.locator("#chat a.cite[href^='#cite-0-']").count() == cites.count()
+    assert page.locator("#source-panel mark.focus").count() == 1
 
     page.click("#clear")  # a fresh conversation: no citations, no sources, no history
     page.wait_for_function("() => !document.querySelector('#chat a.cite')")
@@ -181,6 +185,12 @@ def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path):
     assert page.evaluate("() => typeof window.__xss") == "undefined"
     assert page.dialogs == []
     assert page.locator("#chat img, #source-panel img, #chat script, #source-panel script").count() == 0
+
+    page.locator("#remove-pick input").fill("zorblatt")  # remove an article from the page
+    page.get_by_role("option", name="zorblatt_festival.txt").click()
+    page.click("#remove")
+    page.wait_for_function("() => !document.querySelector('#article-list').innerText.includes('zorblatt')")
+    assert "zorblatt_festival.txt: removed" in page.locator("#upload-status").inner_text()
 
 
 def _in_view(page, locator) -> bool:

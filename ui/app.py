@@ -70,7 +70,8 @@ class Handlers:
 
     def respond(self, question: str, chat: list, results: list, k: float, backend: str):
         """Stream the answer into the chat, then show its sources in the panel."""
-        if not question:
+        if not question:  # nothing was asked: leave the page as it is
+            yield gr.skip(), gr.skip(), gr.skip()
             return
         turn = len(results)
         chat = chat + [{"role": "assistant", "content": "…"}]
@@ -83,10 +84,10 @@ class Handlers:
                     yield chat, results, gr.skip()
                     continue
                 result = event["answer"]
-                chat[-1] = {"role": "assistant",
-                            "content": render.answer_html(result["answer"], turn, result["citations"])}
-                if event.get("notice"):
-                    gr.Info(html.escape(event["notice"]))
+                content = render.answer_html(result["answer"], turn, result["citations"])
+                if event.get("notice"):  # e.g. "No article mentions X." under a refusal
+                    content += f'<div class="notice">{render.safe(event["notice"])}</div>'
+                chat[-1] = {"role": "assistant", "content": content}
                 panel = render.source_panel(result, self.service.article_text, nonce=time.time_ns(),
                                             closest=event.get("closest"))
                 yield chat, results + [result], panel
@@ -147,7 +148,8 @@ class Handlers:
 def build_app(service: ChatService) -> gr.Blocks:
     h = Handlers(service)
     settings = service.settings
-    with gr.Blocks(title="newsrag") as demo:
+    # delete_cache: Gradio's copies of uploads are dropped after an hour (ours live in home/uploads).
+    with gr.Blocks(title="newsrag", delete_cache=(3600, 3600)) as demo:
         results = gr.State([])  # the answer dicts, one per turn: the panel and the history read them
         pending = gr.State("")
         gr.Markdown("## newsrag\nAsk about the indexed news articles. Every statement cites the exact "

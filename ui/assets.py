@@ -29,9 +29,9 @@ watch('value', showFocus);
 """
 
 CSS = r"""
-#source-panel .source-panel { max-height: 72vh; overflow: auto; position: relative; padding: 4px 10px; }
+#source-panel .source-panel { max-height: 72vh; overflow: auto; position: relative; padding: 0 10px 4px; }
 #source-panel .source-card { border-bottom: 1px solid var(--border-color-primary); padding: 8px 0 14px; }
-#source-panel .source-card header { position: sticky; top: 0; z-index: 1; padding: 4px 0;
+#source-panel .source-card header { position: sticky; top: -1px; z-index: 1; padding: 6px 0 4px;
   background: var(--background-fill-primary); border-bottom: 1px dashed var(--border-color-primary); }
 #source-panel h3 { margin: 0 0 2px; font-size: 1.05em; }
 #source-panel .source-meta, .src-name { color: var(--body-text-color-subdued); font-size: 0.85em; }
@@ -45,7 +45,8 @@ CSS = r"""
 a.cite { font-weight: 600; text-decoration: none; padding: 0 1px; cursor: pointer; }
 a.cite:hover { text-decoration: underline; }
 .answer-sources { margin-top: 8px; font-size: 0.88em; }
-.answer-sources .src-title { font-weight: 500; }
+.answer-sources .src-title, .closest .src-title { font-weight: 500; }
+.notice { margin-top: 6px; font-size: 0.85em; color: var(--body-text-color-subdued); }
 .answer-sources ul, .closest ul { margin: 2px 0 0 0; padding-left: 1.1em; }
 table.articles { width: 100%; font-size: 0.88em; }
 table.articles td, table.articles th { padding: 2px 6px; text-align: left; vertical-align: top; }

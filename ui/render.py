@@ -42,7 +42,7 @@ def answer_html(answer: str, turn: int, citations: list[dict] | None = None) -> 
     body = "".join(parts)
     if citations is None:  # still streaming
         return body
-    end = f'<span class="answer-end" data-turn="{int(turn)}"></span>'
+    end = '<span class="answer-end"></span>'  # marks a finished answer (the browser test waits for it)
     return body + (sources_list(turn, citations) if citations else "") + end
 
 
@@ -121,7 +121,8 @@ def source_panel(result: dict | None, article_text: Callable[[str], str | None],
 def _no_sources(closest: list[tuple[str, str]]) -> str:
     html_ = '<p class="panel-hint">No sources: the articles don\'t cover this question.</p>'
     if closest:
-        items = "".join(f"<li><b>{safe(t)}</b> <span class=\"src-name\">{safe(s)}</span></li>" for s, t in closest)
+        items = "".join(f'<li><span class="src-title">{safe(t)}</span> <span class="src-name">{safe(s)}</span></li>'
+                        for s, t in closest)
         html_ += f'<div class="closest">Closest articles<ul>{items}</ul></div>'
     return html_
 
