@@ -26,6 +26,7 @@ class Tags(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict]] = []
         self.marks: list[str] = []
+        self.outside: list[str] = []  # text outside the marks
         self._in_mark = False
         self.feed(markup)
 
@@ -42,6 +43,8 @@ class Tags(HTMLParser):
     def handle_data(self, data):
         if self._in_mark:
             self.marks[-1] += data
+        else:
+            self.outside.append(data)
 
 
 def assert_inert(markup: str) -> Tags:
@@ -192,6 +195,37 @@ def test_upload_is_answerable_at_once_idempotent_and_removable(fresh, embedder, 
     assert refusal["answer"]["citations"] == [] and "closest" in refusal
 
 
+PAGE = """<!doctype html><html><head><title>Harbour news</title>
+<script>var tracking = function() { return 1; };</script></head><body>
+<nav><a href="/">Home</a> | <a href="/sport">Sport</a> | <a href="/weather">Weather</a></nav>
+<article><h1>Glimmerfen ferry to resume service</h1>
+<p>The Glimmerfen ferry will resume service on 3 May after repairs to the harbour wall, the operator said on Tuesday.</p>
+<p>Engineers spent four months rebuilding the wall, which was damaged in a winter storm, at a cost of &pound;2 million.</p>
+<p>The ferry carried 40,000 passengers &amp; 9,000 cars last year and the operator expects similar numbers this summer.</p>
+</article><footer>Copyright Harbour News. All rights reserved.</footer></body></html>
+"""
+
+
+def test_html_article_panel_reads_as_prose_with_exact_marks(fresh, embedder, tmp_path):
+    from ui.service import ChatService
+
+    settings, store = fresh
+    service = ChatService(settings, store, embedder)
+    page = tmp_path / "ferry.html"
+    page.write_text(PAGE, encoding="utf-8")
+    report, _ = service.upload([(page, "ferry.html")])
+    assert report.added == ["ferry.html"]
+    result = list(service.stream("How much did the harbour wall repairs cost?", []))[-1]["answer"]
+    assert result["answerable"], result
+    parsed = assert_inert(render.source_panel(result, service.article, focus=1))
+    assert parsed.marks == [c["text"] for c in sorted(result["citations"], key=lambda c: c["start"])]
+    outside = "".join(parsed.outside)
+    assert "&pound;" not in outside and "&amp;" not in outside  # entities decoded between the marks...
+    assert "£2 million" in outside or any("&pound;2 million" in m for m in parsed.marks)  # ...marks exact
+    assert "passengers & 9,000 cars" in outside or any("&amp; 9,000" in m for m in parsed.marks)
+    assert "tracking" not in outside and "<nav" not in outside and "Sport" not in outside  # markup, menus hidden
+
+
 # -- rendering: inert, and every highlight is the exact cited text --------------------------------
 EVIL = ('<script>window.__xss=1</script> <img src=x onerror="alert(1)"> [link](javascript:alert(1)) '
         '**bold** $x$ ${window.x} {{constructor}} `code` ![i](x)')
@@ -207,7 +241,7 @@ def test_answer_and_panel_render_untrusted_text_inert():
     chat = render.answer_html(answer["answer"], 0, [cite])
     assert_inert(chat)
     assert chat.count('href="#cite-0-1"') == 2 and "#cite-0-9" not in chat  # only real citations link
-    panel = render.source_panel(answer, lambda s: text, focus=1)
+    panel = render.source_panel(answer, lambda s: (text, None), focus=1)
     parsed = assert_inert(panel)
     assert parsed.marks == [cite["text"]]
     assert_inert(render.articles_table([(f"{EVIL}.txt", EVIL, 3)]))
@@ -243,7 +277,7 @@ def test_bundled_article_panel_marks_every_citation(indexed, embedder):
     service = ChatService(settings, store, embedder)
     result = service.ask("What did Russia demand?")
     cited = {c["source"] for c in result["citations"]}
-    panel = render.source_panel(result, service.article_text, focus=2)
+    panel = render.source_panel(result, service.article, focus=2)
     parsed = assert_inert(panel)
     assert len([t for t, a in parsed.tags if t == "section"]) == len(cited)
     assert sorted(parsed.marks) == sorted({c["text"] for c in result["citations"]})

@@ -88,7 +88,7 @@ class Handlers:
                 if event.get("notice"):  # e.g. "No article mentions X." under a refusal
                     content += f'<div class="notice">{render.safe(event["notice"])}</div>'
                 chat[-1] = {"role": "assistant", "content": content}
-                panel = render.source_panel(result, self.service.article_text, nonce=time.time_ns(),
+                panel = render.source_panel(result, self.service.article, nonce=time.time_ns(),
                                             closest=event.get("closest"))
                 yield chat, results + [result], panel
 
@@ -102,10 +102,10 @@ class Handlers:
         if not 0 <= turn < len(results):
             return gr.skip()
         with friendly():
-            return render.source_panel(results[turn], self.service.article_text, focus=n, nonce=time.time_ns())
+            return render.source_panel(results[turn], self.service.article, focus=n, nonce=time.time_ns())
 
     def clear(self):
-        return [], [], render.source_panel(None, self.service.article_text), ""
+        return [], [], render.source_panel(None, self.service.article), ""
 
     def articles(self):
         rows = self.service.articles()
@@ -165,7 +165,7 @@ def build_app(service: ChatService) -> gr.Blocks:
                     clear = gr.Button("Clear", scale=1, min_width=80, elem_id="clear")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
-                panel = gr.HTML(render.source_panel(None, service.article_text), js_on_load=PANEL_JS,
+                panel = gr.HTML(render.source_panel(None, service.article), js_on_load=PANEL_JS,
                                 elem_id="source-panel")
         with gr.Accordion("Articles: upload, list, remove", open=False, elem_id="articles-box"):
             files = gr.File(file_count="multiple", type="filepath", elem_id="upload",

@@ -64,34 +64,51 @@ def by_article(citations: list[dict]) -> list[tuple[str, str, list[int]]]:
     return [(s, t, ns) for s, (t, ns) in groups.items()]
 
 
-def highlighted(text: str, citations: list[dict], focus: int | None) -> str:
+def highlighted(text: str, citations: list[dict], focus: int | None, view: str | None = None,
+                markup: bool = False) -> str:
     """The article `text` with every cited span wrapped in <mark>; the `focus` one marked as such.
 
-    Spans are sorted and clipped so overlaps never nest tags; runs of blank lines outside the
-    marks are shortened so the panel stays readable, while the marked text stays exact.
+    Marks hold the exact cited text. Between them the panel shows `view` (same length as `text`,
+    markup and page debris blanked; with `markup`, an HTML page whose entities get decoded), tidied
+    up so it stays readable. Spans are sorted and clipped so overlaps never nest tags.
     """
     spans: dict[tuple[int, int], list[int]] = {}
     for c in citations:
         spans.setdefault((c["start"], c["end"]), []).append(c["n"])
+    shown = text if view is None else view
+
+    def between(a: int, b: int) -> str:
+        return _tidy(shown[a:b], blanked=view is not None, markup=markup)
+
     out, pos = [], 0
     for (start, end), ns in sorted(spans.items()):
         start = max(start, pos)
         if end <= start:
             continue
-        out.append(safe(_BLANK_RUN.sub("\n\n", text[pos:start])))
+        out.append(safe(between(pos, start)))
         cls = "cited focus" if focus in ns else "cited"
         label = "".join(f"&#91;{n}&#93;" for n in ns)
         out.append(f'<mark class="{cls}" id="mark-{ns[0]}" data-n="{" ".join(map(str, ns))}">'
                    f'{safe(text[start:end])}</mark><sup class="cite-tag">{label}</sup>')
         pos = end
-    out.append(safe(_BLANK_RUN.sub("\n\n", text[pos:])))
+    out.append(safe(between(pos, len(text))))
     return "".join(out)
 
 
-def source_panel(result: dict | None, article_text: Callable[[str], str | None], focus: int | None = None,
+def _tidy(segment: str, blanked: bool = False, markup: bool = False) -> str:
+    """Shorten blank-line runs; in a view, also the space runs left by blanking (and decode entities)."""
+    if blanked:
+        segment = re.sub(r"[ \t]{2,}", " ", re.sub(r"[ \t]+\n|\n[ \t]+", "\n", segment))
+    if markup:
+        segment = html.unescape(segment)
+    return _BLANK_RUN.sub("\n\n", segment)
+
+
+def source_panel(result: dict | None, article: Callable[[str], tuple[str, str | None] | None], focus: int | None = None,
                  nonce: int = 0, closest: list[tuple[str, str]] | None = None) -> str:
     """The source panel for one answer: each cited article with all its cited spans highlighted.
 
+    `article(source)` gives (text, reading view or None), or None for an article no longer indexed.
     A refusal lists no sources, only (if given) the closest articles by title.
     """
     if result is None:
@@ -103,13 +120,13 @@ def source_panel(result: dict | None, article_text: Callable[[str], str | None],
     cards = []
     for source, title, ns in by_article(citations):
         mine = [c for c in citations if c["source"] == source]
-        text = article_text(source)
-        if text is None:  # removed since the answer was given: show the quotes alone
+        shown = article(source)
+        if shown is None:  # removed since the answer was given: show the quotes alone
             body = "".join(f'<p><mark class="cited{" focus" if c["n"] == focus else ""}">{safe(c["text"])}'
                            f'</mark><sup class="cite-tag">&#91;{c["n"]}&#93;</sup></p>' for c in mine)
             body = '<p class="panel-hint">(this article is no longer indexed)</p>' + body
         else:
-            body = highlighted(text, mine, focus)
+            body = highlighted(shown[0], mine, focus, shown[1], source.lower().endswith((".html", ".htm")))
         tags = "".join(f"&#91;{n}&#93;" for n in ns)
         cards.append(f'<section class="source-card" data-source="{safe(source)}">'
                      f'<header><h3>{safe(title)}</h3><div class="source-meta">{safe(source)} · cited as {tags}'

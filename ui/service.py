@@ -9,8 +9,10 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterator
 
+from index.clean import clean
 from index.embed import Embedder
 from index.ingest import IngestReport, ingest
+from index.load import HTML_SUFFIXES, Document
 from index.store import ChromaStore
 from newsrag.settings import Settings
 from rag.chain import NewsChain, validate
@@ -23,6 +25,23 @@ def available_backends(settings: Settings) -> list[str]:
 
     names = list(app.available_backends()) if hasattr(app, "available_backends") else ["extractive"]
     return names if settings.backend in names else names + [settings.backend]
+
+
+def reading_view(source: str, text: str) -> str:
+    """`text` as the index reads it: same length, with markup and page debris blanked.
+
+    The panel shows this around the highlights, so an HTML page reads as an article rather than
+    as source code, while every offset still points into `text`.
+    """
+    view = text
+    if Path(source).suffix.lower() in HTML_SUFFIXES:
+        from index.html import article_view
+
+        view = article_view(text)[1]
+    try:
+        return clean(Document(source, "", text, view)).view
+    except Exception:  # a display nicety must never hide the article
+        return text
 
 
 class ChatService:
@@ -68,8 +87,10 @@ class ChatService:
             seen.setdefault(doc.metadata["source"], doc.metadata.get("title", ""))
         return list(seen.items())[:limit]
 
-    def article_text(self, source: str) -> str | None:
-        return self.store.article_text(source)
+    def article(self, source: str) -> tuple[str, str] | None:
+        """(text, reading view) of an indexed article, for the source panel; None if not indexed."""
+        text = self.store.article_text(source)
+        return None if text is None else (text, reading_view(source, text))
 
     def articles(self) -> list[tuple[str, str, int]]:
         return [(a.source, a.title, a.chunks) for a in self.store.articles().values()]
