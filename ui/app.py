@@ -12,6 +12,7 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 
@@ -146,53 +147,64 @@ class Handlers:
 
 
 def build_app(service: ChatService) -> gr.Blocks:
-    h = Handlers(service)
-    settings = service.settings
+    """The page: chat and source panel side by side, then articles and settings; events wired up."""
     # delete_cache: Gradio's copies of uploads are dropped after an hour (ours live in home/uploads).
     with gr.Blocks(title="newsrag", delete_cache=(3600, 3600)) as demo:
-        results = gr.State([])  # the answer dicts, one per turn: the panel and the history read them
-        pending = gr.State("")
         gr.Markdown("## newsrag\nAsk about the indexed news articles. Every statement cites the exact "
                     "passage it comes from: click a **[n]** to see it highlighted in its article.")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Chat", elem_id="chat", height=560, latex_delimiters=[],
-                                  examples=[{"text": q} for q in EXAMPLES], buttons=["copy"])
-                with gr.Row():
-                    box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
-                                     scale=6, elem_id="question", max_lines=4)
-                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
-                    clear = gr.Button("Clear", scale=1, min_width=80, elem_id="clear")
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                panel = gr.HTML(render.source_panel(None, service.article), js_on_load=PANEL_JS,
-                                elem_id="source-panel")
-        with gr.Accordion("Articles: upload, list, remove", open=False, elem_id="articles-box"):
-            files = gr.File(file_count="multiple", type="filepath", elem_id="upload",
-                            label=f"Add articles (.txt, .md, .html; up to {settings.max_file_bytes / 1e6:g} MB each)")
-            status = gr.HTML(elem_id="upload-status")
-            table = gr.HTML(elem_id="article-list")
-            with gr.Row():
-                pick = gr.Dropdown(label="Remove an article", choices=[], scale=4, elem_id="remove-pick")
-                drop = gr.Button("Remove", scale=1, elem_id="remove")
+        c = SimpleNamespace(results=gr.State([]), pending=gr.State(""))  # answers so far; question being asked
+        _chat_row(c, service)
+        _articles_box(c, service.settings)
         with gr.Accordion("Settings", open=False):
-            k = gr.Slider(1, 30, step=1, value=settings.k, label="Passages retrieved (k)", elem_id="k")
-            backend = gr.Dropdown(available_backends(settings), value=settings.backend, label="Answer backend")
-
-        for trigger in (box.submit, send.click):
-            trigger(h.start, [box, chat], [box, chat, pending], api_visibility="private").then(
-                h.respond, [pending, chat, results, k, backend], [chat, results, panel], api_visibility="private")
-        chat.example_select(h.from_example, None, box, api_visibility="private").then(
-            h.start, [box, chat], [box, chat, pending], api_visibility="private").then(
-            h.respond, [pending, chat, results, k, backend], [chat, results, panel], api_visibility="private")
-        clear.click(h.clear, None, [chat, results, panel, pending], api_visibility="private")
-        chat.clear(h.clear, None, [chat, results, panel, pending], api_visibility="private")
-        panel.click(h.show_source, [results], panel, api_visibility="private")
-        files.upload(h.upload, files, [status, table, pick, files], api_visibility="private")
-        drop.click(h.remove, pick, [status, table, pick], api_visibility="private")
-        demo.load(h.articles, None, [table, pick], api_visibility="private")
-        gr.api(h.ask, api_name="ask")
+            c.k = gr.Slider(1, 30, step=1, value=service.settings.k, label="Passages retrieved (k)", elem_id="k")
+            c.backend = gr.Dropdown(available_backends(service.settings), value=service.settings.backend,
+                                    label="Answer backend")
+        _wire(Handlers(service), c, demo)
     return demo
+
+
+def _chat_row(c: SimpleNamespace, service: ChatService) -> None:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            c.chat = gr.Chatbot(label="Chat", elem_id="chat", height=560, latex_delimiters=[],
+                                examples=[{"text": q} for q in EXAMPLES], buttons=["copy"])
+            with gr.Row():
+                c.box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
+                                   scale=6, elem_id="question", max_lines=4)
+                c.send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
+                c.clear = gr.Button("Clear", scale=1, min_width=80, elem_id="clear")
+        with gr.Column(scale=2):
+            gr.Markdown("### Sources")
+            c.panel = gr.HTML(render.source_panel(None, service.article), js_on_load=PANEL_JS,
+                              elem_id="source-panel")
+
+
+def _articles_box(c: SimpleNamespace, settings: Settings) -> None:
+    with gr.Accordion("Articles: upload, list, remove", open=False, elem_id="articles-box"):
+        c.files = gr.File(file_count="multiple", type="filepath", elem_id="upload",
+                          label=f"Add articles (.txt, .md, .html; up to {settings.max_file_bytes / 1e6:g} MB each)")
+        c.status = gr.HTML(elem_id="upload-status")
+        c.table = gr.HTML(elem_id="article-list")
+        with gr.Row():
+            c.pick = gr.Dropdown(label="Remove an article", choices=[], scale=4, elem_id="remove-pick")
+            c.drop = gr.Button("Remove", scale=1, elem_id="remove")
+
+
+def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
+    """Page events are private (not API endpoints); the one public endpoint is /ask."""
+    private = {"api_visibility": "private"}
+    asking = ([c.pending, c.chat, c.results, c.k, c.backend], [c.chat, c.results, c.panel])
+    for trigger in (c.box.submit, c.send.click):
+        trigger(h.start, [c.box, c.chat], [c.box, c.chat, c.pending], **private).then(h.respond, *asking, **private)
+    c.chat.example_select(h.from_example, None, c.box, **private).then(
+        h.start, [c.box, c.chat], [c.box, c.chat, c.pending], **private).then(h.respond, *asking, **private)
+    for clearing in (c.clear.click, c.chat.clear):
+        clearing(h.clear, None, [c.chat, c.results, c.panel, c.pending], **private)
+    c.panel.click(h.show_source, [c.results], c.panel, **private)
+    c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.files], **private)
+    c.drop.click(h.remove, c.pick, [c.status, c.table, c.pick], **private)
+    demo.load(h.articles, None, [c.table, c.pick], **private)
+    gr.api(h.ask, api_name="ask")
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
