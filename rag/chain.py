@@ -21,23 +21,29 @@ from rag.lexical import CorpusCache
 from rag.retrieve import HybridRetriever
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
-_FOLLOWUP = re.compile(r"^(and|what about|how about|but|also|then|so|why|where|when|who|how)\b|\b(it|they|them|that|this|those|these|he|she|there|his|her|their)\b", re.I)
 
 
-def standalone_question(question: str, history: list[dict] | None) -> str:
-    """The retrieval query for a turn: a short or pronoun-led follow-up borrows the last exchange.
+def last_reply(history: list[dict] | None) -> str:
+    """The assistant's last answer without its markers ("" after a refusal)."""
+    for turn in reversed(history or []):
+        if isinstance(turn, dict) and turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
+            reply = turn["content"]
+            return "" if reply.startswith(NOT_COVERED) else " ".join(_MARKERS.sub("", reply).split())
+    return ""
+
+
+def contextual_question(question: str, history: list[dict] | None) -> str | None:
+    """The question joined to the last exchange, or None without one.
 
     "And where?" after "When are the talks?" / "On January 10." becomes one query holding all three,
     so retrieval finds the sentence about the talks on January 10 that also names the place.
     """
     turns = [t for t in (history or []) if isinstance(t, dict) and isinstance(t.get("content"), str)]
     users = [i for i, t in enumerate(turns) if t.get("role") == "user" and t["content"].strip()]
-    if not users or not (len(question.split()) <= 6 or _FOLLOWUP.search(question)):
-        return question
-    last = users[-1]
-    reply = next((t["content"] for t in turns[last + 1:] if t.get("role") == "assistant"), "")
-    reply = "" if reply.startswith(NOT_COVERED) else _MARKERS.sub("", reply)[:300]
-    return " ".join(part for part in (turns[last]["content"], reply, question) if part)
+    if not users:
+        return None
+    reply = last_reply(turns)[:200]
+    return " ".join(part for part in (turns[users[-1]]["content"], reply, question) if part)
 
 
 def validate(question: Any, max_chars: int) -> str:
@@ -62,11 +68,25 @@ class NewsChain(Runnable[dict, dict]):
                                          k=settings.k, rrf_k=settings.rrf_k)
 
     def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Evidence:
-        query = standalone_question(question, history)
+        """History-aware evidence: with a previous turn, retrieve for the question alone and in context.
+
+        A follow-up that cannot stand alone ("And where?") finds stronger evidence in context; a new,
+        self-contained question ("When will the talks take place?") finds it on its own.
+        """
+        own = self._evidence(question, question, k)
+        query = contextual_question(question, history)
+        if query is None:
+            return own
+        previous = next(t["content"] for t in reversed(history) if t.get("role") == "user")
+        in_context = self._evidence(query, question, k, seen=last_reply(history), focus=f"{previous} {question}")
+        return in_context if in_context.strength > own.strength else own
+
+    def _evidence(self, query: str, asked: str, k: int | None, seen: str = "", focus: str | None = None) -> Evidence:
         vector = self.embedder.encode([query])[0]
         docs = self.retriever.search(query, vector, k or self.settings.k)
         return gather(self.store, self.corpus.get(), query, vector, docs,
-                      self.settings.dense_weight, self.settings.misfit_penalty, asked=question)
+                      self.settings.dense_weight, self.settings.misfit_penalty, asked=asked, seen=seen,
+                      focus=focus)
 
     def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
         question = validate(input.get("question"), self.settings.max_question_chars)

@@ -52,13 +52,15 @@ class Evidence:
 
 def gather(store: ChromaStore, corpus: Corpus, question: str, vector: np.ndarray,
            documents: list[Document], dense_weight: float = 0.5, misfit_penalty: float = 0.5,
-           asked: str | None = None) -> Evidence:
+           asked: str | None = None, seen: str = "", focus: str | None = None) -> Evidence:
     """Score every sentence of `documents` (deduplicated across overlapping chunks).
 
     score = dense_weight * cosine + (1 - dense_weight) * term coverage, times `misfit_penalty`
     when the sentence lacks the kind of answer the question asks for. `question` is the retrieval
     query (a follow-up joined to its context); `asked` is what the user typed this turn, which
-    decides the kind of answer wanted.
+    decides the kind of answer wanted. Sentences already quoted in `seen` (the previous answer)
+    are demoted like misfits: a follow-up wants something new. Term coverage counts the terms of
+    `focus` (default: the query), so a long context does not dilute it.
     """
     asked = asked or question
     spans: dict[str, tuple[int, Document, int, int]] = {}
@@ -68,7 +70,7 @@ def gather(store: ChromaStore, corpus: Corpus, question: str, vector: np.ndarray
             sid = sentence_id(m["source"], m["doc_hash"], start, end)
             spans.setdefault(sid, (rank, doc, start, end))
     stored = store.get_sentences(spans)
-    q_terms = set(terms(question))
+    q_terms = set(terms(focus or question))
     q_weight = sum(corpus.weight(t) for t in q_terms) or 1.0
     kind = qtype.expected(asked)
     out = []
@@ -82,7 +84,8 @@ def gather(store: ChromaStore, corpus: Corpus, question: str, vector: np.ndarray
         lexical = sum(corpus.weight(t) for t in covered) / q_weight
         dense = float(vector @ vec)
         fits = qtype.offers(kind, text, asked)
-        score = (dense_weight * dense + (1 - dense_weight) * lexical) * (1.0 if fits else misfit_penalty)
+        fresh = not seen or text not in seen
+        score = (dense_weight * dense + (1 - dense_weight) * lexical) * (1.0 if fits and fresh else misfit_penalty)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
                              vec, rank, dense, lexical, fits, score))
     out.sort(key=lambda c: c.score, reverse=True)

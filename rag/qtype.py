@@ -59,7 +59,8 @@ def offers(kind: str | None, sentence: str, question: str) -> bool:
         return _number_near_focus(sentence, question)
     asked = set(terms(question))
     if kind == "place":
-        return any(not set(terms(m.group(1))) <= asked for m in _PLACE.finditer(sentence))
+        return any(not set(terms(m.group(1))) <= asked and not _DATE.fullmatch(m.group(1))
+                   for m in _PLACE.finditer(sentence))
     return any(m.start() > 0 and not set(terms(m.group(0))) <= asked for m in _NAME.finditer(sentence))
 
 

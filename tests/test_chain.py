@@ -101,3 +101,15 @@ def test_every_citation_is_exact(chain, words):
     check_schema(result)
     if not result["answerable"]:
         assert result["citations"] == []
+
+
+def test_new_topic_after_history_is_answered_on_its_own(chain):
+    first = chain.invoke({"question": "What did Russia demand?"})
+    history = [{"role": "user", "content": "What did Russia demand?"},
+               {"role": "assistant", "content": first["answer"]}]
+    result = chain.invoke({"question": "When will the talks take place?", "history": history})
+    assert result["answerable"] and "January" in result["answer"]
+    history += [{"role": "user", "content": "When are the US-Russia talks?"},
+                {"role": "assistant", "content": chain.invoke({"question": "When are the US-Russia talks?"})["answer"]}]
+    where = chain.invoke({"question": "And where?", "history": history})
+    assert where["answerable"] and "Geneva" in where["answer"]
