@@ -49,7 +49,7 @@ def run(settings: Settings, dataset: Path | None = None, out: Path = Path("eval-
     kind, data = detect(dataset)
     started = time.time()
     if kind == "squad":
-        result, table, chart = run_squad(settings, data, limit, seed)
+        result, table, chart = run_squad(settings, data, limit, seed, Path(out))
     else:
         result, table, chart = run_news(settings, dataset, articles, limit, seed)
     result.update(dataset=str(dataset), kind=kind, limit=limit, seed=seed, machine=report.machine(settings),
@@ -76,7 +76,7 @@ def run_news(settings: Settings, dataset: Path, articles: Path, limit: int | Non
     s = settings.with_(collection=NEWS_COLLECTION)
     store, embedder = ChromaStore.open(s), Embedder(s.embed_batch_size)
     ingested = index_articles(articles, store, embedder, s)
-    chain = build_chain(s, store, embedder)
+    chain = warm(build_chain(s, store, embedder))
     with _bar(len(items), "questions") as bar:
         rows, aggregates = news.evaluate(chain, items, articles, progress=lambda i, n: bar.update(1))
     result = {"settings": report.settings_dict(s), "ingest": ingested.summary(), "aggregates": aggregates,
@@ -95,7 +95,7 @@ def index_articles(articles: Path, store: ChromaStore, embedder: Embedder, setti
     return got
 
 
-def run_squad(settings: Settings, data: dict, limit: int | None, seed: int):
+def run_squad(settings: Settings, data: dict, limit: int | None, seed: int, out: Path):
     paragraphs, questions = squad.parse(data)
     questions = squad.sample(questions, limit, seed)
     digest = hashlib.sha256(json.dumps([p.text for p in paragraphs]).encode("utf-8")).hexdigest()[:10]
@@ -107,14 +107,28 @@ def run_squad(settings: Settings, data: dict, limit: int | None, seed: int):
                 bar.update(1)
                 yield p
         ingested = squad.ingest(counted(), store, embedder, s)
-    chain = build_chain(s, store, embedder)
+    chain = warm(build_chain(s, store, embedder))
     texts = {p.source: p.text for p in paragraphs}
-    with _bar(len(questions), "questions") as bar:
-        rows, aggregates = squad.evaluate(chain, questions, texts, progress=lambda i, n: bar.update(1))
+    out.mkdir(parents=True, exist_ok=True)
+    with _bar(len(questions), "questions") as bar, open(out / "rows.partial.jsonl", "w", encoding="utf-8") as log:
+        def on_row(row: dict) -> None:  # a long run can be inspected (or salvaged) before it ends
+            log.write(json.dumps(row) + "\n")
+            log.flush()
+            bar.update(1)
+
+        rows, aggregates = squad.evaluate(chain, questions, texts, on_row)
+    (out / "rows.partial.jsonl").unlink()
     result = {"settings": report.settings_dict(s), "ingest": ingested.summary(), "aggregates": aggregates,
               "paragraphs": len(paragraphs), "rows": rows,
               "retrieval_depth_chunks": max(s.k, squad.DEPTH)}
     return result, report.squad_table(aggregates), report.squad_chart
+
+
+def warm(chain):
+    """Load the model and build the BM25 snapshot before timing, so question 1 is not charged for them."""
+    chain.embedder.encode(["warm-up"])
+    chain.corpus.get()
+    return chain
 
 
 def _bar(total: int, unit: str):

@@ -124,12 +124,13 @@ def score(chain: NewsChain, q: Question, texts: dict[str, str]) -> dict:
 
 
 def evaluate(chain: NewsChain, questions: list[Question], texts: dict[str, str],
-             progress: Callable[[int, int], None] | None = None) -> tuple[list[dict], dict]:
+             on_row: Callable[[dict], None] | None = None) -> tuple[list[dict], dict]:
+    """Score every question; `on_row` sees each row as it is made (progress, a partial log)."""
     rows = []
-    for i, q in enumerate(questions, 1):
+    for q in questions:
         rows.append(score(chain, q, texts))
-        if progress:
-            progress(i, len(questions))
+        if on_row:
+            on_row(rows[-1])
     return rows, aggregate(rows)
 
 
