@@ -16,6 +16,13 @@ def normalize(text: str) -> str:
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
+def loose(text: str) -> str:
+    """Like `normalize` but punctuation becomes a space, so "winter.USA" still contains "winter"."""
+    text = text.lower().replace("\u00a0", " ")
+    text = "".join(" " if ch in string.punctuation or ch in "“”‘’–—" else ch for ch in text)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
 def token_f1(prediction: str, gold: str) -> float:
     p, g = normalize(prediction).split(), normalize(gold).split()
     common = Counter(p) & Counter(g)
@@ -27,8 +34,9 @@ def token_f1(prediction: str, gold: str) -> float:
 
 
 def contains_answer(text: str, answers: list[str]) -> bool:
-    norm = f" {normalize(text)} "
-    return any(f" {normalize(a)} " in norm for a in answers if normalize(a))
+    """A gold phrase occurs in `text` on word boundaries (case, punctuation and articles ignored)."""
+    norm = f" {loose(text)} "
+    return any(f" {loose(a)} " in norm for a in answers if loose(a))
 
 
 def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -101,7 +101,9 @@ def _summary(rows: list[dict], k: int) -> dict:
         "citation_exact": _mean(exact) if exact else None,
         "citation_support": _mean(r["support"] for r in ans),
         "evidence_recall": _mean(r["evidence_recall"] for r in rows),
-        "refusal_precision": _mean(not r["answerable"] for r in refused) if refused else None,
+        # precision needs both kinds of question in the group: only "overall" has them
+        "refusal_precision": (_mean(not r["answerable"] for r in refused)
+                              if refused and ans and len(ans) < len(rows) else None),
         "refusal_recall": (_mean(r["refused"] for r in rows if not r["answerable"])
                            if any(not r["answerable"] for r in rows) else None),
         "answered_when_answerable": _mean(not r["refused"] for r in ans),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -63,14 +63,27 @@ def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settin
     """Index every article under `paths`; failures are reported, never fatal to the others."""
     files, skipped = discover(paths)
     report = IngestReport(skipped=skipped)
+
+    def loaded() -> Iterator[Document]:  # lazily, so a big folder is never all in memory
+        for path, source in files:
+            try:
+                yield load(path, source, settings.max_file_bytes)
+            except InputError as e:
+                report.failed.append((source, str(e)))
+
+    return ingest_documents(loaded(), store, embedder, settings, progress, batch_docs, report)
+
+
+def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Embedder, settings: Settings,
+                     progress: Progress | None = None, batch_docs: int = 64,
+                     report: IngestReport | None = None) -> IngestReport:
+    """Clean, chunk, embed and store loaded documents (from files or `load.from_text`); unchanged ones are skipped."""
+    report = report or IngestReport()
     known = store.articles()
     pending: list[Document] = []
-    for path, source in files:
-        try:
-            doc = clean(load(path, source, settings.max_file_bytes))
-        except InputError as e:
-            report.failed.append((source, str(e)))
-            continue
+    for doc in docs:
+        doc = clean(doc)
+        source = doc.source
         old = known.get(source)
         if old is not None and old.doc_hash == doc.doc_hash:
             if store.has_stale(source, doc.doc_hash):  # left over by an interrupted run

@@ -73,6 +73,13 @@ def load(path: Path, source: str, max_bytes: int = 10_000_000) -> Document:
     return Document(source=source, title=title or Path(source).stem, text=text, view=view)
 
 
+def from_text(text: str, source: str, title: str | None = None) -> Document:
+    """A plain-text article held in memory (no file), e.g. a benchmark paragraph; same checks as `load`."""
+    if not text.strip():
+        raise InputError(f"{source}: contains only whitespace")
+    return Document(source=source, title=title or _first_line(text) or source, text=text, view=text)
+
+
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()

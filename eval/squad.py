@@ -1,0 +1,160 @@
+"""SQuAD v2 JSON as an external benchmark: every paragraph an article, every question scored.
+
+Retrieval is judged per paragraph: a retrieved chunk belongs to the gold paragraph when its source
+is that paragraph's source. Ranks count distinct paragraphs in retrieval order, so hit@10 means the
+gold paragraph is among the paragraphs of the top `max(k, 10)` chunks (at most 10 paragraphs, often
+fewer when two chunks of one paragraph both rank: slightly stricter than a paragraph-level R@10).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from eval import metrics as M
+from index.embed import Embedder
+from index.ingest import IngestReport, ingest_documents
+from index.load import from_text
+from index.store import ChromaStore
+from newsrag.settings import Settings
+from rag.chain import NewsChain
+from rag.evidence import gather
+
+DEPTH = 10  # retrieval depth (chunks) at least this, so hit@10 is measurable
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    source: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    impossible: bool
+    source: str  # the paragraph it was written on
+
+
+def is_squad(data: object) -> bool:
+    """True for the SQuAD v1/v2 layout: {"data": [{"title", "paragraphs": [{"context", "qas"}]}]}."""
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list) or not data["data"]:
+        return False
+    first = data["data"][0]
+    paras = first.get("paragraphs") if isinstance(first, dict) else None
+    return bool(isinstance(paras, list) and paras and isinstance(paras[0], dict)
+                and "context" in paras[0] and "qas" in paras[0])
+
+
+def parse(data: dict) -> tuple[list[Paragraph], list[Question]]:
+    """Paragraphs (source "squad/<title>/<i>") and their questions, in file order."""
+    paragraphs, questions = [], []
+    for article in data["data"]:
+        title = str(article.get("title", "untitled"))
+        for i, para in enumerate(article["paragraphs"]):
+            source = f"squad/{title}/{i}"
+            paragraphs.append(Paragraph(source, title.replace("_", " "), para["context"]))
+            for qa in para["qas"]:
+                answers = tuple(dict.fromkeys(a["text"] for a in qa.get("answers", []) if a.get("text")))
+                impossible = bool(qa.get("is_impossible", not answers))
+                questions.append(Question(str(qa["id"]), qa["question"], answers, impossible, source))
+    return paragraphs, questions
+
+
+def read(path: Path) -> tuple[list[Paragraph], list[Question]]:
+    return parse(json.loads(path.read_text(encoding="utf-8")))
+
+
+def sample(questions: list[Question], limit: int | None, seed: int) -> list[Question]:
+    """`limit` questions drawn with a fixed seed (file order kept), or all of them."""
+    if limit is None or limit >= len(questions):
+        return questions
+    keep = set(random.Random(seed).sample(range(len(questions)), limit))
+    return [q for i, q in enumerate(questions) if i in keep]
+
+
+def ingest(paragraphs: Iterable[Paragraph], store: ChromaStore, embedder: Embedder,
+           settings: Settings) -> IngestReport:
+    """Paragraphs through the normal clean/chunk/embed/store pipeline; unchanged ones are skipped."""
+    docs = (from_text(p.text, p.source, p.title) for p in paragraphs)
+    return ingest_documents(docs, store, embedder, settings)
+
+
+def paragraph_rank(sources: list[str], gold: str, depth: int = DEPTH) -> int | None:
+    """1-based rank of `gold` among the distinct sources, in order (None if not in the first `depth`)."""
+    distinct = list(dict.fromkeys(sources))[:depth]
+    return distinct.index(gold) + 1 if gold in distinct else None
+
+
+def score(chain: NewsChain, q: Question, texts: dict[str, str]) -> dict:
+    """Retrieve (fused, plus BM25-only and dense-only diagnostics), answer, and score one question."""
+    s = chain.settings
+    depth = max(s.k, DEPTH)
+    t0 = time.perf_counter()
+    vector = chain.embedder.encode([q.question])[0]
+    docs = chain.retriever.search(q.question, vector, depth)
+    corpus = chain.corpus.get()
+    evidence = gather(chain.store, corpus, q.question, vector, docs[:s.k], s.dense_weight,
+                      s.misfit_penalty, asked=q.question)
+    result = {}
+    for event in chain.answer_events(q.question, evidence):
+        result = event.get("answer", result)
+    latency = time.perf_counter() - t0
+    lexical = [corpus.metas[cid]["source"] for cid, _ in corpus.search(q.question, depth)]
+    dense = [h.meta["source"] for h in chain.store.query("chunks", vector, depth)]
+    cites = result["citations"]
+    cited = " ".join(c["text"] for c in cites)
+    return {
+        "id": q.id, "question": q.question, "answerable": not q.impossible, "gold": q.source,
+        "refused": not result["answerable"], "latency": latency, "strength": evidence.strength,
+        "rank": paragraph_rank([d.metadata["source"] for d in docs], q.source),
+        "bm25_rank": paragraph_rank(lexical, q.source),
+        "dense_rank": paragraph_rank(dense, q.source),
+        "cited_answer": (not q.impossible and bool(cites) and M.contains_answer(cited, list(q.answers))),
+        "exact": [texts.get(c["source"], "")[c["start"]:c["end"]] == c["text"] for c in cites],
+        "answer": result["answer"],
+    }
+
+
+def evaluate(chain: NewsChain, questions: list[Question], texts: dict[str, str],
+             on_row: Callable[[dict], None] | None = None) -> tuple[list[dict], dict]:
+    """Score every question; `on_row` sees each row as it is made (progress, a partial log)."""
+    rows = []
+    for q in questions:
+        rows.append(score(chain, q, texts))
+        if on_row:
+            on_row(rows[-1])
+    return rows, aggregate(rows)
+
+
+def _hits(ranks: list[int | None], prefix: str) -> dict:
+    n = len(ranks) or 1
+    out = {f"{prefix}hit@{k}": sum(r is not None and r <= k for r in ranks) / n for k in (1, 5, 10)}
+    out[f"{prefix}mrr@10"] = sum(1 / r for r in ranks if r) / n
+    return out
+
+
+def aggregate(rows: list[dict]) -> dict:
+    """Answerable: retrieval (fused, BM25-only, dense-only), cited answers; unanswerable: refusals."""
+    ans = [r for r in rows if r["answerable"]]
+    una = [r for r in rows if not r["answerable"]]
+    exact = [e for r in rows for e in r["exact"]]
+    latencies = [r["latency"] * 1000 for r in rows]
+    out = {"n": len(rows), "answerable": len(ans), "unanswerable": len(una)}
+    if ans:
+        for prefix, key in (("", "rank"), ("bm25_", "bm25_rank"), ("dense_", "dense_rank")):
+            out.update(_hits([r[key] for r in ans], prefix))
+        out["cited_answer"] = sum(r["cited_answer"] for r in ans) / len(ans)
+        out["answered_when_answerable"] = sum(not r["refused"] for r in ans) / len(ans)
+    out["refusal_rate_unanswerable"] = sum(r["refused"] for r in una) / len(una) if una else None
+    out["citation_exact"] = sum(exact) / len(exact) if exact else None
+    out["latency_p50_ms"] = M.percentile(latencies, 0.5)
+    out["latency_p95_ms"] = M.percentile(latencies, 0.95)
+    return out
