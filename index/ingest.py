@@ -71,12 +71,11 @@ def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settin
             except InputError as e:
                 report.failed.append((source, str(e)))
 
-    return ingest_documents(loaded(), store, embedder, settings, progress, batch_docs, report)
+    return ingest_documents(loaded(), store, embedder, settings, progress, report)
 
 
 def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Embedder, settings: Settings,
-                     progress: Progress | None = None, batch_docs: int = 64,
-                     report: IngestReport | None = None) -> IngestReport:
+                     progress: Progress | None = None, report: IngestReport | None = None) -> IngestReport:
     """Clean, chunk, embed and store loaded documents (from files or `load.from_text`); unchanged ones are skipped."""
     report = report or IngestReport()
     known = store.articles()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from newsrag.errors import InputError
@@ -27,7 +28,7 @@ class Document:
     text: str
     view: str
 
-    @property
+    @cached_property  # the text can be megabytes; every chunk ID needs the hash
     def doc_hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
 

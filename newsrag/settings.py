@@ -28,6 +28,7 @@ class Settings:
     # retrieval
     k: int = 8
     rrf_k: int = 60
+    lexical_weight: float = 1.0  # BM25's weight in reciprocal rank fusion (each dense ranking weighs 1)
     # extractive answering: grid-searched on eval/qa/news.jsonl by `python -m eval.calibrate`
     min_evidence: float = 0.38  # refuse below this best-sentence score
     dense_weight: float = 0.5  # sentence score = w * cosine + (1 - w) * idf-weighted term coverage
@@ -69,6 +70,7 @@ class Settings:
         for name, key, cast in (
             ("chroma_url", "NEWSRAG_CHROMA_URL", str),
             ("k", "NEWSRAG_K", int),
+            ("lexical_weight", "NEWSRAG_LEXICAL_WEIGHT", float),
             ("min_evidence", "NEWSRAG_MIN_EVIDENCE", float),
             ("backend", "NEWSRAG_BACKEND", str),
             ("llm_base_url", "NEWSRAG_LLM_BASE_URL", str),

@@ -65,7 +65,8 @@ class NewsChain(Runnable[dict, dict]):
         self.answerer = answerer
         self.corpus = CorpusCache(store)
         self.retriever = HybridRetriever(store=store, embedder=embedder, corpus=self.corpus,
-                                         k=settings.k, rrf_k=settings.rrf_k)
+                                         k=settings.k, rrf_k=settings.rrf_k,
+                                         lexical_weight=settings.lexical_weight)
 
     def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Evidence:
         """History-aware evidence: with a previous turn, retrieve for the question alone and in context.

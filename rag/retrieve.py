@@ -25,6 +25,7 @@ class HybridRetriever(BaseRetriever):
     corpus: CorpusCache
     k: int = 6
     rrf_k: int = 60
+    lexical_weight: float = 1.0  # BM25's vote in the fusion, relative to each dense ranking
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return self.search(query, self.embedder.encode([query])[0], self.k)
@@ -39,10 +40,10 @@ class HybridRetriever(BaseRetriever):
         sentence = self._sentence_ranking(corpus, vector, pool)
         lexical = corpus.search(query, pool)
         fused: dict[str, float] = defaultdict(float)
-        for ranking in (dense, sentence, lexical):
+        for ranking, weight in ((dense, 1.0), (sentence, 1.0), (lexical, self.lexical_weight)):
             seen = [cid for cid, _ in ranking if cid in corpus.metas]
             for rank, cid in enumerate(dict.fromkeys(seen)):
-                fused[cid] += 1.0 / (self.rrf_k + rank + 1)
+                fused[cid] += weight / (self.rrf_k + rank + 1)
         best = sorted(fused, key=fused.get, reverse=True)[:k]
         scores = {"dense": dict(dense), "sentence": dict(sentence), "lexical": dict(lexical)}
         return [self._document(corpus, cid, fused[cid], scores) for cid in best]
