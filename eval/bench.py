@@ -100,7 +100,7 @@ def cold_start(home: Path, question: str, repeats: int = 3) -> dict:
 
 
 def variants(paragraphs: list[tuple[str, str]], target_chunks: int, per_doc: int = 12,
-             chars_per_chunk: int = 620, seed: int = 0) -> list[tuple[str, str]]:
+             chars_per_chunk: int = 440, seed: int = 0) -> list[tuple[str, str]]:
     """Real text in many variants: digests of `per_doc` shuffled SQuAD paragraphs until ~target chunks."""
     rng = random.Random(seed)
     docs, chars, n = [], 0, 0
