@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -54,25 +55,33 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
             time.sleep(0.25)
 
 
+@contextlib.contextmanager
+def running(cmd: list[str], ready_url: str, env: dict | None = None, log: Path | None = None, timeout: float = 120):
+    """Run a server process until the block ends; wait until `ready_url` answers; always stop it."""
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_http(ready_url, timeout=timeout)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log:
+            out.close()
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real Chroma server on 127.0.0.1 (the `chroma` CLI from the chromadb wheel)."""
     path = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
     chroma = shutil.which("chroma", path=str(BIN)) or "chroma"
-    log = open(path / "server.log", "wb")
-    proc = subprocess.Popen([chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat")
+    cmd = [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)]
+    with running(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", log=path / "server.log", timeout=60):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import ARTICLES, BIN, OUTPUT, free_port, wait_http
+from conftest import ARTICLES, BIN, OUTPUT, free_port, running
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -46,20 +46,12 @@ def app(tmp_path_factory):
     subprocess.run([str(BIN / "newsrag"), "ingest", str(ARTICLES)], env=env, check=True, timeout=240,
                    capture_output=True)
     port = free_port()
-    log = open(home / "serve.log", "wb")
-    proc = subprocess.Popen([str(BIN / "newsrag"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_http(url, timeout=120)
-        yield url, home
+        with running([str(BIN / "newsrag"), "serve", "--host", "127.0.0.1", "--port", str(port)], url, env=env,
+                     log=home / "serve.log"):
+            yield url, home
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         sys.stdout.write((home / "serve.log").read_text(errors="replace")[-3000:])
 
 

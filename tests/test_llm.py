@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.server
 import importlib.util
 import json
-import subprocess
 import sys
 import threading
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLES, article_text, free_port, wait_http
+from conftest import ARTICLES, article_text, free_port, running
 from index.ingest import ingest
 from index.store import ChromaStore, connect
 from newsrag.app import backends, build_chain, make_answerer
@@ -57,17 +56,8 @@ def store_settings(tmp_path_factory, embedder):
 def llama_server():
     """A real llama.cpp OpenAI-compatible server (xllamacpp) on 127.0.0.1, in its own process."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(GGUF), str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health", timeout=60)
+    with running([sys.executable, "-c", SERVER, str(GGUF), str(port)], f"http://127.0.0.1:{port}/health", timeout=60):
         yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def chain_for(store_settings, embedder, **changes):

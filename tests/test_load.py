@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ARTICLES, BIN, OUTPUT, free_port, wait_http
+from conftest import ARTICLES, BIN, OUTPUT, free_port, running
 from eval.metrics import percentile
 
 # (question, phrase the answer must contain)
@@ -37,14 +37,9 @@ def server(tmp_path_factory):
         shutil.copy(p, folder)
     subprocess.run([str(BIN / "newsrag"), "ingest", str(folder)], env=env, check=True, capture_output=True, timeout=300)
     port = free_port()
-    proc = subprocess.Popen([str(BIN / "newsrag"), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/", timeout=120)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        proc.wait(20)
+    url = f"http://127.0.0.1:{port}/"
+    with running([str(BIN / "newsrag"), "serve", "--port", str(port)], url, env=env):
+        yield url
 
 
 def session(url: str, n: int) -> list[tuple[str, dict, float]]:
