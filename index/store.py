@@ -137,6 +137,11 @@ class ChromaStore:
     def open(cls, settings: Settings) -> "ChromaStore":
         return cls(connect(settings), settings.collection)
 
+    @property
+    def identity(self) -> str:
+        """A short name for where this store lives (which server or folder), for local caches."""
+        return self.registry.id.hex[:12]
+
     # -- writing ---------------------------------------------------------------------------------
     def write(self, articles: list[StoredArticle], replacing: set[str] = frozenset()) -> None:
         """Store a batch of articles' records, then commit them in the registry (see module doc).

@@ -63,7 +63,7 @@ class NewsChain(Runnable[dict, dict]):
         self.store = store
         self.embedder = embedder
         self.answerer = answerer
-        self.corpus = CorpusCache(store)
+        self.corpus = CorpusCache(store, settings.home / "cache")
         self.retriever = HybridRetriever(store=store, embedder=embedder, corpus=self.corpus,
                                          k=settings.k, rrf_k=settings.rrf_k,
                                          lexical_weight=settings.lexical_weight)
