@@ -121,13 +121,19 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
 
 
 def _encode(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
+    """Encode in slices for the progress bar; longest first across the whole batch, so every model
+    batch holds texts of similar length and padding stays as low as in one big encode call."""
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     step = max(1, embedder.batch_size * 4)
-    parts = []
-    for i in range(0, len(texts), step):
-        parts.append(embedder.encode(texts[i:i + step]))
+    for i in range(0, len(order), step):
+        idx = order[i:i + step]
+        out[idx] = embedder.encode([texts[j] for j in idx])
         if progress:
             progress(min(i + step, len(texts)), len(texts))
-    return np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+    return out
 
 
 def _mean(vectors: list[np.ndarray]) -> np.ndarray:
