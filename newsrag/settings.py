@@ -19,6 +19,7 @@ class Settings:
     chroma_url: str | None = None  # http://HOST:PORT uses a Chroma server instead of embedded mode
     collection: str = "news"  # prefix of the Chroma collections
     embed_batch_size: int = 64
+    embed_backend: str = "torch"  # "torch" (sentence-transformers) | "onnx-int8" | "onnx-fp32" (index/onnx_embed.py)
     ingest_batch_docs: int = 64  # articles embedded and written per batch: bounds ingest memory
     # chunking
     chunk_chars: int = 700
@@ -80,6 +81,7 @@ class Settings:
             ("llm_max_tokens", "NEWSRAG_LLM_MAX_TOKENS", int),
             ("llm_threads", "NEWSRAG_LLM_THREADS", int),
             ("embed_batch_size", "NEWSRAG_BATCH_SIZE", int),
+            ("embed_backend", "NEWSRAG_EMBED_BACKEND", str),
             ("ingest_batch_docs", "NEWSRAG_INGEST_BATCH", int),
         ):
             if env.get(key):

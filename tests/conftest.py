@@ -32,7 +32,7 @@ from newsrag.settings import Settings  # noqa: E402
 def _isolated(tmp_path, monkeypatch):
     """Tests write only under tmp: the data folder is never the user's."""
     monkeypatch.setenv("NEWSRAG_HOME", str(tmp_path / "newsrag-home"))
-    for key in ("NEWSRAG_CHROMA_URL", "NEWSRAG_BACKEND", "NEWSRAG_K", "OPENAI_API_KEY"):
+    for key in ("NEWSRAG_CHROMA_URL", "NEWSRAG_BACKEND", "NEWSRAG_EMBED_BACKEND", "NEWSRAG_K", "OPENAI_API_KEY"):
         monkeypatch.delenv(key, raising=False)
 
 
