@@ -64,7 +64,7 @@ def make_embedder(settings):
     if name in EMBED_BACKENDS:
         from index.onnx_embed import OnnxEmbedder
 
-        return OnnxEmbedder(settings.home / "models" / "onnx", settings.embed_batch_size,
+        return OnnxEmbedder(settings.models_path / "onnx", settings.embed_batch_size,
                             quantized=name == "onnx-int8")
     raise InputError(f"unknown embedding backend {name!r} (available: {', '.join(EMBED_BACKENDS)})")
 

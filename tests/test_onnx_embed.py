@@ -8,7 +8,7 @@ import pytest
 from conftest import ARTICLES
 from index.chunk import chunk
 from index.clean import clean
-from index.embed import make_embedder
+from index.embed import Embedder, make_embedder
 from index.ingest import ingest
 from index.load import load
 from index.onnx_embed import OnnxEmbedder
@@ -30,12 +30,17 @@ def sentences() -> list[str]:
 
 
 @pytest.fixture(scope="module")
+def torch_embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="module")
 def cache(tmp_path_factory):
     return tmp_path_factory.mktemp("onnx-cache")
 
 
-def test_onnx_vectors_agree_with_pytorch(embedder, cache, sentences):
-    reference = embedder.encode(sentences)
+def test_onnx_vectors_agree_with_pytorch(torch_embedder, cache, sentences):
+    reference = torch_embedder.encode(sentences)
     for quantized, floor in ((False, 0.99), (True, 0.98)):
         got = OnnxEmbedder(cache, quantized=quantized).encode(sentences)
         assert got.shape == reference.shape and got.dtype == np.float32
@@ -57,7 +62,7 @@ def test_export_is_cached(cache, sentences):
     assert not list(cache.rglob(".tmp-*")), "no temp file left behind"
 
 
-def test_an_index_never_mixes_embedding_backends(tmp_path, embedder, cache):
+def test_an_index_never_mixes_embedding_backends(tmp_path, torch_embedder, cache):
     onnx = Settings(home=tmp_path / "home", embed_backend="onnx-int8")
     store = ChromaStore.open(onnx)
     report = ingest([ARTICLES / sorted(p.name for p in ARTICLES.glob("*.txt"))[0]], store,
@@ -67,17 +72,18 @@ def test_an_index_never_mixes_embedding_backends(tmp_path, embedder, cache):
     with pytest.raises(BackendError, match="built with the onnx-int8 embedding backend, not torch"):
         ChromaStore.open(torch)
     with pytest.raises(BackendError, match="not torch"):  # a PyTorch embedder handed to the ONNX index
-        ingest([ARTICLES], store, embedder, onnx)
+        ingest([ARTICLES], store, torch_embedder, onnx)
     from newsrag.app import build_chain
 
     with pytest.raises(BackendError, match="not torch"):
-        build_chain(onnx, store, embedder)
+        build_chain(onnx, store, torch_embedder)
     assert build_chain(onnx, store, make_embedder(onnx)).invoke({"question": "Who is mentioned?"})["answer"]
 
 
 def test_an_empty_index_takes_any_backend_and_unknown_names_are_refused(tmp_path):
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings(home=tmp_path / "home", embed_backend="torch")
     assert ChromaStore.open(settings).embed_backend == "torch"
     assert ChromaStore.open(settings.with_(embed_backend="onnx-int8")).embed_backend == "onnx-int8"
+    assert ChromaStore.open(Settings(home=tmp_path / "h2")).embed_backend == Settings().embed_backend
     with pytest.raises(BackendError, match="unknown embedding backend 'onnx'"):
         ChromaStore.open(settings.with_(embed_backend="onnx"))
