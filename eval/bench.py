@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from eval.metrics import percentile
-from index.embed import Embedder
+from index.embed import Embedder, make_embedder
 from index.ingest import ingest
 from index.store import ChromaStore
 from newsrag.settings import Settings
@@ -48,7 +48,7 @@ def _timed(fn):
 
 def ingest_throughput(paragraphs: list[tuple[str, str]], embedder: Embedder, work: Path) -> dict:
     """Our whole ingest (load..store) vs raw sentence-transformers encode of the same chunk texts."""
-    settings = Settings(home=work / "ingest-home")
+    settings = Settings(home=work / "ingest-home", embed_backend=embedder.backend)
     write_docs(work / "ingest-docs", paragraphs)
     store = ChromaStore.open(settings)
     report, seconds = _timed(lambda: ingest([work / "ingest-docs"], store, embedder, settings))
@@ -133,7 +133,7 @@ def machine() -> dict:
 
 
 def _index(folder: Path, home: Path, embedder: Embedder) -> Settings:
-    settings = Settings(home=home)
+    settings = Settings(home=home, embed_backend=embedder.backend)
     ingest([folder], ChromaStore.open(settings), embedder, settings)
     return settings
 
@@ -146,9 +146,10 @@ def run(settings: Settings, out: Path, big_chunks: int = 100_000, squad_path: Pa
 
     paragraphs, questions = squad(squad_path)
     sample = random.Random(seed).sample(questions, 200)
-    embedder = Embedder(settings.embed_batch_size)
+    embedder = make_embedder(settings)
     embedder.encode(["warm up"])
-    results: dict = {"machine": machine(), "settings": {"embed_batch_size": settings.embed_batch_size}}
+    results: dict = {"machine": machine(), "settings": {"embed_batch_size": settings.embed_batch_size,
+                                                        "embed_backend": embedder.backend}}
     with tempfile.TemporaryDirectory(prefix="newsrag-bench-") as tmp:
         work = Path(tmp)
         _step("ingest throughput")

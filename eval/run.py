@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from eval import gate, news, report, squad
-from index.embed import Embedder
+from index.embed import Embedder, make_embedder
 from index.ingest import IngestReport, ingest
 from index.store import ChromaStore
 from newsrag.app import build_chain
@@ -74,7 +74,7 @@ def run_news(settings: Settings, dataset: Path, articles: Path, limit: int | Non
         keep = set(random.Random(seed).sample(range(len(items)), limit))
         items = [it for i, it in enumerate(items) if i in keep]
     s = settings.with_(collection=NEWS_COLLECTION)
-    store, embedder = ChromaStore.open(s), Embedder(s.embed_batch_size)
+    store, embedder = ChromaStore.open(s), make_embedder(s)
     ingested = index_articles(articles, store, embedder, s)
     chain = warm(build_chain(s, store, embedder))
     with _bar(len(items), "questions") as bar:
@@ -100,7 +100,7 @@ def run_squad(settings: Settings, data: dict, limit: int | None, seed: int, out:
     questions = squad.sample(questions, limit, seed)
     digest = hashlib.sha256(json.dumps([p.text for p in paragraphs]).encode("utf-8")).hexdigest()[:10]
     s = settings.with_(collection=f"eval_squad_{digest}")  # one collection per paragraph set
-    store, embedder = ChromaStore.open(s), Embedder(s.embed_batch_size)
+    store, embedder = ChromaStore.open(s), make_embedder(s)
     with _bar(len(paragraphs), "paragraphs") as bar:
         def counted():
             for p in paragraphs:

@@ -6,9 +6,25 @@ import threading
 
 import numpy as np
 
+from newsrag.errors import InputError
 
-class Embedder:
-    """Loads the model once, on first use; `encode` returns unit-length float32 vectors."""
+EMBED_BACKENDS = ("torch", "onnx-int8", "onnx-fp32")
+
+
+class BaseEmbedder:
+    """One embedding backend: `encode` -> unit float32 vectors; `model.encode` is the raw batched encode."""
+
+    backend = ""
+    batch_size = 64
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Embedder(BaseEmbedder):
+    """PyTorch via sentence-transformers. Loads the model once, on first use; unit-length float32 vectors."""
+
+    backend = "torch"
 
     def __init__(self, batch_size: int = 64, model_path: str | None = None):
         self.batch_size = batch_size
@@ -38,6 +54,19 @@ class Embedder:
             show_progress_bar=progress,
         )
         return vectors.astype(np.float32, copy=False)
+
+
+def make_embedder(settings):
+    """The embedder named by `settings.embed_backend`; ONNX files are cached under the data dir."""
+    name = settings.embed_backend
+    if name == "torch":
+        return Embedder(settings.embed_batch_size)
+    if name in EMBED_BACKENDS:
+        from index.onnx_embed import OnnxEmbedder
+
+        return OnnxEmbedder(settings.models_path / "onnx", settings.embed_batch_size,
+                            quantized=name == "onnx-int8")
+    raise InputError(f"unknown embedding backend {name!r} (available: {', '.join(EMBED_BACKENDS)})")
 
 
 def _load(model_path: str | None):

@@ -77,6 +77,7 @@ def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settin
 def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Embedder, settings: Settings,
                      progress: Progress | None = None, report: IngestReport | None = None) -> IngestReport:
     """Clean, chunk, embed and store loaded documents (from files or `load.from_text`); unchanged ones are skipped."""
+    store.require(embedder.backend)  # one index, one embedding backend
     report = report or IngestReport()
     known = store.articles()
     pending: list[Document] = []

@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from index.chunk import Chunk
+from index.embed import EMBED_BACKENDS
 from newsrag.errors import BackendError
 from newsrag.settings import Settings
 
@@ -122,7 +123,7 @@ def connect(settings: Settings):
 class ChromaStore:
     """Chunks, sentences and the article registry in three Chroma collections."""
 
-    def __init__(self, client, prefix: str = "news"):
+    def __init__(self, client, prefix: str = "news", embed_backend: str = Settings.embed_backend):
         self.client = client
         self.prefix = prefix
         get = lambda name: client.get_or_create_collection(  # noqa: E731
@@ -132,10 +133,33 @@ class ChromaStore:
         self.sentences = get("sentences")
         self.registry = get("articles")
         self.batch = min(5000, client.get_max_batch_size())
+        self.embed_backend = self._claim(embed_backend)
 
     @classmethod
     def open(cls, settings: Settings) -> "ChromaStore":
-        return cls(connect(settings), settings.collection)
+        return cls(connect(settings), settings.collection, settings.embed_backend)
+
+    def _claim(self, backend: str) -> str:
+        """Vectors of different embedding backends must never meet in one index: stamp, then check.
+
+        The backend is stored in the chunks collection's metadata when the index is new; an index
+        made before the stamp existed holds PyTorch vectors.
+        """
+        if backend not in EMBED_BACKENDS:
+            raise BackendError(f"unknown embedding backend {backend!r} (available: {', '.join(EMBED_BACKENDS)})")
+        stored = (self.chunks.metadata or {}).get("embed_backend")
+        if stored != backend and self.chunks.count() == 0:  # nothing stored yet: no vectors to mismatch
+            self.chunks.modify(metadata={"embed_backend": backend})
+            stored = backend
+        self.require(backend, stored or "torch")
+        return backend
+
+    def require(self, backend: str, stored: str | None = None) -> None:
+        """Raise a one-line error unless this index was built with the `backend` embedding backend."""
+        stored = stored or self.embed_backend
+        if backend != stored:
+            raise BackendError(f"the index '{self.prefix}' was built with the {stored} embedding backend, not "
+                               f"{backend}: set NEWSRAG_EMBED_BACKEND={stored} or use a new NEWSRAG_HOME/collection")
 
     @property
     def identity(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from index.embed import Embedder
+from index.embed import Embedder, make_embedder
 from index.store import ChromaStore
 from newsrag.errors import NewsragError
 from newsrag.settings import Settings
@@ -29,7 +29,7 @@ def make_answerer(settings: Settings, embedder: Embedder | None = None) -> Answe
         return extractive
     if settings.backend not in BACKENDS:
         raise NewsragError(f"unknown answer backend {settings.backend!r} (available: {', '.join(BACKENDS)})")
-    common = dict(embedder=embedder or Embedder(settings.embed_batch_size), fallback=extractive,
+    common = dict(embedder=embedder or make_embedder(settings), fallback=extractive,
                   shown_sentences=settings.llm_shown_sentences, lexical_min=settings.support_lexical,
                   novel_min=settings.support_novel, dense_min=settings.support_dense)
     if settings.backend == "openai":
@@ -46,5 +46,5 @@ def make_answerer(settings: Settings, embedder: Embedder | None = None) -> Answe
 def build_chain(settings: Settings, store: ChromaStore | None = None, embedder: Embedder | None = None,
                 answerer: Answerer | None = None) -> NewsChain:
     store = store or ChromaStore.open(settings)
-    embedder = embedder or Embedder(settings.embed_batch_size)
+    embedder = embedder or make_embedder(settings)
     return NewsChain(settings, store, embedder, answerer or make_answerer(settings, embedder))

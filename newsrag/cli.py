@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_ingest(args, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from index.embed import Embedder
+    from index.embed import make_embedder
     from index.ingest import ingest
     from index.store import ChromaStore
 
@@ -101,7 +101,7 @@ def cmd_ingest(args, settings: Settings) -> int:
             bar = tqdm(total=total, desc="embedding sentences", unit="sent", file=sys.stderr)
         bar.update(done - bar.n)
 
-    report = ingest(args.paths, store, Embedder(settings.embed_batch_size), settings, progress)
+    report = ingest(args.paths, store, make_embedder(settings), settings, progress)
     if bar is not None:
         bar.close()
     for name, reason in report.skipped:

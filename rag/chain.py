@@ -59,6 +59,7 @@ class NewsChain(Runnable[dict, dict]):
     """Retrieve hybrid evidence, refuse if it is weak, else let the answerer write a cited answer."""
 
     def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, answerer: Answerer):
+        store.require(embedder.backend)  # query vectors must come from the index's own backend
         self.settings = settings
         self.store = store
         self.embedder = embedder

@@ -10,7 +10,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from index.embed import Embedder
+from index.embed import BaseEmbedder
 from index.store import ChromaStore
 from rag.lexical import Corpus, CorpusCache
 
@@ -21,7 +21,7 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: ChromaStore
-    embedder: Embedder
+    embedder: BaseEmbedder  # any backend (torch, onnx-int8, ...)
     corpus: CorpusCache
     k: int = 6
     rrf_k: int = 60

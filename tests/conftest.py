@@ -23,17 +23,24 @@ ARTICLES = ROOT / "articles"
 BIN = Path(sys.executable).parent
 OUTPUT = ROOT / "test-output"
 
-from index.embed import Embedder  # noqa: E402
+from index.embed import make_embedder  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.store import ChromaStore, connect  # noqa: E402
 from newsrag.settings import Settings  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """One ONNX model cache for the session: each fresh data dir would otherwise export again (~10 s)."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
+def _isolated(tmp_path, monkeypatch, models_dir):
     """Tests write only under tmp: the data folder is never the user's."""
     monkeypatch.setenv("NEWSRAG_HOME", str(tmp_path / "newsrag-home"))
-    for key in ("NEWSRAG_CHROMA_URL", "NEWSRAG_BACKEND", "NEWSRAG_K", "OPENAI_API_KEY"):
+    monkeypatch.setenv("NEWSRAG_MODELS_DIR", str(models_dir))
+    for key in ("NEWSRAG_CHROMA_URL", "NEWSRAG_BACKEND", "NEWSRAG_EMBED_BACKEND", "NEWSRAG_K", "OPENAI_API_KEY"):
         monkeypatch.delenv(key, raising=False)
 
 
@@ -85,8 +92,9 @@ def chroma_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    return Embedder()
+def embedder(models_dir):
+    """The default embedding backend (what `Settings()` and every store default to)."""
+    return make_embedder(Settings(models_dir=models_dir))
 
 
 def make_settings(request, base: Path, mode: str) -> Settings:

@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ARTICLES
-from index.embed import Embedder
 from index.ingest import ingest
 from index.store import ChromaStore, connect
 from newsrag.errors import InputError
@@ -26,12 +25,11 @@ QUESTIONS = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def small_chain(tmp_path_factory):
+def small_chain(tmp_path_factory, embedder):
     from newsrag.app import build_chain
 
     s = Settings(home=tmp_path_factory.mktemp("fuzz-chain"))
     store = ChromaStore(connect(s), s.collection)
-    embedder = Embedder()
     ingest([ARTICLES / "003_f3e8cce4618215f0.txt"], store, embedder, s)
     return build_chain(s, store, embedder)
 
@@ -61,10 +59,9 @@ FILES = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def fuzz_store(tmp_path_factory):
+def fuzz_store(tmp_path_factory, embedder):
     s = Settings(home=tmp_path_factory.mktemp("fuzz-store"))
     store = ChromaStore(connect(s), s.collection)
-    embedder = Embedder()
     ingest([ARTICLES / "001_a0084ac74e741594.txt"], store, embedder, s)
     return s, store, embedder, store.articles()["001_a0084ac74e741594.txt"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from index.clean import clean
-from index.embed import Embedder
+from index.embed import Embedder, make_embedder
 from index.ingest import IngestReport, ingest
 from index.load import HTML_SUFFIXES, Document
 from index.store import ChromaStore
@@ -50,7 +50,7 @@ class ChatService:
     def __init__(self, settings: Settings, store: ChromaStore | None = None, embedder: Embedder | None = None):
         self.settings = settings
         self.store = store or ChromaStore.open(settings)
-        self.embedder = embedder or Embedder(settings.embed_batch_size)
+        self.embedder = embedder or make_embedder(settings)
         self.chains: dict[str, NewsChain] = {}
         self.lock = threading.RLock()  # index writes and retrieval never interleave
 
