@@ -84,7 +84,9 @@ def gather(store: ChromaStore, corpus: Corpus, question: str, vector: np.ndarray
         lexical = sum(corpus.weight(t) for t in covered) / q_weight
         dense = float(vector @ vec)
         fits = qtype.offers(kind, text, asked)
-        fresh = not seen or text not in seen
+        # A follow-up wants something new: a sentence the last answer quoted is demoted, unless it
+        # offers the kind of answer now asked for ("And where?" may be answered by it).
+        fresh = not seen or text not in seen or qtype.expected(asked) is not None
         score = (dense_weight * dense + (1 - dense_weight) * lexical) * (1.0 if fits and fresh else misfit_penalty)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
                              vec, rank, dense, lexical, fits, score))

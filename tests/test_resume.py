@@ -18,7 +18,7 @@ from rag.lexical import build
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev.json"
 
 
-def write_corpus(folder, n=48):
+def write_corpus(folder, n=160):
     """Real text: the first `n` SQuAD dev paragraphs as article files (falls back to our articles)."""
     folder.mkdir()
     if SQUAD.exists():
@@ -32,7 +32,7 @@ def write_corpus(folder, n=48):
 
 
 def ingest_cmd(folder, home):
-    env = {**os.environ, "NEWSRAG_HOME": str(home), "NEWSRAG_INGEST_BATCH": "8"}
+    env = {**os.environ, "NEWSRAG_HOME": str(home), "NEWSRAG_INGEST_BATCH": "4"}
     return [str(BIN / "newsrag"), "ingest", str(folder)], env
 
 
@@ -62,7 +62,9 @@ def test_sigkill_midway_then_resume_equals_clean_run(tmp_path):
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     seen = b""
-    while seen.count(b"embedding sentences") < 3 and time.monotonic() < deadline:  # mid-ingest
+    # Each batch of 4 articles draws its progress bar (opened, then closed): 6 draws is about the
+    # third of 40 batches, so at least one batch is committed and most are still to come.
+    while seen.count(b"embedding sentences") < 6 and time.monotonic() < deadline:
         chunk = proc.stdout.read1(4096) if hasattr(proc.stdout, "read1") else proc.stdout.read(64)
         if not chunk:
             break
