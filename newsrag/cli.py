@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("bench", parents=[common], help="measure ingest speed, query latency, cold start, memory")
     s.add_argument("--out", type=Path, default=Path("bench-results"))
     s.add_argument("--chunks", type=int, default=100_000, help="size of the large generated corpus (0 skips it)")
+    s.add_argument("--squad", type=Path, help="SQuAD v2 JSON for real text (default ../shared/data/squad2-dev.json)")
     return p
 
 
@@ -199,9 +200,12 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from eval.bench import run
+    from eval.bench import SQUAD, run
 
-    return run(settings, args.out, big_chunks=args.chunks)
+    squad = args.squad or SQUAD
+    if not squad.is_file():
+        raise InputError(f"{squad}: SQuAD v2 file not found (the benchmark's real text); pass --squad PATH")
+    return run(settings, args.out, big_chunks=args.chunks, squad_path=squad)
 
 
 COMMANDS = {"bench": cmd_bench, "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,

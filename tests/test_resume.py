@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
+import random
 import signal
 import subprocess
 import time
@@ -15,20 +15,19 @@ from index.store import ChromaStore
 from newsrag.settings import Settings
 from rag.lexical import build
 
-SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev.json"
-
-
 def write_corpus(folder, n=160):
-    """Real text: the first `n` SQuAD dev paragraphs as article files (falls back to our articles)."""
+    """`n` article files of real text: three paragraphs of the bundled articles each (seeded), plus
+    one sentence of its own, so every batch has something new to embed and shows progress."""
     folder.mkdir()
-    if SQUAD.exists():
-        data = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
-        paragraphs = [(a["title"], p["context"]) for a in data for p in a["paragraphs"]][:n]
-    else:  # pragma: no cover - the dataset ships with the workspace
-        paragraphs = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((ROOT / "articles").glob("*.txt"))]
-    for i, (title, text) in enumerate(paragraphs):
-        (folder / f"{i:03d}.txt").write_text(f"{title.replace('_', ' ')}\n\n{text}\n", encoding="utf-8")
-    return len(paragraphs)
+    paragraphs = [p.strip() for a in sorted((ROOT / "articles").glob("*.txt"))
+                  for p in a.read_text(encoding="utf-8").split("\n\n") if len(p.strip()) > 120][:40]
+    rng = random.Random(7)
+    for i in range(n):
+        body = "\n\n".join(rng.sample(paragraphs, 3))
+        (folder / f"{i:03d}.txt").write_text(
+            f"Digest {i} of the Ukraine talks coverage\n\n{body}\n\nThis is digest number {i} of the archive.\n",
+            encoding="utf-8")
+    return n
 
 
 def ingest_cmd(folder, home):
