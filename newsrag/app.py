@@ -44,7 +44,8 @@ def make_answerer(settings: Settings, embedder: Embedder | None = None) -> Answe
 
 
 def build_chain(settings: Settings, store: ChromaStore | None = None, embedder: Embedder | None = None,
-                answerer: Answerer | None = None) -> NewsChain:
+                answerer: Answerer | None = None, corpus=None) -> NewsChain:
+    """The chain from settings; pass `corpus` (a CorpusCache) to share one BM25 snapshot between chains."""
     store = store or ChromaStore.open(settings)
     embedder = embedder or make_embedder(settings)
-    return NewsChain(settings, store, embedder, answerer or make_answerer(settings, embedder))
+    return NewsChain(settings, store, embedder, answerer or make_answerer(settings, embedder), corpus)

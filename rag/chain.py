@@ -58,13 +58,14 @@ def validate(question: Any, max_chars: int) -> str:
 class NewsChain(Runnable[dict, dict]):
     """Retrieve hybrid evidence, refuse if it is weak, else let the answerer write a cited answer."""
 
-    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, answerer: Answerer):
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, answerer: Answerer,
+                 corpus: CorpusCache | None = None):
         store.require(embedder.backend)  # query vectors must come from the index's own backend
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self.answerer = answerer
-        self.corpus = CorpusCache(store, settings.home / "cache")
+        self.corpus = corpus or CorpusCache(store, settings.home / "cache")  # share it across chains
         self.retriever = HybridRetriever(store=store, embedder=embedder, corpus=self.corpus,
                                          k=settings.k, rrf_k=settings.rrf_k,
                                          lexical_weight=settings.lexical_weight)

@@ -283,3 +283,15 @@ def test_bundled_article_panel_marks_every_citation(indexed, embedder):
     focus = [a for t, a in parsed.tags if t == "mark" and "focus" in a.get("class", "")]
     assert len(focus) == 1 and "2" in focus[0]["data-n"].split()
     assert all((ARTICLES / s).exists() for s in cited)
+
+
+def test_backends_share_one_bm25_snapshot(indexed, embedder):
+    """Each answer backend gets its own chain, but the BM25 snapshot is built and held once."""
+    from ui.service import ChatService
+
+    settings, store = indexed
+    service = ChatService(settings, store, embedder)
+    chain = service.chain("extractive")
+    assert chain.corpus is service.corpus
+    assert chain.invoke({"question": "Which TV channel interviewed Lavrov?"})["answerable"]
+    assert service.corpus._corpus is not None  # the answer above built the shared snapshot

@@ -14,6 +14,7 @@ from index.embed import Embedder, make_embedder
 from index.ingest import IngestReport, ingest
 from index.load import HTML_SUFFIXES, Document
 from index.store import ChromaStore
+from rag.lexical import CorpusCache
 from newsrag.settings import Settings
 from rag.chain import NewsChain, validate
 from ui.uploads import discard, save_uploads
@@ -52,6 +53,7 @@ class ChatService:
         self.store = store or ChromaStore.open(settings)
         self.embedder = embedder or make_embedder(settings)
         self.chains: dict[str, NewsChain] = {}
+        self.corpus = CorpusCache(self.store, settings.home / "cache")  # one BM25 snapshot for every backend
         self.lock = threading.RLock()  # index writes and retrieval never interleave
 
     def chain(self, backend: str | None = None) -> NewsChain:
@@ -60,7 +62,8 @@ class ChatService:
         name = backend or self.settings.backend
         with self.lock:
             if name not in self.chains:
-                self.chains[name] = build_chain(self.settings.with_(backend=name), self.store, self.embedder)
+                self.chains[name] = build_chain(self.settings.with_(backend=name), self.store, self.embedder,
+                                                corpus=self.corpus)
             return self.chains[name]
 
     def stream(self, question: str, history: list[dict], k: int | None = None,
