@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.metrics import percentile
-from index.embed import Embedder, make_embedder
-from index.ingest import ingest
-from index.store import ChromaStore
+from newsrag.eval.metrics import percentile
+from newsrag.index.embed import Embedder, make_embedder
+from newsrag.index.ingest import ingest
+from newsrag.index.store import ChromaStore
 from newsrag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +141,7 @@ def _index(folder: Path, home: Path, embedder: Embedder) -> Settings:
 def run(settings: Settings, out: Path, big_chunks: int = 100_000, squad_path: Path = SQUAD, seed: int = 0,
         ingest_paragraphs: int = 240) -> int:
     """Measure everything, print a table, write bench.json, bench.md and bench.png under `out`."""
-    from eval.news import DEFAULT_SET, load
+    from newsrag.eval.news import DEFAULT_SET, load
     from newsrag.app import build_chain
 
     paragraphs, questions = squad(squad_path)
@@ -179,7 +179,7 @@ def _big(paragraphs, sample, big_chunks: int, work: Path) -> dict:
     _, wall, rss = run_child([newsrag, "ingest", str(work / "big-docs")], _env(work / "big"))
     ingest_stats = {"docs": len(docs), "wall_s": wall, "peak_rss_mb": rss}
     (work / "q.json").write_text(json.dumps(sample), encoding="utf-8")
-    out, wall, rss = run_child([sys.executable, "-m", "eval.bench", "--probe", str(work / "big"), str(work / "q.json")],
+    out, wall, rss = run_child([sys.executable, "-m", "newsrag.eval.bench", "--probe", str(work / "big"), str(work / "q.json")],
                                _env(work / "big"))
     serving = {**json.loads(out), "peak_rss_mb": rss, "wall_s": wall}
     ingest_stats["chunks"] = serving["chunks"]

@@ -1,4 +1,4 @@
-"""Grid-search the extractive answerer's thresholds on the bundled QA set (python -m eval.calibrate).
+"""Grid-search the extractive answerer's thresholds on the bundled QA set (python -m newsrag.eval.calibrate).
 
 Retrieval runs once per question; each setting then re-scores and re-selects sentences. The
 objective balances answer correctness, citation support, multi-article recall and refusals.
@@ -11,12 +11,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from eval import metrics as M
-from eval.news import DEFAULT_SET, Item, load
+from newsrag.eval import metrics as M
+from newsrag.eval.news import DEFAULT_SET, Item, load
 from newsrag.app import build_chain, make_answerer
 from newsrag.settings import Settings
-from rag.answer import refusal
-from rag.evidence import gather
+from newsrag.rag.answer import refusal
+from newsrag.rag.evidence import gather
 
 GRID = {
     "min_evidence": [0.35, 0.38, 0.4, 0.42, 0.44, 0.46, 0.48],

@@ -1,4 +1,4 @@
-"""Calibrate the support check for model answers on the bundled QA set (python -m eval.calibrate_llm HOME).
+"""Calibrate the support check for model answers on the bundled QA set (python -m newsrag.eval.calibrate_llm HOME).
 
 A model's answer sentence is "supported" by the sentences it cites when its term overlap and its
 best cosine similarity with them both clear a threshold. We have no labelled model answers, so each
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from eval import metrics as M
-from eval.news import DEFAULT_SET, load
+from newsrag.eval import metrics as M
+from newsrag.eval.news import DEFAULT_SET, load
 from newsrag.app import build_chain
 from newsrag.settings import Settings
-from rag.verify import Support, support
+from newsrag.rag.llm.verify import Support, support
 
 LEXICAL = [round(x, 2) for x in np.arange(0.3, 0.95, 0.05)]
 DENSE = [round(x, 2) for x in np.arange(0.3, 0.85, 0.05)]

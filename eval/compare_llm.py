@@ -1,4 +1,4 @@
-"""Score answer backends side by side on eval/qa/news.jsonl (python -m eval.compare_llm HOME [GGUF]).
+"""Score answer backends side by side on eval/qa/news.jsonl (python -m newsrag.eval.compare_llm HOME [GGUF]).
 
 Uses `eval.news.evaluate` per backend and also counts how often a model answer was replaced by the
 extractive fallback or partly flagged (the notice on each answer). Prints one markdown table.
@@ -10,10 +10,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from eval.news import DEFAULT_SET, evaluate, load
+from newsrag.eval.news import DEFAULT_SET, evaluate, load
 from newsrag.app import build_chain, make_answerer
 from newsrag.settings import Settings
-from rag.answer import Answer, Answerer
+from newsrag.rag.answer import Answer, Answerer
 
 COLUMNS = ("answer_match", "answer_f1", "citation_exact", "citation_support", "evidence_recall",
            "refusal_precision", "refusal_recall", "answered_when_answerable", "latency_p50_ms", "latency_p95_ms")

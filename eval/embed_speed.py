@@ -1,6 +1,6 @@
 """Encode throughput and agreement of the embedding backends on the same SQuAD sentences.
 
-`python -m eval.embed_speed [--n 2000] [--repeats 2] [--out FILE.json]`: every backend encodes the
+`python -m newsrag.eval.embed_speed [--n 2000] [--repeats 2] [--out FILE.json]`: every backend encodes the
 same sentences (our pysbd segmentation of seeded SQuAD dev paragraphs) with the same batch size;
 prints sentences/s, the speed-up over PyTorch and the cosine agreement with PyTorch's vectors.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import EMBED_BACKENDS, make_embedder
+from newsrag.index.embed import EMBED_BACKENDS, make_embedder
 from newsrag.settings import Settings
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "squad2-dev.json"

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from eval import metrics as M
-from rag.chain import NewsChain
+from newsrag.eval import metrics as M
+from newsrag.rag.chain import NewsChain
 
 TYPES = ("single", "multi", "conflict", "followup", "unanswerable")
 DEFAULT_SET = Path(__file__).parent / "qa" / "news.jsonl"

@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from eval import gate, news, report, squad
-from index.embed import Embedder, make_embedder
-from index.ingest import IngestReport, ingest
-from index.store import ChromaStore
+from newsrag.eval import gate, news, report, squad
+from newsrag.index.embed import Embedder, make_embedder
+from newsrag.index.ingest import IngestReport, ingest
+from newsrag.index.store import ChromaStore
 from newsrag.app import build_chain
 from newsrag.errors import InputError
 from newsrag.settings import Settings

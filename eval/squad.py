@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from eval import metrics as M
-from index.embed import Embedder
-from index.ingest import IngestReport, ingest_documents
-from index.load import from_text
-from index.store import ChromaStore
+from newsrag.eval import metrics as M
+from newsrag.index.embed import Embedder
+from newsrag.index.ingest import IngestReport, ingest_documents
+from newsrag.index.load import from_text
+from newsrag.index.store import ChromaStore
 from newsrag.settings import Settings
-from rag.chain import NewsChain
-from rag.evidence import gather
+from newsrag.rag.chain import NewsChain
+from newsrag.rag.evidence import gather
 
 DEPTH = 10  # retrieval depth (chunks) at least this, so hit@10 is measurable
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.load import Document
+from newsrag.index.load import Document
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\s*\n\s*\n|\s*$)", re.S)
 _WINDOW = 2_000  # pysbd is slow on very long paragraphs: feed it windows cut at sentence-ish breaks

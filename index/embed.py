@@ -62,7 +62,7 @@ def make_embedder(settings):
     if name == "torch":
         return Embedder(settings.embed_batch_size)
     if name in EMBED_BACKENDS:
-        from index.onnx_embed import OnnxEmbedder
+        from newsrag.index.onnx_embed import OnnxEmbedder
 
         return OnnxEmbedder(settings.models_path / "onnx", settings.embed_batch_size,
                             quantized=name == "onnx-int8")

@@ -8,11 +8,11 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from index.chunk import Chunk, chunk
-from index.clean import clean
-from index.embed import Embedder
-from index.load import SUPPORTED, Document, load
-from index.store import ChromaStore, StoredArticle
+from newsrag.index.chunk import Chunk, chunk
+from newsrag.index.clean import clean
+from newsrag.index.embed import Embedder
+from newsrag.index.load import SUPPORTED, Document, load
+from newsrag.index.store import ChromaStore, StoredArticle
 from newsrag.errors import InputError
 from newsrag.settings import Settings
 

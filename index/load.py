@@ -64,7 +64,7 @@ def load(path: Path, source: str, max_bytes: int = 10_000_000) -> Document:
     """Read `path` as the article named `source` (its path relative to the ingested folder)."""
     text = read_text(path, max_bytes)
     if path.suffix.lower() in HTML_SUFFIXES:
-        from index.html import article_view
+        from newsrag.index.html import article_view
 
         title, view = article_view(text)
     else:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import BaseEmbedder
+from newsrag.index.embed import BaseEmbedder
 from newsrag.errors import BackendError
 
 MAX_TOKENS = 256  # the model's sentence_bert_config.json max_seq_length

@@ -19,8 +19,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from index.chunk import Chunk
-from index.embed import EMBED_BACKENDS
+from newsrag.index.chunk import Chunk
+from newsrag.index.embed import EMBED_BACKENDS
 from newsrag.errors import BackendError
 from newsrag.settings import Settings
 

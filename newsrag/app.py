@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 
-from index.embed import Embedder, make_embedder
-from index.store import ChromaStore
+from newsrag.index.embed import Embedder, make_embedder
+from newsrag.index.store import ChromaStore
 from newsrag.errors import NewsragError
 from newsrag.settings import Settings
-from rag.answer import Answerer
-from rag.chain import NewsChain
+from newsrag.rag.answer import Answerer
+from newsrag.rag.chain import NewsChain
 
 BACKENDS = {"extractive": None, "openai": "langchain_openai", "llamacpp": "xllamacpp"}  # name -> module it needs
 
@@ -21,7 +21,7 @@ def backends() -> list[str]:
 
 def make_answerer(settings: Settings, embedder: Embedder | None = None) -> Answerer:
     """The answer backend named by `settings.backend` (model backends verify with `embedder`)."""
-    from rag.extractive import ExtractiveAnswerer
+    from newsrag.rag.extractive import ExtractiveAnswerer
 
     extractive = ExtractiveAnswerer(settings.max_answer_sentences, settings.relative_keep,
                                     settings.duplicate_similarity)
@@ -33,11 +33,11 @@ def make_answerer(settings: Settings, embedder: Embedder | None = None) -> Answe
                   shown_sentences=settings.llm_shown_sentences, lexical_min=settings.support_lexical,
                   novel_min=settings.support_novel, dense_min=settings.support_dense)
     if settings.backend == "openai":
-        from rag.openai_backend import OpenAIAnswerer
+        from newsrag.rag.llm.openai import OpenAIAnswerer
 
         return OpenAIAnswerer(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
                               settings.llm_timeout, settings.llm_max_tokens, **common)
-    from rag.llamacpp_backend import LlamaCppAnswerer
+    from newsrag.rag.llm.llamacpp import LlamaCppAnswerer
 
     return LlamaCppAnswerer(settings.llm_model, settings.llm_timeout, settings.llm_max_tokens,
                             settings.llm_context, settings.llm_threads, **common)

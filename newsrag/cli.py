@@ -87,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_ingest(args, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from index.embed import make_embedder
-    from index.ingest import ingest
-    from index.store import ChromaStore
+    from newsrag.index.embed import make_embedder
+    from newsrag.index.ingest import ingest
+    from newsrag.index.store import ChromaStore
 
     store = ChromaStore.open(settings)
     bar = None
@@ -160,7 +160,7 @@ def format_answer(result: dict) -> str:
 
 
 def cmd_list(args, settings: Settings) -> int:
-    from index.store import ChromaStore
+    from newsrag.index.store import ChromaStore
 
     articles = ChromaStore.open(settings).articles()
     if not articles:
@@ -174,7 +174,7 @@ def cmd_list(args, settings: Settings) -> int:
 
 
 def cmd_remove(args, settings: Settings) -> int:
-    from index.store import ChromaStore
+    from newsrag.index.store import ChromaStore
 
     store = ChromaStore.open(settings)
     missing = [s for s in args.sources if not store.remove(s)]
@@ -187,20 +187,20 @@ def cmd_remove(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from ui.app import serve
+    from newsrag.ui.app import serve
 
     serve(settings, host=args.host, port=args.port)
     return 0
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from eval.run import run
+    from newsrag.eval.run import run
 
     return run(settings, args.dataset, args.out, limit=args.limit, seed=args.seed)
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from eval.bench import SQUAD, run
+    from newsrag.eval.bench import SQUAD, run
 
     squad = args.squad or SQUAD
     if not squad.is_file():

@@ -33,7 +33,7 @@ class Settings:
     k: int = 8
     rrf_k: int = 60
     lexical_weight: float = 1.0  # BM25's weight in reciprocal rank fusion (each dense ranking weighs 1)
-    # extractive answering: grid-searched on eval/qa/news.jsonl by `python -m eval.calibrate`
+    # extractive answering: grid-searched on eval/qa/news.jsonl by `python -m newsrag.eval.calibrate`
     min_evidence: float = 0.38  # refuse below this best-sentence score
     dense_weight: float = 0.5  # sentence score = w * cosine + (1 - w) * idf-weighted term coverage
     misfit_penalty: float = 0.5  # score factor for a sentence lacking the asked-for kind (number, date, name)
@@ -50,7 +50,7 @@ class Settings:
     llm_shown_sentences: int = 10  # evidence sentences shown to the model, numbered [1]..[N]
     llm_context: int = 4096  # llamacpp: context window (tokens)
     llm_threads: int = 2  # llamacpp: CPU threads
-    # a model's answer sentence counts as supported by its citations when both hold (python -m eval.calibrate_llm)
+    # a model's answer sentence counts as supported by its citations when both hold (python -m newsrag.eval.calibrate_llm)
     support_lexical: float = 0.4  # share of its content terms found in the cited sentences
     support_novel: float = 0.5  # same, over the terms the question does not contain
     support_dense: float = 0.35  # best cosine similarity to a cited sentence

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Iterator
 
-from rag.evidence import Evidence
+from newsrag.rag.evidence import Evidence
 
 NOT_COVERED = "The articles don't say."
 

@@ -11,14 +11,14 @@ from typing import Any, Iterator
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from index.embed import Embedder
-from index.store import ChromaStore
+from newsrag.index.embed import Embedder
+from newsrag.index.store import ChromaStore
 from newsrag.errors import InputError
 from newsrag.settings import Settings
-from rag.answer import NOT_COVERED, Answer, Answerer, refusal
-from rag.evidence import Evidence, gather
-from rag.lexical import CorpusCache
-from rag.retrieve import HybridRetriever
+from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
+from newsrag.rag.evidence import Evidence, gather
+from newsrag.rag.lexical import CorpusCache
+from newsrag.rag.retrieve import HybridRetriever
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 

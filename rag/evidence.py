@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.documents import Document
 
-from index.store import ChromaStore, chunk_sentences, sentence_id
-from rag import qtype
-from rag.lexical import Corpus
-from rag.terms import terms
+from newsrag.index.store import ChromaStore, chunk_sentences, sentence_id
+from newsrag.rag import qtype
+from newsrag.rag.lexical import Corpus
+from newsrag.rag.terms import terms
 
 MIN_WORDS = 5
 

@@ -10,9 +10,9 @@ from typing import Iterator
 
 import numpy as np
 
-from rag.answer import Answer, Answerer, Citation, Sentence, refusal
-from rag.evidence import Candidate, Evidence
-from rag.terms import terms
+from newsrag.rag.answer import Answer, Answerer, Citation, Sentence, refusal
+from newsrag.rag.evidence import Candidate, Evidence
+from newsrag.rag.terms import terms
 
 Statement = list[Candidate]  # first = the sentence shown; all = the citations
 

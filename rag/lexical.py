@@ -9,8 +9,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.store import ChromaStore, chunk_sentences
-from rag.terms import terms
+from newsrag.index.store import ChromaStore, chunk_sentences
+from newsrag.rag.terms import terms
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.terms import terms
+from newsrag.rag.terms import terms
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"

@@ -10,9 +10,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from index.embed import BaseEmbedder
-from index.store import ChromaStore
-from rag.lexical import Corpus, CorpusCache
+from newsrag.index.embed import BaseEmbedder
+from newsrag.index.store import ChromaStore
+from newsrag.rag.lexical import Corpus, CorpusCache
 
 
 class HybridRetriever(BaseRetriever):

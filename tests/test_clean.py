@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from index.clean import clean
-from index.load import Document
+from newsrag.index.clean import clean
+from newsrag.index.load import Document
 
 DEBRIS = [
     "Leave a Reply",

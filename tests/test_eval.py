@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from conftest import ARTICLES
-from eval import gate, metrics, news, squad
-from eval.run import detect, run
+from newsrag.eval import gate, metrics, news, squad
+from newsrag.eval.run import detect, run
 from newsrag.errors import InputError
 from newsrag.settings import Settings
 

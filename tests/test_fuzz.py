@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ARTICLES
-from index.ingest import ingest
-from index.store import ChromaStore, connect
+from newsrag.index.ingest import ingest
+from newsrag.index.store import ChromaStore, connect
 from newsrag.errors import InputError
 from newsrag.settings import Settings
 

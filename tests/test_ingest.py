@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from conftest import ARTICLES
-from index.ingest import ingest
+from newsrag.index.ingest import ingest
 from newsrag.errors import InputError
 
 
@@ -61,10 +61,10 @@ def test_edit_replaces_and_remove_drops(fresh, embedder, tmp_path):
 
 def test_interrupted_write_is_invisible_and_healed(fresh, embedder, tmp_path):
     """Records written before the registry commit (a crash) are never retrieved, and a re-run cleans up."""
-    from index.chunk import chunk
-    from index.clean import clean
-    from index.load import load
-    from rag.lexical import build
+    from newsrag.index.chunk import chunk
+    from newsrag.index.clean import clean
+    from newsrag.index.load import load
+    from newsrag.rag.lexical import build
 
     settings, store = fresh
     folder = copy_articles(tmp_path / "a", {"002_adfc22d6dbd34d9a.txt"})
@@ -86,7 +86,7 @@ def test_interrupted_write_is_invisible_and_healed(fresh, embedder, tmp_path):
 
 
 def _meta(c):
-    from index.store import _chunk_meta
+    from newsrag.index.store import _chunk_meta
 
     return _chunk_meta(c)
 

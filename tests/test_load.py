@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import ARTICLES, BIN, OUTPUT, free_port, running
-from eval.metrics import percentile
+from newsrag.eval.metrics import percentile
 
 # (question, phrase the answer must contain)
 QUESTIONS = [

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from conftest import ARTICLES
-from index.chunk import chunk
-from index.clean import clean
-from index.embed import Embedder, make_embedder
-from index.ingest import ingest
-from index.load import load
-from index.onnx_embed import OnnxEmbedder
-from index.store import ChromaStore
+from newsrag.index.chunk import chunk
+from newsrag.index.clean import clean
+from newsrag.index.embed import Embedder, make_embedder
+from newsrag.index.ingest import ingest
+from newsrag.index.load import load
+from newsrag.index.onnx_embed import OnnxEmbedder
+from newsrag.index.store import ChromaStore
 from newsrag.errors import BackendError
 from newsrag.settings import Settings
 

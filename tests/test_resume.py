@@ -11,9 +11,9 @@ import time
 import pytest
 
 from conftest import BIN, ROOT
-from index.store import ChromaStore
+from newsrag.index.store import ChromaStore
 from newsrag.settings import Settings
-from rag.lexical import build
+from newsrag.rag.lexical import build
 
 def write_corpus(folder, n=160):
     """`n` article files of real text: three paragraphs of the bundled articles each (seeded), plus

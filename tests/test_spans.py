@@ -7,10 +7,10 @@ import html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.chunk import chunk, sentences
-from index.clean import clean
-from index.html import article_view
-from index.load import Document
+from newsrag.index.chunk import chunk, sentences
+from newsrag.index.clean import clean
+from newsrag.index.html import article_view
+from newsrag.index.load import Document
 
 WORDS = st.sampled_from(
     "Russia NATO talks Geneva January Putin said the a of will 100,000 troops U.S. Mr. Dr. “quoted” "

@@ -10,8 +10,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from conftest import ARTICLES, article_text, free_port
 from newsrag.errors import InputError
-from ui import render
-from ui.uploads import discard, inside, safe_name, save_uploads, upload_dir
+from newsrag.ui import render
+from newsrag.ui.uploads import discard, inside, safe_name, save_uploads, upload_dir
 
 ALLOWED_TAGS = {"a", "b", "div", "header", "h3", "li", "mark", "p", "section", "span", "sup", "ul",
                 "table", "thead", "tbody", "tr", "th", "td"}
@@ -62,8 +62,8 @@ def assert_inert(markup: str) -> Tags:
 def served(indexed, embedder):
     """The page served in-process on a free 127.0.0.1 port: (url, chain)."""
     from newsrag.app import build_chain
-    from ui.app import build_app
-    from ui.service import ChatService
+    from newsrag.ui.app import build_app
+    from newsrag.ui.service import ChatService
 
     settings, store = indexed
     demo = build_app(ChatService(settings, store, embedder))
@@ -166,7 +166,7 @@ FESTIVAL = ("Quillmere hosts the first Zorblatt Lantern Festival\n\n"
 
 
 def test_upload_is_answerable_at_once_idempotent_and_removable(fresh, embedder, tmp_path):
-    from ui.service import ChatService
+    from newsrag.ui.service import ChatService
 
     settings, store = fresh
     service = ChatService(settings, store, embedder)
@@ -206,7 +206,7 @@ PAGE = """<!doctype html><html><head><title>Harbour news</title>
 
 
 def test_html_article_panel_reads_as_prose_with_exact_marks(fresh, embedder, tmp_path):
-    from ui.service import ChatService
+    from newsrag.ui.service import ChatService
 
     settings, store = fresh
     service = ChatService(settings, store, embedder)
@@ -270,7 +270,7 @@ def test_highlights_are_exactly_the_cited_text(text, raw):
 
 
 def test_bundled_article_panel_marks_every_citation(indexed, embedder):
-    from ui.service import ChatService
+    from newsrag.ui.service import ChatService
 
     settings, store = indexed
     service = ChatService(settings, store, embedder)
@@ -287,7 +287,7 @@ def test_bundled_article_panel_marks_every_citation(indexed, embedder):
 
 def test_backends_share_one_bm25_snapshot(indexed, embedder):
     """Each answer backend gets its own chain, but the BM25 snapshot is built and held once."""
-    from ui.service import ChatService
+    from newsrag.ui.service import ChatService
 
     settings, store = indexed
     service = ChatService(settings, store, embedder)

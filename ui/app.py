@@ -18,9 +18,9 @@ import gradio as gr
 
 from newsrag.errors import NewsragError
 from newsrag.settings import Settings
-from ui import render
-from ui.assets import CSS, PANEL_JS
-from ui.service import ChatService, available_backends
+from newsrag.ui import render
+from newsrag.ui.assets import CSS, PANEL_JS
+from newsrag.ui.service import ChatService, available_backends
 
 log = logging.getLogger("newsrag.ui")
 

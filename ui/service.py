@@ -9,15 +9,15 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterator
 
-from index.clean import clean
-from index.embed import Embedder, make_embedder
-from index.ingest import IngestReport, ingest
-from index.load import HTML_SUFFIXES, Document
-from index.store import ChromaStore
-from rag.lexical import CorpusCache
+from newsrag.index.clean import clean
+from newsrag.index.embed import Embedder, make_embedder
+from newsrag.index.ingest import IngestReport, ingest
+from newsrag.index.load import HTML_SUFFIXES, Document
+from newsrag.index.store import ChromaStore
+from newsrag.rag.lexical import CorpusCache
 from newsrag.settings import Settings
-from rag.chain import NewsChain, validate
-from ui.uploads import discard, save_uploads
+from newsrag.rag.chain import NewsChain, validate
+from newsrag.ui.uploads import discard, save_uploads
 
 
 def available_backends(settings: Settings) -> list[str]:
@@ -36,7 +36,7 @@ def reading_view(source: str, text: str) -> str:
     """
     view = text
     if Path(source).suffix.lower() in HTML_SUFFIXES:
-        from index.html import article_view
+        from newsrag.index.html import article_view
 
         view = article_view(text)[1]
     try:

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.load import SUPPORTED
+from newsrag.index.load import SUPPORTED
 from newsrag.errors import InputError
 
 MAX_NAME = 100

@@ -10,7 +10,7 @@ import time
 from typing import Iterator
 
 from newsrag.errors import BackendError, NewsragError
-from rag.llm import LLMAnswerer
+from newsrag.rag.llm.answerer import LLMAnswerer
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 

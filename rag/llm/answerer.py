@@ -10,12 +10,12 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Iterator
 
-from index.embed import Embedder
+from newsrag.index.embed import Embedder
 from newsrag.errors import BackendError
-from rag import verify
-from rag.answer import NOT_COVERED, Answer, Answerer, Citation, Sentence
-from rag.evidence import Evidence
-from rag.prompt import Shown, messages, show
+from newsrag.rag.llm import verify
+from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, Citation, Sentence
+from newsrag.rag.evidence import Evidence
+from newsrag.rag.llm.prompt import Shown, messages, show
 
 
 class LLMAnswerer(Answerer):

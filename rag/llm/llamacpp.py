@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from newsrag.errors import BackendError, NewsragError
-from rag.llm import LLMAnswerer
+from newsrag.rag.llm.answerer import LLMAnswerer
 
 _DONE = object()
 

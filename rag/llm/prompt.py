@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.evidence import Candidate, Evidence
+from newsrag.rag.evidence import Candidate, Evidence
 
 SYSTEM = (
     "You answer questions about news articles. Use ONLY the numbered sentences between <articles> and "

@@ -3,7 +3,7 @@
 `parse` splits the reply into sentences and the `[n]` markers each carries, dropping markers that
 name a sentence the model was not shown. `check` scores each sentence against the sentences it
 cites (term overlap, overlap of the terms the question lacks, and embedding similarity; thresholds
-calibrated by `python -m eval.calibrate_llm`) and requires every number it states to appear in them.
+calibrated by `python -m newsrag.eval.calibrate_llm`) and requires every number it states to appear in them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.evidence import Candidate
-from rag.terms import terms
+from newsrag.rag.evidence import Candidate
+from newsrag.rag.terms import terms
 
 # Calibrated on eval/qa/news.jsonl (see docs/README-llm.md, "Support thresholds").
 LEXICAL_MIN = 0.4

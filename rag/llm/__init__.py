@@ -1,0 +1,1 @@
+"""Answer backends that ask a language model, then verify its citations."""
