@@ -1,6 +1,7 @@
 """Grid-search the extractive answerer's thresholds on the bundled QA set (python -m newsrag.eval.calibrate).
 
-Retrieval runs once per question; each setting then re-scores and re-selects sentences. The
+Retrieval and the learned scoring (rag/score.py, not tuned here) run once per question; each
+setting then re-selects sentences. The
 objective balances answer correctness, citation support, multi-article recall and refusals.
 """
 
@@ -16,11 +17,8 @@ from newsrag.eval.news import DEFAULT_SET, Item, load
 from newsrag.app import build_chain, make_answerer
 from newsrag.settings import Settings
 from newsrag.rag.answer import refusal
-from newsrag.rag.evidence import gather
 
 GRID = {
-    "min_evidence": [0.35, 0.38, 0.4, 0.42, 0.44, 0.46, 0.48],
-    "dense_weight": [0.4, 0.5, 0.6],
     "relative_keep": [0.75, 0.8, 0.85, 0.9],
     "duplicate_similarity": [0.7, 0.8],
     "max_answer_sentences": [3, 4, 5],
@@ -49,18 +47,15 @@ def run(settings: Settings, items: list[Item], articles: Path) -> list[tuple[dic
     cached = []
     for item in items:
         ev = chain.evidence(item.question, item.history)
-        cached.append((item, ev.question, chain.embedder.encode([ev.question])[0], ev.documents,
-                       item.gold_spans(articles)))
-    corpus = chain.corpus.get()
+        cached.append((item, ev, item.gold_spans(articles)))
     results = []
     keys = list(GRID)
     for values in itertools.product(*GRID.values()):
         s = replace(settings, **dict(zip(keys, values)))
         answerer = make_answerer(s)
         rows = []
-        for item, query, vector, docs, gold in cached:
-            ev = gather(chain.store, corpus, query, vector, docs, s.dense_weight, s.misfit_penalty, item.question)
-            weak = ev.unknown or ev.strength < s.min_evidence
+        for item, ev, gold in cached:
+            weak = ev.unknown or ev.confidence < chain.scorer.threshold
             a = refusal(item.question) if weak else answerer.answer(ev)
             cites = [c.__dict__ for c in a.citations]
             rows.append({

@@ -41,15 +41,21 @@ def detect(path: Path) -> tuple[str, object]:
 
 
 def run(settings: Settings, dataset: Path | None = None, out: Path = Path("eval-results"),
-        limit: int | None = None, seed: int = 0, articles: Path = ARTICLES) -> int:
-    """Evaluate, write results.json/.md/.png under `out`, print the table. 1 if a citation was inexact."""
+        limit: int | None = None, seed: int = 0, articles: Path = ARTICLES, half: str = "all") -> int:
+    """Evaluate, write results.json/.md/.png under `out`, print the table. 1 if a citation was inexact.
+
+    `half` ("even" / "odd") restricts a SQuAD file to the articles at those positions of `data`, both
+    the indexed paragraphs and the questions; the learned scorer was fitted on "even" only.
+    """
     dataset = Path(dataset or news.DEFAULT_SET)
     if limit is not None and limit < 1:
         raise InputError("--limit must be at least 1")
     kind, data = detect(dataset)
+    if half not in squad.HALVES or (half != "all" and kind != "squad"):
+        raise InputError(f"--half {half}: only a SQuAD file can be split into its even/odd articles")
     started = time.time()
     if kind == "squad":
-        result, table, chart = run_squad(settings, data, limit, seed, Path(out))
+        result, table, chart = run_squad(settings, data, limit, seed, Path(out), half)
     else:
         result, table, chart = run_news(settings, dataset, articles, limit, seed)
     result.update(dataset=str(dataset), kind=kind, limit=limit, seed=seed, machine=report.machine(settings),
@@ -95,18 +101,10 @@ def index_articles(articles: Path, store: ChromaStore, embedder: Embedder, setti
     return got
 
 
-def run_squad(settings: Settings, data: dict, limit: int | None, seed: int, out: Path):
-    paragraphs, questions = squad.parse(data)
+def run_squad(settings: Settings, data: dict, limit: int | None, seed: int, out: Path, which: str = "all"):
+    paragraphs, questions = squad.parse(squad.half(data, which))
     questions = squad.sample(questions, limit, seed)
-    digest = hashlib.sha256(json.dumps([p.text for p in paragraphs]).encode("utf-8")).hexdigest()[:10]
-    s = settings.with_(collection=f"eval_squad_{digest}")  # one collection per paragraph set
-    store, embedder = ChromaStore.open(s), make_embedder(s)
-    with _bar(len(paragraphs), "paragraphs") as bar:
-        def counted():
-            for p in paragraphs:
-                bar.update(1)
-                yield p
-        ingested = squad.ingest(counted(), store, embedder, s)
+    s, store, embedder, ingested = index_squad(settings, paragraphs)
     chain = warm(build_chain(s, store, embedder))
     texts = {p.source: p.text for p in paragraphs}
     out.mkdir(parents=True, exist_ok=True)
@@ -119,9 +117,26 @@ def run_squad(settings: Settings, data: dict, limit: int | None, seed: int, out:
         rows, aggregates = squad.evaluate(chain, questions, texts, on_row)
     (out / "rows.partial.jsonl").unlink()
     result = {"settings": report.settings_dict(s), "ingest": ingested.summary(), "aggregates": aggregates,
-              "paragraphs": len(paragraphs), "rows": rows,
+              "paragraphs": len(paragraphs), "half": which, "rows": rows,
               "retrieval_depth_chunks": max(s.k, squad.DEPTH)}
     return result, report.squad_table(aggregates), report.squad_chart
+
+
+def index_squad(settings: Settings, paragraphs: list[squad.Paragraph]):
+    """(settings, store, embedder, ingest report) for a collection holding exactly these paragraphs.
+
+    One collection per paragraph set (named by its digest), so a second run reuses the index.
+    """
+    digest = hashlib.sha256(json.dumps([p.text for p in paragraphs]).encode("utf-8")).hexdigest()[:10]
+    s = settings.with_(collection=f"eval_squad_{digest}")
+    store, embedder = ChromaStore.open(s), make_embedder(s)
+    with _bar(len(paragraphs), "paragraphs") as bar:
+        def counted():
+            for p in paragraphs:
+                bar.update(1)
+                yield p
+        ingested = squad.ingest(counted(), store, embedder, s)
+    return s, store, embedder, ingested
 
 
 def warm(chain):

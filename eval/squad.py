@@ -22,7 +22,8 @@ from newsrag.index.load import from_text
 from newsrag.index.store import ChromaStore
 from newsrag.settings import Settings
 from newsrag.rag.chain import NewsChain
-from newsrag.rag.evidence import gather
+from newsrag.rag import qtype
+from newsrag.rag.evidence import Evidence, gather
 
 DEPTH = 10  # retrieval depth (chunks) at least this, so hit@10 is measurable
 
@@ -72,6 +73,23 @@ def read(path: Path) -> tuple[list[Paragraph], list[Question]]:
     return parse(json.loads(path.read_text(encoding="utf-8")))
 
 
+HALVES = ("all", "even", "odd")
+
+
+def half(data: dict, which: str = "all") -> dict:
+    """The SQuAD file restricted to the articles at even (0, 2, 4, ...) or odd positions of `data`.
+
+    The learned scorer is fitted on the even half only (eval/fit_scorer.py); the odd half is held out
+    for reporting quality.
+    """
+    if which not in HALVES:
+        raise ValueError(f"half must be one of {', '.join(HALVES)}, not {which!r}")
+    if which == "all":
+        return data
+    parity = 0 if which == "even" else 1
+    return {**data, "data": [a for i, a in enumerate(data["data"]) if i % 2 == parity]}
+
+
 def sample(questions: list[Question], limit: int | None, seed: int) -> list[Question]:
     """`limit` questions drawn with a fixed seed (file order kept), or all of them."""
     if limit is None or limit >= len(questions):
@@ -101,8 +119,7 @@ def score(chain: NewsChain, q: Question, texts: dict[str, str]) -> dict:
     vector = chain.embedder.encode([q.question])[0]
     docs = chain.retriever.search(q.question, vector, depth)
     corpus = chain.corpus.get()
-    evidence = gather(chain.store, corpus, q.question, vector, docs[:s.k], s.dense_weight,
-                      s.misfit_penalty, asked=q.question)
+    evidence = gather(chain.store, corpus, chain.scorer, q.question, vector, docs[:s.k])
     result = {}
     for event in chain.answer_events(q.question, evidence):
         result = event.get("answer", result)
@@ -120,7 +137,33 @@ def score(chain: NewsChain, q: Question, texts: dict[str, str]) -> dict:
         "cited_answer": (not q.impossible and bool(cites) and M.contains_answer(cited, list(q.answers))),
         "exact": [texts.get(c["source"], "")[c["start"]:c["end"]] == c["text"] for c in cites],
         "answer": result["answer"],
+        **short_scores(short_answer(result, evidence, q.question), q),
     }
+
+
+def short_answer(result: dict, evidence: Evidence, question: str) -> str | None:
+    """The answer's `short_answer` text; without one, the first span of the asked-for kind in the cited
+    sentences (best scored first), else the best cited sentence itself. None when refused."""
+    if not result["answerable"]:
+        return None
+    given = result.get("short_answer")
+    if isinstance(given, dict) and given.get("text"):
+        return given["text"]
+    cited = {(c["source"], c["start"]) for c in result["citations"]}
+    ranked = [c.text for c in evidence.candidates if (c.source, c.start) in cited]
+    kind = qtype.expected(question)
+    spans = [x for x in (qtype.span(kind, text, question) for text in ranked) if x]
+    return spans[0] if spans else (ranked[0] if ranked else None)
+
+
+def short_scores(short: str | None, q: Question) -> dict:
+    """Short-answer EM and F1 against the gold answers (0 when refused); None for unanswerable questions."""
+    if q.impossible:
+        return {"short_answer": short, "short_em": None, "short_f1": None, "typed": None}
+    pred = short or ""
+    return {"short_answer": short, "typed": qtype.expected(q.question) is not None,
+            "short_em": float(any(M.normalize(pred) == M.normalize(a) for a in q.answers)),
+            "short_f1": max((M.token_f1(pred, a) for a in q.answers), default=0.0)}
 
 
 def evaluate(chain: NewsChain, questions: list[Question], texts: dict[str, str],
@@ -141,6 +184,15 @@ def _hits(ranks: list[int | None], prefix: str) -> dict:
     return out
 
 
+def _short(rows: list[dict], prefix: str) -> dict:
+    """Mean short-answer EM/F1 over `rows` (open corpus: from the retrieved evidence, not the gold paragraph)."""
+    rows = [r for r in rows if r.get("short_f1") is not None]
+    if not rows:
+        return {}
+    return {f"{prefix}short_em": sum(r["short_em"] for r in rows) / len(rows),
+            f"{prefix}short_f1": sum(r["short_f1"] for r in rows) / len(rows), f"{prefix}questions": len(rows)}
+
+
 def aggregate(rows: list[dict]) -> dict:
     """Answerable: retrieval (fused, BM25-only, dense-only), cited answers; unanswerable: refusals."""
     ans = [r for r in rows if r["answerable"]]
@@ -153,6 +205,8 @@ def aggregate(rows: list[dict]) -> dict:
             out.update(_hits([r[key] for r in ans], prefix))
         out["cited_answer"] = sum(r["cited_answer"] for r in ans) / len(ans)
         out["answered_when_answerable"] = sum(not r["refused"] for r in ans) / len(ans)
+        out.update(_short(ans, ""))
+        out.update(_short([r for r in ans if r.get("typed")], "typed_"))
     out["refusal_rate_unanswerable"] = sum(r["refused"] for r in una) / len(una) if una else None
     out["citation_exact"] = sum(exact) / len(exact) if exact else None
     out["latency_p50_ms"] = M.percentile(latencies, 0.5)

@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=Path("eval-results"))
     s.add_argument("--limit", type=int)
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--half", choices=("all", "even", "odd"), default="all",
+                   help="SQuAD only: the articles at odd (held-out) or even (fitting) positions")
     s = sub.add_parser("bench", parents=[common], help="measure ingest speed, query latency, cold start, memory")
     s.add_argument("--out", type=Path, default=Path("bench-results"))
     s.add_argument("--chunks", type=int, default=100_000, help="size of the large generated corpus (0 skips it)")
@@ -196,7 +198,7 @@ def cmd_serve(args, settings: Settings) -> int:
 def cmd_eval(args, settings: Settings) -> int:
     from newsrag.eval.run import run
 
-    return run(settings, args.dataset, args.out, limit=args.limit, seed=args.seed)
+    return run(settings, args.dataset, args.out, limit=args.limit, seed=args.seed, half=args.half)
 
 
 def cmd_bench(args, settings: Settings) -> int:

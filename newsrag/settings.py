@@ -33,10 +33,10 @@ class Settings:
     k: int = 8
     rrf_k: int = 60
     lexical_weight: float = 1.0  # BM25's weight in reciprocal rank fusion (each dense ranking weighs 1)
+    # sentence scoring and refusal: the learned scorer fitted on SQuAD 2.0 dev's even half
+    # (`python -m newsrag.eval.fit_scorer`, docs/learned-scoring.md); None = the committed rag/scorer.json
+    scorer_path: Path | None = None
     # extractive answering: grid-searched on eval/qa/news.jsonl by `python -m newsrag.eval.calibrate`
-    min_evidence: float = 0.38  # refuse below this best-sentence score
-    dense_weight: float = 0.5  # sentence score = w * cosine + (1 - w) * idf-weighted term coverage
-    misfit_penalty: float = 0.5  # score factor for a sentence lacking the asked-for kind (number, date, name)
     max_answer_sentences: int = 5
     relative_keep: float = 0.75  # keep sentences scoring >= this share of the best one
     duplicate_similarity: float = 0.70  # cosine above which two sentences state the same fact
@@ -81,7 +81,7 @@ class Settings:
             ("chroma_url", "NEWSRAG_CHROMA_URL", str),
             ("k", "NEWSRAG_K", int),
             ("lexical_weight", "NEWSRAG_LEXICAL_WEIGHT", float),
-            ("min_evidence", "NEWSRAG_MIN_EVIDENCE", float),
+            ("scorer_path", "NEWSRAG_SCORER", Path),
             ("backend", "NEWSRAG_BACKEND", str),
             ("llm_base_url", "NEWSRAG_LLM_BASE_URL", str),
             ("llm_model", "NEWSRAG_LLM_MODEL", str),

@@ -19,6 +19,7 @@ from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.lexical import CorpusCache
 from newsrag.rag.retrieve import HybridRetriever
+from newsrag.rag.score import Scorer
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 
@@ -66,6 +67,7 @@ class NewsChain(Runnable[dict, dict]):
         self.embedder = embedder
         self.answerer = answerer
         self.corpus = corpus or CorpusCache(store, settings.home / "cache")  # share it across chains
+        self.scorer = Scorer.load(settings.scorer_path)
         self.retriever = HybridRetriever(store=store, embedder=embedder, corpus=self.corpus,
                                          k=settings.k, rrf_k=settings.rrf_k,
                                          lexical_weight=settings.lexical_weight)
@@ -87,8 +89,7 @@ class NewsChain(Runnable[dict, dict]):
     def _evidence(self, query: str, asked: str, k: int | None, seen: str = "", focus: str | None = None) -> Evidence:
         vector = self.embedder.encode([query])[0]
         docs = self.retriever.search(query, vector, k or self.settings.k)
-        return gather(self.store, self.corpus.get(), query, vector, docs,
-                      self.settings.dense_weight, self.settings.misfit_penalty, asked=asked, seen=seen,
+        return gather(self.store, self.corpus.get(), self.scorer, query, vector, docs, asked=asked, seen=seen,
                       focus=focus)
 
     def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
@@ -97,8 +98,9 @@ class NewsChain(Runnable[dict, dict]):
         yield from self.answer_events(question, evidence)
 
     def answer_events(self, question: str, evidence: Evidence) -> Iterator[dict]:
-        """Refuse on weak evidence without calling the answerer; else stream the answerer's pieces."""
-        if evidence.unknown or evidence.strength < self.settings.min_evidence:
+        """Refuse without calling the answerer when the question names something no article mentions or
+        the learned refusal model finds it unlikely to be answerable; else stream the answerer's pieces."""
+        if evidence.unknown or evidence.confidence < self.scorer.threshold:
             notice = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
             answer = refusal(question, notice)
             yield {"delta": answer.answer}

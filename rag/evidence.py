@@ -1,22 +1,26 @@
-"""Evidence for an answer: the sentences of the retrieved chunks, scored against the question.
+"""Evidence for an answer: the sentences of the retrieved chunks, scored by the learned scorer.
 
-Sentence vectors were computed at ingest, so scoring needs no encoding beyond the question.
+Sentence vectors were computed at ingest, so scoring needs no encoding beyond the question. Each
+sentence's generic features (rag/features.py) go through the sentence model of rag/score.py; the
+best sentences' features give the probability that the question is answerable at all.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from langchain_core.documents import Document
 
 from newsrag.index.store import ChromaStore, chunk_sentences, sentence_id
-from newsrag.rag import qtype
+from newsrag.rag import features as F
 from newsrag.rag.lexical import Corpus
+from newsrag.rag.score import Scorer
 from newsrag.rag.terms import terms
 
 MIN_WORDS = 5
+REPEAT_FACTOR = 0.5  # a follow-up wants something new: score factor for a sentence the last answer quoted
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,10 @@ class Candidate:
     rank: int  # rank of the best chunk holding it
     dense: float  # cosine similarity to the question
     lexical: float  # share of the question's idf-weighted terms it contains
-    fits: bool  # offers the kind of answer asked for (a number for "how many"...)
-    score: float
+    fits: bool  # offers the kind of answer asked for (a number for "how many"...), or none is asked for
+    score: float  # probability that it holds the answer (rag/score.py)
+    features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
+    terms: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -43,55 +49,60 @@ class Evidence:
     candidates: list[Candidate]  # best first
     documents: list[Document]
     unknown: tuple[str, ...] = ()  # names in the question that no article mentions
+    confidence: float = 1.0  # probability that the question is answerable from this evidence
 
     @property
     def strength(self) -> float:
-        """How well the best sentence matches the question; below the threshold we refuse."""
+        """How well the best sentence matches the question."""
         return max((c.score for c in self.candidates), default=0.0)
 
 
-def gather(store: ChromaStore, corpus: Corpus, question: str, vector: np.ndarray,
-           documents: list[Document], dense_weight: float = 0.5, misfit_penalty: float = 0.5,
-           asked: str | None = None, seen: str = "", focus: str | None = None) -> Evidence:
-    """Score every sentence of `documents` (deduplicated across overlapping chunks).
+def gather(store: ChromaStore, corpus: Corpus, scorer: Scorer, question: str, vector: np.ndarray,
+           documents: list[Document], asked: str | None = None, seen: str = "",
+           focus: str | None = None) -> Evidence:
+    """Score every sentence of `documents` (deduplicated across overlapping chunks), best first.
 
-    score = dense_weight * cosine + (1 - dense_weight) * term coverage, times `misfit_penalty`
-    when the sentence lacks the kind of answer the question asks for. `question` is the retrieval
-    query (a follow-up joined to its context); `asked` is what the user typed this turn, which
-    decides the kind of answer wanted. Sentences already quoted in `seen` (the previous answer)
-    are demoted like misfits: a follow-up wants something new. Term coverage counts the terms of
-    `focus` (default: the query), so a long context does not dilute it.
+    `question` is the retrieval query (a follow-up joined to its context); `asked` is what the user
+    typed this turn, which decides the kind of answer wanted. Sentences already quoted in `seen` (the
+    previous answer) are demoted unless a kind is asked for ("And where?" may be answered by one).
+    Term coverage counts the terms of `focus` (default: the query), so a long context does not dilute it.
     """
     asked = asked or question
+    q = F.analyse(corpus, asked, focus or question)
+    found = candidates(store, corpus, q, vector, documents)
+    probs = scorer.sentence.probability([c.features for c in found]) if found else []
+    scored = [replace(c, score=float(p) * (REPEAT_FACTOR if seen and q.kind is None and c.text in seen else 1.0))
+              for c, p in zip(found, probs)]
+    scored.sort(key=lambda c: c.score, reverse=True)
+    return Evidence(question, scored, documents, unknown_names(asked, corpus), confidence(scorer, q, scored, corpus))
+
+
+def confidence(scorer: Scorer, q: F.Asked, ranked: list[Candidate], corpus: Corpus) -> float:
+    """P(answerable) from the features of the question and its ranked evidence."""
+    evidence = [(c.terms, c.features, c.score) for c in ranked]
+    return float(scorer.refusal.probability([F.question_features(q, evidence, corpus)])[0])
+
+
+def candidates(store: ChromaStore, corpus: Corpus, q: F.Asked, vector: np.ndarray,
+               documents: list[Document]) -> list[Candidate]:
+    """The sentences of `documents` (statements of at least `MIN_WORDS` words) with their features, unscored."""
     spans: dict[str, tuple[int, Document, int, int]] = {}
     for rank, doc in enumerate(documents):
         m = doc.metadata
         for start, end in chunk_sentences(m):
-            sid = sentence_id(m["source"], m["doc_hash"], start, end)
-            spans.setdefault(sid, (rank, doc, start, end))
+            spans.setdefault(sentence_id(m["source"], m["doc_hash"], start, end), (rank, doc, start, end))
     stored = store.get_sentences(spans)
-    q_terms = set(terms(focus or question))
-    q_weight = sum(corpus.weight(t) for t in q_terms) or 1.0
-    kind = qtype.expected(asked)
+    rows = [(spans[sid], *stored[sid]) for sid in spans if sid in stored and len(stored[sid][1].split()) >= MIN_WORDS]
+    dense = [float(vector @ vec) for _, vec, _, _ in rows]
+    order = {i: r for r, i in enumerate(np.argsort(-np.asarray(dense), kind="stable"))}
     out = []
-    for sid, (rank, doc, start, end) in spans.items():
-        if sid not in stored:
-            continue
-        vec, text, meta = stored[sid]
-        if len(text.split()) < MIN_WORDS:
-            continue  # headings and fragments are not statements
-        covered = q_terms.intersection(terms(text))
-        lexical = sum(corpus.weight(t) for t in covered) / q_weight
-        dense = float(vector @ vec)
-        fits = qtype.offers(kind, text, asked)
-        # A follow-up wants something new: a sentence the last answer quoted is demoted, unless it
-        # offers the kind of answer now asked for ("And where?" may be answered by it).
-        fresh = not seen or text not in seen or qtype.expected(asked) is not None
-        score = (dense_weight * dense + (1 - dense_weight) * lexical) * (1.0 if fits and fresh else misfit_penalty)
+    for i, ((rank, doc, start, end), vec, text, meta) in enumerate(rows):
+        s_terms = frozenset(terms(text))
+        seen = F.Seen(text, s_terms, dense[i], rank, int(doc.metadata.get("position", 0)), order[i], meta)
+        f = F.sentence_features(q, seen, corpus)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
-                             vec, rank, dense, lexical, fits, score))
-    out.sort(key=lambda c: c.score, reverse=True)
-    return Evidence(question, out, documents, unknown_names(asked, corpus))
+                             vec, rank, dense[i], f["coverage"], f["expected_entity"] >= 0, 0.0, f, s_terms))
+    return out
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*\b")

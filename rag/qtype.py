@@ -77,3 +77,28 @@ def _number_near_focus(sentence: str, question: str, window: int = 4) -> bool:
         return True
     stems = [terms(t) for t in tokens]
     return any(abs(i - j) <= window and focus & set(stems[j]) for i in numbers for j in range(len(tokens)))
+
+
+_FULL_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})"
+    rf"(?:,?\s+\d{{4}})?|(?:{_MONTHS}|{_DAYS})(?:\s+\d{{4}})?|(?:the\s+)?\d{{4}}s?|\d+(?:st|nd|rd|th)\s+century)\b", re.I)
+_MULTIPLIER = r"(?:\s+(?:hundred|thousand|million|billion|trillion|percent|per\s+cent|%))?"
+_AMOUNT = re.compile(rf"[$£€]?\d[\d,.]*{_MULTIPLIER}%?|\b(?:{_NUMWORDS})\b{_MULTIPLIER}", re.I)
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w’'.-]*)*")
+
+
+def span(kind: str | None, sentence: str, question: str) -> str | None:
+    """The first phrase of the asked-for kind in `sentence` that the question does not already say."""
+    patterns = {"date": _FULL_DATE, "number": _AMOUNT, "duration": _DURATION, "name": _NAME_RUN,
+                "place": _NAME_RUN}
+    pattern = patterns.get(kind or "")
+    if pattern is None:
+        return None
+    asked = set(terms(question))
+    for m in pattern.finditer(sentence):
+        text = m.group(0).strip(" ,.")
+        if kind in ("name", "place") and m.start() == 0:
+            continue  # the sentence's capitalised first word
+        if text and not set(terms(text)) <= asked:
+            return text
+    return None
