@@ -24,6 +24,8 @@ from newsrag.settings import Settings
 from newsrag.rag.chain import NewsChain
 from newsrag.rag import qtype
 from newsrag.rag.evidence import Evidence, gather
+from newsrag.rag.question import analyze_question
+from newsrag.rag.terms import terms
 
 DEPTH = 10  # retrieval depth (chunks) at least this, so hit@10 is measurable
 
@@ -142,18 +144,25 @@ def score(chain: NewsChain, q: Question, texts: dict[str, str]) -> dict:
 
 
 def short_answer(result: dict, evidence: Evidence, question: str) -> str | None:
-    """The answer's `short_answer` text; without one, the first span of the asked-for kind in the cited
-    sentences (best scored first), else the best cited sentence itself. None when refused."""
+    """The answer's `short_answer` text; without one (until the answerer gives one), the first stored
+    entity of the expected type in the cited sentences (best scored first) that the question does not
+    already say, else the first such pattern match (rag/qtype.py), else the best cited sentence itself.
+    None when refused."""
     if not result["answerable"]:
         return None
     given = result.get("short_answer")
     if isinstance(given, dict) and given.get("text"):
         return given["text"]
     cited = {(c["source"], c["start"]) for c in result["citations"]}
-    ranked = [c.text for c in evidence.candidates if (c.source, c.start) in cited]
+    ranked = [c for c in evidence.candidates if (c.source, c.start) in cited]
+    labels, asked = analyze_question(question).labels, set(terms(question))
+    spans = [c.quote[s - c.start:e - c.start] for c in ranked
+             for label, s, e in sorted(c.ents, key=lambda x: (labels.index(x[0]) if x[0] in labels else 99, x[1]))
+             if label in labels]
+    spans = [x for x in spans if not set(terms(x)) <= asked]
     kind = qtype.expected(question)
-    spans = [x for x in (qtype.span(kind, text, question) for text in ranked) if x]
-    return spans[0] if spans else (ranked[0] if ranked else None)
+    spans += [x for x in (qtype.span(kind, c.text, question) for c in ranked) if x]
+    return spans[0] if spans else (ranked[0].text if ranked else None)
 
 
 def short_scores(short: str | None, q: Question) -> dict:

@@ -7,6 +7,7 @@ best sentences' features give the probability that the question is answerable at
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field, replace
 
@@ -39,6 +40,9 @@ class Candidate:
     lexical: float  # share of the question's idf-weighted terms it contains
     fits: bool  # offers the kind of answer asked for (a number for "how many"...), or none is asked for
     score: float  # probability that it holds the answer (rag/score.py)
+    ents: tuple[tuple[str, int, int], ...] = ()  # (spaCy label, start, end) in article offsets
+    speaker: str | None = None  # who the sentence reports as speaking, if anyone
+    statement: bool = True  # False for headlines, captions, bylines: shown, never an answer statement
     features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
     terms: frozenset = frozenset()
 
@@ -101,8 +105,15 @@ def candidates(store: ChromaStore, corpus: Corpus, q: F.Asked, vector: np.ndarra
         seen = F.Seen(text, s_terms, dense[i], rank, int(doc.metadata.get("position", 0)), order[i], meta)
         f = F.sentence_features(q, seen, corpus)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
-                             vec, rank, dense[i], f["coverage"], f["expected_entity"] >= 0, 0.0, f, s_terms))
+                             vec, rank, dense[i], f["coverage"], f["expected_entity"] >= 0, 0.0,
+                             **analysis(meta), features=f, terms=s_terms))
     return out
+
+
+def analysis(meta: dict) -> dict:
+    """The stored language analysis of a sentence row; rows from before it existed get neutral values."""
+    return {"ents": tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")),
+            "speaker": meta.get("speaker") or None, "statement": bool(meta.get("statement", True))}
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*\b")

@@ -7,6 +7,7 @@ news or to SQuAD, and all are cheap (no model runs at query time beyond the ques
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from newsrag.rag import qtype
+from newsrag.rag.question import analyze_question, speaker_matches
 from newsrag.rag.lexical import Corpus
 from newsrag.rag.terms import terms
 
@@ -32,6 +34,8 @@ class Asked:
     total: float  # idf mass of the focus terms
     rarest: float  # the corpus's highest idf: makes idf features comparable across corpora
     kind: str | None  # qtype.expected(text): number, date, name, place, duration or None
+    labels: tuple[str, ...]  # entity labels that answer it (rag/question.py), empty when untyped
+    subject: str | None  # the named subject or speaker ("What does Lavrov think?" -> "Lavrov")
     negated: bool
     named: frozenset[str]  # stems of the names, numbers and dates the question contains
 
@@ -51,8 +55,9 @@ def analyse(corpus: Corpus, asked: str, focus: str | None = None) -> Asked:
     q_terms = frozenset(terms(focus or asked))
     idf = {t: corpus.weight(t) for t in q_terms}
     rarest = math.log(1 + max(len(corpus.ids), 1))
-    return Asked(asked, q_terms, idf, sum(idf.values()) or 1.0, rarest, qtype.expected(asked),
-                 bool(_NEGATION.search(asked)), named_terms(asked) & q_terms)
+    analysis = analyze_question(asked)
+    return Asked(asked, q_terms, idf, sum(idf.values()) or 1.0, rarest, qtype.expected(asked), analysis.labels,
+                 analysis.subject, bool(_NEGATION.search(asked)), named_terms(asked) & q_terms)
 
 
 @dataclass(frozen=True)
@@ -101,15 +106,30 @@ def named_share(q: Asked, s: Seen, corpus: Corpus) -> float:
 
 
 def expected_entity(q: Asked, s: Seen, corpus: Corpus) -> float:
-    """+1 when the sentence offers the asked-for kind beyond the question's words, -1 when it lacks it, 0 untyped."""
+    """+1 when the sentence offers the asked-for kind beyond the question's words, -1 when it lacks it, 0 untyped.
+
+    Uses the entities stored at ingest when the index has them, else the model-free patterns of qtype.
+    """
+    if q.labels and "ents" in s.meta:
+        return 1.0 if any(not set(terms(text)) <= q.terms for text in entities(s.meta, q.labels)) else -1.0
     if q.kind is None:
         return 0.0
     return 1.0 if qtype.offers(q.kind, s.text, q.text) else -1.0
 
 
+def entities(meta: dict, labels: tuple[str, ...]) -> list[str]:
+    """The texts of a stored sentence's entities with one of `labels`, in the order of `labels`, then position."""
+    ents = [tuple(e) for e in json.loads(meta.get("ents") or "[]") if e[0] in labels]
+    ents.sort(key=lambda e: (labels.index(e[0]), e[1]))
+    base = meta["start"]
+    return [meta["quote"][start - base:end - base] for _, start, end in ents]
+
+
 def speaker_match(q: Asked, s: Seen, corpus: Corpus) -> float:
-    """1 when the sentence's stored speaker is someone the question names."""
+    """1 when the sentence's stored speaker is the question's subject (or someone it names)."""
     speaker = s.meta.get("speaker") or ""
+    if q.subject:
+        return float(speaker_matches(q.subject, speaker))
     return float(bool(speaker) and bool(set(terms(speaker)) & q.named))
 
 
