@@ -19,7 +19,7 @@ from newsrag.settings import Settings
 from newsrag.rag.answer import refusal
 
 GRID = {
-    "relative_keep": [0.75, 0.8, 0.85, 0.9],
+    "relative_keep": [0.2, 0.3, 0.4, 0.5, 0.6, 0.75],
     "duplicate_similarity": [0.7, 0.8],
     "max_answer_sentences": [3, 4, 5],
 }

@@ -36,6 +36,11 @@ L2 = 1e-3  # ridge penalty of the sentence ranker (standardised features)
 # the top-1 sentence accuracy in a 2-fold, article-grouped split of the even half (0.760 vs 0.771).
 SENTENCE_FEATURES = ("cosine", "coverage", "expected_entity", "novelty", "negation_mismatch", "named_share",
                      "missing_idf", "length", "position", "speaker_match", "statement")
+# The refusal model's features: all of rag/features.QUESTION but `question_negated`. SQuAD 2.0's
+# unanswerable questions were often written by inserting a negation into an answerable one; that
+# construction artifact was the model's strongest feature and refused legitimate negated news
+# questions ("What does Russia ask the US not to create...?").
+REFUSAL_FEATURES = tuple(n for n in F.QUESTION if n != "question_negated")
 
 
 @dataclass
@@ -159,7 +164,7 @@ def fit(items: list[Asked], corpus) -> dict:
     sentence = fit_ranker([([f for _, f, _ in it.rows], [y for _, _, y in it.rows]) for it in ans], SENTENCE_FEATURES)
     qrows = question_rows(items, sentence, corpus)
     labels = np.array([it.answerable for it in items])
-    refusal = fit_linear(qrows, labels.tolist(), F.QUESTION)
+    refusal = fit_linear(qrows, labels.tolist(), REFUSAL_FEATURES)
     p = refusal.probability(qrows)
     unknown = np.array([it.unknown for it in items])
     t = threshold(p, labels, unknown)
@@ -192,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     items, corpus = collect(settings, paragraphs, questions)
     result = {"_comment": "Learned sentence scorer and refusal model (docs/learned-scoring.md). "
                           "Fitted on SQuAD 2.0 dev, articles at even positions of data only.",
-              "command": COMMAND, "settings": {"k": settings.k, "collection_prefix": "eval_squad"}, **fit(items, corpus)}
+              "command": COMMAND, "settings": {"k": settings.k}, **fit(items, corpus)}
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result["fitted_on"], indent=1))
     print(f"wrote {args.out}", file=sys.stderr)

@@ -38,7 +38,7 @@ class Settings:
     scorer_path: Path | None = None
     # extractive answering: grid-searched on eval/qa/news.jsonl by `python -m newsrag.eval.calibrate`
     max_answer_sentences: int = 5
-    relative_keep: float = 0.75  # keep sentences scoring >= this share of the best one
+    relative_keep: float = 0.5  # keep sentences scoring >= this share of the best one (a probability since the learned scorer)
     duplicate_similarity: float = 0.70  # cosine above which two sentences state the same fact
     # answer backend
     backend: str = "extractive"
