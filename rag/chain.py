@@ -98,9 +98,10 @@ class NewsChain(Runnable[dict, dict]):
         yield from self.answer_events(question, evidence)
 
     def answer_events(self, question: str, evidence: Evidence) -> Iterator[dict]:
-        """Refuse without calling the answerer when the question names something no article mentions or
-        the learned refusal model finds it unlikely to be answerable; else stream the answerer's pieces."""
-        if evidence.unknown or evidence.confidence < self.scorer.threshold:
+        """Refuse without calling the answerer when the question names something no article mentions, asks
+        for a kind of answer (a number, a date...) that no best sentence offers, or the learned refusal
+        model finds it unlikely to be answerable; else stream the answerer's pieces."""
+        if evidence.unknown or evidence.kind_missing or evidence.confidence < self.scorer.threshold:
             notice = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
             answer = refusal(question, notice)
             yield {"delta": answer.answer}

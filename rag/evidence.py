@@ -16,6 +16,7 @@ from langchain_core.documents import Document
 
 from newsrag.index.store import ChromaStore, chunk_sentences, sentence_id
 from newsrag.rag import features as F
+from newsrag.rag import qtype
 from newsrag.rag.lexical import Corpus
 from newsrag.rag.score import Scorer
 from newsrag.rag.terms import terms
@@ -54,6 +55,7 @@ class Evidence:
     documents: list[Document]
     unknown: tuple[str, ...] = ()  # names in the question that no article mentions
     confidence: float = 1.0  # probability that the question is answerable from this evidence
+    kind_missing: bool = False  # a kind of answer is asked for (a number...) and no best sentence offers one
 
     @property
     def strength(self) -> float:
@@ -78,7 +80,9 @@ def gather(store: ChromaStore, corpus: Corpus, scorer: Scorer, question: str, ve
     scored = [replace(c, score=float(p) * (REPEAT_FACTOR if seen and q.kind is None and c.text in seen else 1.0))
               for c, p in zip(found, probs)]
     scored.sort(key=lambda c: c.score, reverse=True)
-    return Evidence(question, scored, documents, unknown_names(asked, corpus), confidence(scorer, q, scored, corpus))
+    missing = q.kind is not None and not any(qtype.offers(q.kind, c.text, asked) for c in scored[:F.TOP])
+    return Evidence(question, scored, documents, unknown_names(asked, corpus), confidence(scorer, q, scored, corpus),
+                    missing)
 
 
 def confidence(scorer: Scorer, q: F.Asked, ranked: list[Candidate], corpus: Corpus) -> float:

@@ -7,7 +7,6 @@ news or to SQuAD, and all are cheap (no model runs at query time beyond the ques
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ class Asked:
     total: float  # idf mass of the focus terms
     rarest: float  # the corpus's highest idf: makes idf features comparable across corpora
     kind: str | None  # qtype.expected(text): number, date, name, place, duration or None
-    labels: tuple[str, ...]  # entity labels that answer it (rag/question.py), empty when untyped
     subject: str | None  # the named subject or speaker ("What does Lavrov think?" -> "Lavrov")
     negated: bool
     named: frozenset[str]  # stems of the names, numbers and dates the question contains
@@ -56,8 +54,8 @@ def analyse(corpus: Corpus, asked: str, focus: str | None = None) -> Asked:
     idf = {t: corpus.weight(t) for t in q_terms}
     rarest = math.log(1 + max(len(corpus.ids), 1))
     analysis = analyze_question(asked)
-    return Asked(asked, q_terms, idf, sum(idf.values()) or 1.0, rarest, qtype.expected(asked), analysis.labels,
-                 analysis.subject, bool(_NEGATION.search(asked)), named_terms(asked) & q_terms)
+    return Asked(asked, q_terms, idf, sum(idf.values()) or 1.0, rarest, qtype.expected(asked), analysis.subject,
+                 bool(_NEGATION.search(asked)), named_terms(asked) & q_terms)
 
 
 @dataclass(frozen=True)
@@ -108,21 +106,12 @@ def named_share(q: Asked, s: Seen, corpus: Corpus) -> float:
 def expected_entity(q: Asked, s: Seen, corpus: Corpus) -> float:
     """+1 when the sentence offers the asked-for kind beyond the question's words, -1 when it lacks it, 0 untyped.
 
-    Uses the entities stored at ingest when the index has them, else the model-free patterns of qtype.
+    The patterns of rag/qtype.py ("in Geneva" for where, a number next to what is counted for how
+    many) proved more selective than any stored entity of the type, which nearly every sentence has.
     """
-    if q.labels and "ents" in s.meta:
-        return 1.0 if any(not set(terms(text)) <= q.terms for text in entities(s.meta, q.labels)) else -1.0
     if q.kind is None:
         return 0.0
     return 1.0 if qtype.offers(q.kind, s.text, q.text) else -1.0
-
-
-def entities(meta: dict, labels: tuple[str, ...]) -> list[str]:
-    """The texts of a stored sentence's entities with one of `labels`, in the order of `labels`, then position."""
-    ents = [tuple(e) for e in json.loads(meta.get("ents") or "[]") if e[0] in labels]
-    ents.sort(key=lambda e: (labels.index(e[0]), e[1]))
-    base = meta["start"]
-    return [meta["quote"][start - base:end - base] for _, start, end in ents]
 
 
 def speaker_match(q: Asked, s: Seen, corpus: Corpus) -> float:
@@ -164,8 +153,11 @@ def sentence_features(q: Asked, s: Seen, corpus: Corpus) -> dict[str, float]:
     return {name: f(q, s, corpus) for name, f in SENTENCE.items()}
 
 
+TOP = 3  # the best sentences whose scores and match describe the evidence
+
+
 def question_features(q: Asked, ranked: list[tuple[frozenset[str], dict[str, float], float]],
-                      corpus: Corpus, top: int = 3) -> dict[str, float]:
+                      corpus: Corpus, top: int = TOP) -> dict[str, float]:
     """Features of the question and its evidence: every candidate (terms, features, score), best first.
 
     The refusal model weighs them: the best `top` sentences' scores and match, whether the rarest
