@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from newsrag.eval.metrics import percentile
-from newsrag.index.embed import Embedder, make_embedder
+from newsrag.index.embed import Embedder
+from newsrag.index.embedders import make_embedder
 from newsrag.index.ingest import ingest
 from newsrag.index.store import ChromaStore
 from newsrag.settings import Settings

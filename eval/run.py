@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from newsrag.eval import gate, news, report, squad
-from newsrag.index.embed import Embedder, make_embedder
+from newsrag.index.embed import Embedder
+from newsrag.index.embedders import make_embedder
 from newsrag.index.ingest import IngestReport, ingest
 from newsrag.index.store import ChromaStore
 from newsrag.app import build_chain

@@ -23,7 +23,7 @@ ARTICLES = ROOT / "articles"
 BIN = Path(sys.executable).parent
 OUTPUT = ROOT / "test-output"
 
-from newsrag.index.embed import make_embedder  # noqa: E402
+from newsrag.index.embedders import make_embedder  # noqa: E402
 from newsrag.index.ingest import ingest  # noqa: E402
 from newsrag.index.store import ChromaStore, connect  # noqa: E402
 from newsrag.settings import Settings  # noqa: E402

@@ -8,7 +8,8 @@ import pytest
 from conftest import ARTICLES
 from newsrag.index.chunk import chunk
 from newsrag.index.clean import clean
-from newsrag.index.embed import Embedder, make_embedder
+from newsrag.index.embed import Embedder
+from newsrag.index.embedders import make_embedder
 from newsrag.index.ingest import ingest
 from newsrag.index.load import load
 from newsrag.index.onnx_embed import OnnxEmbedder
