@@ -47,7 +47,7 @@ def _isolated(tmp_path, monkeypatch, models_dir):
 def output(tmp_path_factory) -> Path:
     """Where tests leave artefacts worth a look (screenshots, load figures): a temp folder, never the repo.
 
-    pytest keeps the last three runs' temp folders, e.g. /tmp/pytest-of-$USER/pytest-current/test-output0/.
+    pytest keeps the last three runs' temp folders; `pytest --basetemp DIR` puts it at DIR/test-output0/.
     """
     return tmp_path_factory.mktemp("test-output")
 
