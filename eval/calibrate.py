@@ -14,9 +14,11 @@ from pathlib import Path
 
 from newsrag.eval import metrics as M
 from newsrag.eval.news import DEFAULT_SET, Item, load
-from newsrag.app import build_chain, make_answerer
-from newsrag.settings import Settings
+from newsrag.app import App
 from newsrag.rag.answer import refusal
+from newsrag.rag.backends import make_answerer
+from newsrag.rag.chain import refuses
+from newsrag.settings import Settings
 
 GRID = {
     "relative_keep": [0.2, 0.3, 0.4, 0.5, 0.6, 0.75],
@@ -43,7 +45,8 @@ def objective(rows: list[dict]) -> dict:
 
 
 def run(settings: Settings, items: list[Item], articles: Path) -> list[tuple[dict, dict]]:
-    chain = build_chain(settings)
+    app = App(settings)
+    chain = app.chain()
     cached = []
     for item in items:
         ev = chain.evidence(item.question, item.history)
@@ -52,11 +55,10 @@ def run(settings: Settings, items: list[Item], articles: Path) -> list[tuple[dic
     keys = list(GRID)
     for values in itertools.product(*GRID.values()):
         s = replace(settings, **dict(zip(keys, values)))
-        answerer = make_answerer(s)
+        answerer = make_answerer(s, app.embedder)
         rows = []
         for item, ev, gold in cached:
-            weak = ev.unknown or ev.confidence < chain.scorer.threshold
-            a = refusal(item.question) if weak else answerer.answer(ev)
+            a = refusal(item.question) if refuses(ev, chain.scorer) else answerer.answer(ev)
             cites = [c.__dict__ for c in a.citations]
             rows.append({
                 "type": item.type, "answerable": item.type != "unanswerable", "refused": not a.answerable,

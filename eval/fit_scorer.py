@@ -24,8 +24,6 @@ from newsrag.eval import squad
 from newsrag.eval.run import index_squad
 from newsrag.rag import features as F
 from newsrag.rag.evidence import candidates, unknown_names
-from newsrag.rag.lexical import CorpusCache
-from newsrag.rag.retrieve import HybridRetriever
 from newsrag.rag.score import Linear
 from newsrag.settings import Settings
 
@@ -70,17 +68,14 @@ def check_even(paragraphs: list[squad.Paragraph], data: dict) -> None:
 
 def collect(settings: Settings, paragraphs, questions) -> tuple[list[Asked], object]:
     """Index the paragraphs with the real pipeline and gather every question's candidate features."""
-    s, store, embedder, _ = index_squad(settings, paragraphs)
-    cache = CorpusCache(store, s.home / "cache")
-    retriever = HybridRetriever(store=store, embedder=embedder, corpus=cache, k=s.k, rrf_k=s.rrf_k,
-                                lexical_weight=s.lexical_weight)  # the chain's own retriever, without a scorer yet
-    corpus = cache.get()
-    vectors = embedder.encode([q.question for q in questions])
+    app, _ = index_squad(settings, paragraphs)
+    retriever, corpus = app.retriever(), app.corpus.get()  # the chain's own retriever; no scorer needed
+    vectors = app.embedder.encode([q.question for q in questions])
     out = []
     for q, vector in zip(questions, vectors):
-        docs = retriever.search(q.question, vector, s.k)
+        docs = retriever.invoke(q.question, vector=vector)
         analysis = F.analyse(corpus, q.question)
-        found = candidates(store, corpus, analysis, vector, docs)
+        found = candidates(app.store, corpus, analysis, vector, docs)
         rows = [(c.terms, c.features, M.contains_answer(c.text, list(q.answers))) for c in found]
         out.append(Asked(analysis, rows, not q.impossible, bool(unknown_names(q.question, corpus))))
     return out, corpus
