@@ -22,7 +22,7 @@ from newsrag.errors import InputError
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.retrieve import HybridRetriever
-from newsrag.rag.score import Scorer
+from newsrag.rag.score import Fixed, Scorer, make_scorer
 from newsrag.settings import Settings
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
@@ -69,11 +69,12 @@ def closest(evidence: Evidence, limit: int = 3) -> list[tuple[str, str]]:
     return list(seen.items())[:limit]
 
 
-def refuses(evidence: Evidence, scorer: Scorer) -> bool:
-    """The one refusal rule: a name no article mentions, a kind of answer asked for (a number, a date...)
-    that no best sentence offers, or the learned refusal model finds the question unlikely to be
-    answerable from the evidence (docs/learned-scoring.md)."""
-    return bool(evidence.unknown) or evidence.kind_missing or evidence.confidence < scorer.threshold
+def refuses(evidence: Evidence, scorer: Fixed | Scorer) -> bool:
+    """The one refusal rule: a name no article mentions, evidence too weak to answer from (the best
+    sentence's score, or the learned refusal model's P(answerable), below the scorer's threshold), or,
+    with the learned scorer, a kind of answer asked for (a number, a date...) no best sentence offers."""
+    return (bool(evidence.unknown) or evidence.confidence < scorer.threshold
+            or (scorer.refuses_missing_kind and evidence.kind_missing))
 
 
 class NewsChain(Runnable[dict, dict]):
@@ -89,7 +90,7 @@ class NewsChain(Runnable[dict, dict]):
         self.retriever = retriever
         self.answerer = answerer
         self.guard = guard or contextlib.nullcontext()
-        self.scorer = Scorer.load(settings.scorer_path)
+        self.scorer = make_scorer(settings)
 
     @property
     def store(self):

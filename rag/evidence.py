@@ -18,7 +18,7 @@ from newsrag.index.store import ChromaStore, chunk_sentences, sentence_id
 from newsrag.rag import features as F
 from newsrag.rag import qtype
 from newsrag.rag.lexical import Corpus
-from newsrag.rag.score import Scorer
+from newsrag.rag.score import Fixed, Scorer
 from newsrag.rag.terms import terms
 
 MIN_WORDS = 5
@@ -63,7 +63,7 @@ class Evidence:
         return max((c.score for c in self.candidates), default=0.0)
 
 
-def gather(store: ChromaStore, corpus: Corpus, scorer: Scorer, question: str, vector: np.ndarray,
+def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed | Scorer, question: str, vector: np.ndarray,
            documents: list[Document], asked: str | None = None, seen: str = "",
            focus: str | None = None) -> Evidence:
     """Score every sentence of `documents` (deduplicated across overlapping chunks), best first.
@@ -76,7 +76,7 @@ def gather(store: ChromaStore, corpus: Corpus, scorer: Scorer, question: str, ve
     asked = asked or question
     q = F.analyse(corpus, asked, focus or question)
     found = candidates(store, corpus, q, vector, documents)
-    probs = scorer.sentence.probability([c.features for c in found]) if found else []
+    probs = scorer.sentences([c.features for c in found]) if found else []
     scored = [replace(c, score=float(p) * (REPEAT_FACTOR if seen and q.kind is None and c.text in seen else 1.0))
               for c, p in zip(found, probs)]
     scored.sort(key=lambda c: c.score, reverse=True)
@@ -85,10 +85,9 @@ def gather(store: ChromaStore, corpus: Corpus, scorer: Scorer, question: str, ve
                     missing)
 
 
-def confidence(scorer: Scorer, q: F.Asked, ranked: list[Candidate], corpus: Corpus) -> float:
-    """P(answerable) from the features of the question and its ranked evidence."""
-    evidence = [(c.terms, c.features, c.score) for c in ranked]
-    return float(scorer.refusal.probability([F.question_features(q, evidence, corpus)])[0])
+def confidence(scorer: Fixed | Scorer, q: F.Asked, ranked: list[Candidate], corpus: Corpus) -> float:
+    """How likely the question is answerable from this evidence (compared with `scorer.threshold`)."""
+    return scorer.answerable(q, [(c.terms, c.features, c.score) for c in ranked], corpus)
 
 
 def candidates(store: ChromaStore, corpus: Corpus, q: F.Asked, vector: np.ndarray,

@@ -1,8 +1,10 @@
-"""The learned scorer: two logistic models read from a small JSON file, applied with plain numpy.
+"""Sentence scoring and the refusal decision: the fixed formula (default) or the learned scorer.
 
+The learned scorer is two logistic models read from a small JSON file, applied with plain numpy:
 `sentence` gives the probability that a sentence holds the answer; `refusal` the probability that
-the question is answerable from its best evidence. Both are fitted by `python -m
-newsrag.eval.fit_scorer` on the even-position articles of SQuAD 2.0 dev (docs/learned-scoring.md).
+the question is answerable from its evidence. Both are fitted by `python -m newsrag.eval.fit_scorer`
+on the even-position articles of SQuAD 2.0 dev (docs/learned-scoring.md). Both scorers read the
+same features (rag/features.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from newsrag.errors import NewsragError
+from newsrag.rag import features as F
+from newsrag.rag.lexical import Corpus
+from newsrag.settings import Settings
+
+Ranked = list[tuple[frozenset, dict, float]]  # (sentence terms, features, score), best first
 
 DEFAULT = Path(__file__).with_name("scorer.json")
 
@@ -52,10 +59,38 @@ def _round(values: np.ndarray) -> list[float]:
 
 
 @dataclass(frozen=True)
+class Fixed:
+    """The hand-tuned formula: w·cosine + (1−w)·coverage, × `misfit_penalty` when the asked-for kind is
+    missing; the question is answerable when the best sentence scores at least `threshold`."""
+
+    dense_weight: float
+    misfit_penalty: float
+    threshold: float
+    refuses_missing_kind = False  # the penalty already demotes such sentences
+
+    def sentences(self, rows: list[dict[str, float]]) -> np.ndarray:
+        w = self.dense_weight
+        return np.array([(w * r["cosine"] + (1 - w) * r["coverage"]) * (1.0 if r["expected_entity"] >= 0
+                         else self.misfit_penalty) for r in rows])
+
+    def answerable(self, q: F.Asked, ranked: Ranked, corpus: Corpus) -> float:
+        return ranked[0][2] if ranked else 0.0
+
+
+@dataclass(frozen=True)
 class Scorer:
+    """The learned scorer (see module docstring)."""
+
     sentence: Linear
     refusal: Linear
     threshold: float  # answer when P(answerable) >= threshold
+    refuses_missing_kind = True  # a typed question none of whose best sentences offers the kind
+
+    def sentences(self, rows: list[dict[str, float]]) -> np.ndarray:
+        return self.sentence.probability(rows)
+
+    def answerable(self, q: F.Asked, ranked: Ranked, corpus: Corpus) -> float:
+        return float(self.refusal.probability([F.question_features(q, ranked, corpus)])[0])
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Scorer":
@@ -67,3 +102,12 @@ class Scorer:
                        float(data["refusal"]["threshold"]))
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise NewsragError(f"cannot read the scorer file {path}: {e}") from e
+
+
+def make_scorer(settings: Settings) -> Fixed | Scorer:
+    """The scorer `settings.scoring` names: "fixed" (default) or "learned"."""
+    if settings.scoring == "fixed":
+        return Fixed(settings.dense_weight, settings.misfit_penalty, settings.min_evidence)
+    if settings.scoring == "learned":
+        return Scorer.load(settings.scorer_path)
+    raise NewsragError(f"unknown scoring {settings.scoring!r} (fixed or learned)")

@@ -10,7 +10,9 @@ import pytest
 
 from newsrag.eval import fit_scorer, squad
 from newsrag.rag import features
-from newsrag.rag.score import DEFAULT, Scorer
+from newsrag.errors import NewsragError
+from newsrag.rag.score import DEFAULT, Fixed, Scorer, make_scorer
+from newsrag.settings import Settings
 
 
 def test_committed_scorer_loads_and_names_only_known_features():
@@ -24,6 +26,12 @@ def test_committed_scorer_loads_and_names_only_known_features():
     assert 0.0 < scorer.threshold < 1.0
     data = json.loads(DEFAULT.read_text(encoding="utf-8"))
     assert data["command"] == fit_scorer.COMMAND  # the file says how to reproduce it
+
+
+def test_fixed_scoring_is_the_default_and_unknown_scoring_is_refused():
+    assert isinstance(make_scorer(Settings()), Fixed)
+    with pytest.raises(NewsragError, match="unknown scoring"):
+        make_scorer(Settings(scoring="magic"))
 
 
 def test_scorer_probabilities_follow_the_weights():
@@ -62,7 +70,12 @@ def test_threshold_keeps_the_answered_share():
 
 
 @pytest.mark.parametrize("mode", ["embedded"], indirect=True)
-def test_learned_refusal_on_the_five_articles(chain):
+def test_learned_refusal_on_the_five_articles(indexed, embedder):
+    from newsrag.app import App
+
+    settings, store = indexed
+    chain = App(settings.with_(scoring="learned"), store, embedder).chain()
+    assert isinstance(chain.scorer, Scorer)
     on_topic = chain.invoke({"question": "What did Russia demand from NATO?"})
     assert on_topic["answerable"] and on_topic["citations"]
     off_topic_question = "What is the boiling point of water at high altitude?"
