@@ -1,7 +1,7 @@
 """Grid-search the extractive answerer's thresholds on the bundled QA set (python -m newsrag.eval.calibrate).
 
-Retrieval and the learned scoring (rag/score.py, not tuned here) run once per question; each
-setting then re-selects sentences. The
+Retrieval and sentence scoring (rag/score.py; `dense_weight` is no longer searched) run once per
+question; each setting then re-decides refusal and re-selects sentences. The
 objective balances answer correctness, citation support, multi-article recall and refusals.
 """
 
@@ -18,10 +18,12 @@ from newsrag.app import App
 from newsrag.rag.answer import refusal
 from newsrag.rag.backends import make_answerer
 from newsrag.rag.chain import refuses
+from newsrag.rag.score import make_scorer
 from newsrag.settings import Settings
 
 GRID = {
-    "relative_keep": [0.2, 0.3, 0.4, 0.5, 0.6, 0.75],
+    "min_evidence": [0.35, 0.38, 0.4, 0.42, 0.44, 0.46, 0.48],  # used by the fixed scoring only
+    "relative_keep": [0.3, 0.5, 0.75, 0.8, 0.85, 0.9],  # the learned scorer's probabilities want lower ones
     "duplicate_similarity": [0.7, 0.8],
     "max_answer_sentences": [3, 4, 5],
 }
@@ -58,7 +60,7 @@ def run(settings: Settings, items: list[Item], articles: Path) -> list[tuple[dic
         answerer = make_answerer(s, app.embedder)
         rows = []
         for item, ev, gold in cached:
-            a = refusal(item.question) if refuses(ev, chain.scorer) else answerer.answer(ev)
+            a = refusal(item.question) if refuses(ev, make_scorer(s)) else answerer.answer(ev)
             cites = [c.__dict__ for c in a.citations]
             rows.append({
                 "type": item.type, "answerable": item.type != "unanswerable", "refused": not a.answerable,
