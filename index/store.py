@@ -250,6 +250,11 @@ class ChromaStore:
         got = self.registry.get(ids=[article_id(source)], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
+    def mentions(self, word: str) -> bool:
+        """True if any indexed article's original text contains `word` (case-sensitive), even in a
+        heading or byline that chunking left out."""
+        return bool(self.registry.get(where_document={"$contains": word}, limit=1, include=[])["ids"])
+
     def iter_chunks(self, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
         """Every stored chunk as (id, text, metadata), paged so memory stays bounded."""
         offset = 0

@@ -60,6 +60,11 @@ def validate(question: Any, max_chars: int) -> str:
     return question
 
 
+def names(words: tuple[str, ...]) -> str:
+    """"A", "A or B", "A, B or C": how the refusal notice lists unknown names."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 def closest(evidence: Evidence, limit: int = 3) -> list[tuple[str, str]]:
     """(source, title) of the best-ranked retrieved articles, offered when we refuse."""
     seen: dict[str, str] = {}
@@ -174,7 +179,7 @@ class NewsChain(Runnable[dict, dict]):
     def answer_events(self, question: str, evidence: Evidence) -> Iterator[dict]:
         """Refuse on weak evidence without calling the answerer; else stream the answerer's pieces."""
         if self.refuses(evidence):
-            notice = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
+            notice = f"No article mentions {names(evidence.unknown)}." if evidence.unknown else None
             answer = refusal(question, notice)
             yield AddableDict(delta=answer.answer)
         else:

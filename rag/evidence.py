@@ -91,22 +91,24 @@ def gather(store: ChromaStore, corpus: Corpus, question: str, vector: np.ndarray
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
                              vec, rank, dense, lexical, fits, score))
     out.sort(key=lambda c: c.score, reverse=True)
-    return Evidence(question, out, documents, unknown_names(asked, corpus))
+    return Evidence(question, out, documents, unknown_names(asked, corpus, store))
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*\b")
 
 
-def unknown_names(question: str, corpus: Corpus) -> tuple[str, ...]:
-    """Capitalised words (not the first word, not 2-letter acronyms) that appear in no indexed chunk.
+def unknown_names(question: str, corpus: Corpus, store: ChromaStore | None = None) -> tuple[str, ...]:
+    """Capitalised words (not the first word, not 2-letter acronyms) that appear in no article.
 
-    A question about something the articles never mention cannot be answered from them.
+    A question about something the articles never mention cannot be answered from them. A word
+    missing from the indexed passages may still be in an article (a heading such as "World News"):
+    with a `store`, only words no article's text contains are listed.
     """
     out = []
     for m in _CAPITALISED.finditer(question):
         word = m.group(0).rstrip("’'s") if m.group(0).endswith(("’s", "'s")) else m.group(0)
         if m.start() == 0 or len(word) <= 2:
             continue
-        if any(t not in corpus.idf for t in terms(word)):
+        if any(t not in corpus.idf for t in terms(word)) and not (store and store.mentions(word)):
             out.append(word)
     return tuple(dict.fromkeys(out))

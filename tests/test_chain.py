@@ -67,6 +67,13 @@ def test_unanswerable_questions_are_refused(chain, question):
         "question": question, "answer": "The articles don't say.", "answerable": False, "citations": [], "sentences": []}
 
 
+def test_refusal_notice_lists_only_names_no_article_contains(chain):
+    # "World" is in an article ("World News", a heading left out of the indexed passages): not listed
+    result = chain.invoke({"question": "Who won the 2018 FIFA World Cup?"})
+    assert not result["answerable"] and result["notice"] == "No article mentions FIFA or Cup."
+    assert chain.invoke({"question": "What did Lavrov tell Zorblatt?"})["notice"] == "No article mentions Zorblatt."
+
+
 def test_runnable_stream_and_batch(chain):
     events = list(chain.stream({"question": "When will the US-Russia talks take place?"}))
     text = "".join(e.get("delta", "") for e in events)
