@@ -64,13 +64,17 @@ def read_text(path: Path, max_bytes: int) -> str:
 
 def load(path: Path, source: str, max_bytes: int = Settings.max_file_bytes) -> Document:
     """Read `path` as the article named `source` (its path relative to the ingested folder)."""
-    text = read_text(path, max_bytes)
-    if path.suffix.lower() in HTML_SUFFIXES:
+    return parse(read_text(path, max_bytes), source)
+
+
+def parse(text: str, source: str) -> Document:
+    """The article named `source` from its text, read as its suffix says (HTML page or plain text)."""
+    if Path(source).suffix.lower() in HTML_SUFFIXES:
         title, view = article_view(text)
     else:
         title, view = _first_line(text), text
     if not view.strip():
-        raise InputError(f"{path.name}: no article text found")
+        raise InputError(f"{Path(source).name}: no article text found")
     return Document(source=source, title=title or Path(source).stem, text=text, view=view)
 
 

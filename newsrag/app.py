@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.embedders import make_embedder
 from newsrag.index.ingest import IngestReport, ingest, ingest_documents
-from newsrag.index.load import Document
+from newsrag.index.load import Document, parse
 from newsrag.index.store import Article, ChromaStore
 from newsrag.index.uploads import discard, save_uploads
 from newsrag.index.view import reading_view
@@ -117,6 +117,10 @@ class App:
             removed = self.store.remove(source)
         discard(self.settings.home, source)
         return removed
+
+    def restore(self, source: str, text: str) -> IngestReport:
+        """Index `source` again from its original text (what `article` returned): undoes a removal."""
+        return self.ingest_documents([parse(text, source)])
 
     def articles(self) -> list[Article]:
         return list(self.store.articles().values())

@@ -10,6 +10,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from conftest import ARTICLES, article_text, free_port
 from newsrag.errors import InputError
+from newsrag.index.store import Article
 from newsrag.ui import render
 from newsrag.index.uploads import discard, inside, safe_name, save_uploads, upload_dir
 
@@ -51,7 +52,7 @@ def assert_inert(markup: str) -> Tags:
     for tag, attrs in parsed.tags:
         assert tag in ALLOWED_TAGS, tag
         assert not any(k.startswith("on") or k in ("src", "style") for k in attrs), attrs
-        assert not attrs.get("href") or re.fullmatch(r"#cite-\d+-\d+", attrs["href"]), attrs
+        assert not attrs.get("href") or re.fullmatch(r"#cite-\d+-\d+|#article", attrs["href"]), attrs
     # nothing Markdown, KaTeX or a JS template could act on survives outside our own tags
     assert not re.search(r"[\[\]*_`$]|\$\{|\{\{", re.sub(r"<[^>]*>", "", markup))
     return parsed
@@ -243,7 +244,11 @@ def test_answer_and_panel_render_untrusted_text_inert():
     panel = render.source_panel(answer, lambda s: (text, None), focus=1)
     parsed = assert_inert(panel)
     assert parsed.marks == [cite["text"]]
-    assert_inert(render.articles_table([(f"{EVIL}.txt", EVIL, 3)]))
+    assert_inert(render.articles_table([Article(f"{EVIL}.txt", EVIL, "hash", 3)]))
+    assert_inert(render.article_panel(f"{EVIL}.txt", EVIL, (text, None)))
+    assert_inert(render.confirm_html(EVIL, EVIL))
+    assert_inert(render.removed_html(EVIL, EVIL) + render.hint_html(EVIL, 3000, 2000))
+    assert_inert("".join(m["content"] for m in render.conversation([{**answer, "notice": EVIL}])))
     assert_inert(render.status_html([("bad", EVIL)]))
 
 
