@@ -48,48 +48,73 @@ const showFocus = () => {
 watch('value', () => requestAnimationFrame(showFocus));
 """
 
-# Runs on every question sent (before the server sees it): clears the box in the browser at once,
-# so keys typed while the answer is on its way are never overwritten. A question over the limit
-# stays in the box (the server then explains). MAX is replaced by the configured limit.
+# Runs on every question sent, before the server sees it. Enter was handled by PAGE_JS's key
+# listener, which took the question out of the box at the very keystroke (so keys typed right after
+# are never wiped or glued onto it) and left it in __newsragPending. A click on Ask or an example
+# clears the box here instead. A question over the limit stays in the box (the server explains).
+# MAX is replaced by the configured limit.
 SUBMIT_JS = r"""
 (q, ...rest) => {
-  const text = (q || '').trim();
-  const ta = document.querySelector('#question textarea');
-  if (text && text.length <= MAX && ta) {
-    ta.value = ta.value.startsWith(q) ? ta.value.slice(q.length) : ta.value;
-    ta.dispatchEvent(new Event('input', {bubbles: true}));
-    window.__newsragBusy = true;
+  let sent = window.__newsragPending;
+  window.__newsragPending = null;
+  if (sent == null) {
+    sent = q || '';
+    const ta = document.querySelector('#question textarea');
+    if (ta && sent.trim() && sent.trim().length <= MAX) {
+      ta.value = ta.value.startsWith(sent) ? ta.value.slice(sent.length) : ta.value;
+      ta.dispatchEvent(new Event('input', {bubbles: true}));
+    }
   }
-  return [q, ...rest];
+  if (sent.trim() && sent.trim().length <= MAX) window.__newsragBusy = true;
+  return [sent, ...rest];
 }
 """
 
-# After an answer (or a refused question): a question typed and sent meanwhile is asked now.
+# After an answer (or a refused question): a question sent meanwhile with Enter is asked now.
 DONE_JS = r"""
 () => {
   window.__newsragBusy = false;
   if (window.__newsragQueued) {
     window.__newsragQueued = false;
-    setTimeout(() => document.querySelector('#ask')?.click(), 150);
+    const ta = document.querySelector('#question textarea');
+    const msg = document.querySelector('#question-hint .q-msg');
+    if (msg) msg.textContent = '';
+    if (ta && window.__newsragTake(ta)) setTimeout(() => document.querySelector('#ask')?.click(), 150);
   }
   return [];
 }
 """
 
-# Page load: the saved theme; Esc clears the box; Enter while an answer is coming queues the
-# question; the characters counter and the too-long message follow the typing.
+# Page load: the saved theme; Esc clears the box; Enter takes the question out of the box at once
+# (or, while an answer is coming, queues it and leaves it there); the characters counter and the
+# too-long message follow the typing. A question taken but not sent within 2 s goes back in the box.
 PAGE_JS = r"""
 () => {
   if (localStorage.getItem('newsrag-theme') === 'dark') document.body.classList.add('dark');
   if (window.__newsragKeys) return [];
   window.__newsragKeys = true;
   const box = () => document.querySelector('#question textarea');
+  const limit = () => Number(document.querySelector('#question-hint .q-count')?.dataset.max || 2000);
+  const setBox = (ta, value) => { ta.value = value; ta.dispatchEvent(new Event('input', {bubbles: true})); };
+  window.__newsragTake = (ta) => {
+    const q = ta.value, n = q.trim().length;
+    if (!n || n > limit()) return false;
+    window.__newsragPending = q;
+    setBox(ta, '');
+    setTimeout(() => {
+      if (window.__newsragPending !== q) return;
+      window.__newsragPending = null;
+      setBox(ta, q + ta.value);
+    }, 2000);
+    return true;
+  };
   document.addEventListener('keydown', (e) => {
-    if (e.target !== box()) return;
+    if (e.target !== box() || e.isComposing) return;
     if (e.key === 'Escape') {
-      e.target.value = '';
-      e.target.dispatchEvent(new Event('input', {bubbles: true}));
-    } else if (e.key === 'Enter' && !e.shiftKey && window.__newsragBusy && e.target.value.trim()) {
+      setBox(e.target, '');
+    } else if (e.key === 'Enter' && !e.shiftKey) {
+      if (!window.__newsragBusy) { window.__newsragTake(e.target); return; }
+      if (!e.target.value.trim()) return;
       window.__newsragQueued = true;
       const msg = document.querySelector('#question-hint .q-msg');
       if (msg) msg.textContent = 'Sent as soon as the current answer is done.';
@@ -99,7 +124,7 @@ PAGE_JS = r"""
     if (e.target !== box()) return;
     const count = document.querySelector('#question-hint .q-count');
     if (!count) return;
-    const max = Number(count.dataset.max), n = e.target.value.trim().length;
+    const max = limit(), n = e.target.value.trim().length;
     count.textContent = n > max * 0.75 ? `${n.toLocaleString('en')} / ${max.toLocaleString('en')} characters` : '';
     count.classList.toggle('over', n > max);
     const msg = document.querySelector('#question-hint .q-msg');
