@@ -74,6 +74,7 @@ def page(app, request):
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
         page.goto(app[0])
         page.wait_for_selector("#chat")
+        page.wait_for_function("() => window.__newsragKeys")  # the page's key handling is in place
         try:
             yield page
         finally:
@@ -141,12 +142,14 @@ def test_first_question_is_fast_and_typing_during_an_answer_keeps_every_key(app,
     page.press("#question textarea", "Enter")
     finished_answer(page, 1)
     assert page.input_value("#question textarea") == ""
-    send_timed(page, "Which TV channel interviewed Lavrov?", 2)
-    warm = answer_seconds(page, 2)
+    page.click("#clear")  # the same first question again, warm and without history
+    page.wait_for_function("() => !document.querySelector('#chat .answer-end')")
+    send_timed(page, "What did Russia demand?", 0)
+    warm = answer_seconds(page, 0)
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "timings.json").write_text(json.dumps({"first_answer_s": round(first, 2), "warm_answer_s": round(warm, 2)}))
     print(f"first answer {first:.2f} s, warm answer {warm:.2f} s")
-    assert first < warm + 2.5, (first, warm)  # loading the model took 8 s on the first question before
+    assert first < warm + 2.0, (first, warm)  # loading the model took 8 s on the first question before
 
 
 def test_enter_while_answering_sends_the_question_when_the_answer_is_done(page):

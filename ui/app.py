@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
-from gradio.utils import get_upload_folder
+from gradio.utils import MatplotlibBackendMananger, get_upload_folder
 
 from newsrag.app import App
 from newsrag.errors import NewsragError
@@ -27,6 +27,7 @@ from newsrag.ui.assets import CSS, DONE_JS, PAGE_JS, PANEL_JS, SUBMIT_JS, THEME_
 
 log = logging.getLogger("newsrag.ui")
 
+STREAM_EVERY = 0.1  # seconds between chat updates while an answer streams: the browser redraws the chat each time
 EXAMPLES = ["What did Russia demand?", "When and where will the US-Russia talks take place?",
             "Which TV channel interviewed Lavrov?", "How many Russian troops are near Ukraine's border?"]
 
@@ -80,13 +81,14 @@ class Handlers:
         chat = chat + [{"role": "user", "content": render.safe(question)},
                        {"role": "assistant", "content": render.thinking()}]
         yield chat, gr.skip(), gr.skip(), render.hint_html(limit=limit), gr.skip(), gr.skip()
-        text = ""
+        text, shown = "", time.monotonic()
         with friendly():
             for event in self.app.stream(question, history_of(results), int(k), backend):
                 if "delta" in event:
                     text += event["delta"]
-                    chat[-1] = {"role": "assistant", "content": render.answer_html(text, turn)}
-                    yield chat, *[gr.skip()] * 5
+                    if time.monotonic() - shown >= STREAM_EVERY:
+                        chat[-1], shown = {"role": "assistant", "content": render.answer_html(text, turn)}, time.monotonic()
+                        yield chat, *[gr.skip()] * 5
                     continue
                 kept = {**event["answer"], "closest": event.get("closest") or []}
                 chat[-1] = {"role": "assistant", "content": render.answer_message(kept, turn, event.get("notice"))}
@@ -122,6 +124,8 @@ class Handlers:
     def restore(self, results: list):
         """Page load: the conversation kept in this browser, its last sources, its downloads."""
         results = [r for r in results or [] if isinstance(r, dict) and "answer" in r]
+        if not results:  # nothing kept: leave the page alone (a question may already be on its way)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         with friendly():
             return (render.conversation(results), self.panel_for(results[-1] if results else None),
                     *self.downloads(results))
@@ -327,12 +331,22 @@ def _wire_removal(r: Removal, c: SimpleNamespace) -> None:
     c.undo.click(r.undo, c.kept, [c.status, c.table, c.pick, c.undo_box, c.kept], **PRIVATE)
 
 
+def warm_gradio() -> None:
+    """Do now what Gradio does lazily on the first event, which made the first question seconds slower:
+    every event switches Matplotlib's backend (importing pyplot, ~3 s), and the queue's analytics import pandas."""
+    import pandas  # noqa: F401
+
+    with MatplotlibBackendMananger():  # (sic) Gradio's spelling
+        pass
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
     """`newsrag serve`: build the App, load the model and BM25 snapshot, run the page until interrupted."""
     # Gradio's own upload cache goes under the data folder too, not the system temp dir.
     os.environ.setdefault("GRADIO_TEMP_DIR", str((Path(settings.home) / "tmp").resolve()))
     app = App(settings)
     app.warm()
+    warm_gradio()
     demo = build_app(app)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"],
