@@ -294,12 +294,12 @@ def _articles_box(c: SimpleNamespace, settings: Settings) -> None:
         with gr.Row():
             c.pick = gr.Dropdown(label="Remove an article", choices=[], scale=4, elem_id="remove-pick")
             c.drop = gr.Button("Remove…", scale=1, elem_id="remove")
-        with gr.Group(visible=False, elem_id="remove-confirm") as c.confirm_box:
+        with gr.Column(visible=False, elem_id="remove-confirm", variant="panel") as c.confirm_box:
             c.confirm_text = gr.HTML()
             with gr.Row():
                 c.confirm = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="remove-yes")
                 c.cancel = gr.Button("Keep it", size="sm", elem_id="remove-no")
-        with gr.Group(visible=False, elem_id="remove-undo") as c.undo_box:
+        with gr.Column(visible=False, elem_id="remove-undo", variant="panel") as c.undo_box:
             c.undo_text = gr.HTML()
             c.undo = gr.Button("Undo", size="sm", elem_id="undo")
 
