@@ -203,6 +203,8 @@ def test_phone_tapping_a_citation_shows_the_cited_span(app, page):
                                  " c.font = getComputedStyle(e).font; return c.measureText(e.placeholder).width; }")
     assert width <= placeholder.bounding_box()["width"], "the placeholder is cut off"
     page.screenshot(path=str(SHOTS / "05-phone-citation.png"))
+    page.click("#source-panel a.back-to-chat")  # and back up to the answer
+    page.wait_for_function("() => document.querySelector('#chat').getBoundingClientRect().top < 400")
 
 
 def test_too_long_question_stays_with_a_limit_message_and_no_traceback(app, page):

@@ -52,7 +52,7 @@ def assert_inert(markup: str) -> Tags:
     for tag, attrs in parsed.tags:
         assert tag in ALLOWED_TAGS, tag
         assert not any(k.startswith("on") or k in ("src", "style") for k in attrs), attrs
-        assert not attrs.get("href") or re.fullmatch(r"#cite-\d+-\d+|#article", attrs["href"]), attrs
+        assert not attrs.get("href") or re.fullmatch(r"#cite-\d+-\d+|#article|#chat", attrs["href"]), attrs
     # nothing Markdown, KaTeX or a JS template could act on survives outside our own tags
     assert not re.search(r"[\[\]*_`$]|\$\{|\{\{", re.sub(r"<[^>]*>", "", markup))
     return parsed

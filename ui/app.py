@@ -164,9 +164,7 @@ class Handlers:
         bad = len(refused) + len(report.failed)
         if bad:
             gr.Warning(html.escape(f"{bad} file(s) could not be indexed; see the list under the upload box."),
-                       duration=6)
-        if report.added or report.updated:
-            gr.Info(f"{len(report.added) + len(report.updated)} article(s) ready to ask about.", duration=2)
+                       duration=4)
         return (render.status_html(lines), *self.articles(), None)
 
     def ask(self, question: str) -> dict:
@@ -242,10 +240,11 @@ def build_app(app: App) -> gr.Blocks:
     """The page: chat and source panel side by side, then articles and settings; events wired up."""
     # delete_cache: Gradio's copies of uploads are dropped after an hour (ours live in home/uploads).
     with gr.Blocks(title="newsrag", delete_cache=(3600, 3600)) as demo:
-        with gr.Row(equal_height=False):
-            gr.Markdown("## newsrag\nAsk about the indexed news articles. Every statement cites the exact "
-                        "passage it comes from: click a **[n]** to see it highlighted in its article.")
+        with gr.Row(equal_height=True):
+            gr.Markdown("## newsrag")
             theme = gr.Button("◐ Light / dark", size="sm", scale=0, min_width=120, elem_id="theme")
+        gr.Markdown("Ask about the indexed news articles. Every statement cites the exact passage it comes "
+                    "from: click a **[n]** to see it highlighted in its article.")
         # answers so far, kept in this browser (a reload keeps them); the article removed last (for undo)
         c = SimpleNamespace(results=gr.BrowserState([], storage_key="newsrag-conversation"), kept=gr.State(None))
         _chat_row(c, app)

@@ -40,7 +40,7 @@ const showFocus = () => {
   if (!focus) return;
   const r = mark.getBoundingClientRect();
   if (r.top < 0 || r.bottom > window.innerHeight) {
-    box.scrollIntoView({block: 'start'});
+    element.scrollIntoView({block: 'start'});
     place(box, mark, 0.25);
   }
   mark.classList.remove('flash'); void mark.offsetWidth; mark.classList.add('flash');
@@ -149,6 +149,8 @@ CSS = r"""
 #source-panel .source-card header { position: sticky; top: 0; z-index: 2; padding: 8px 0 6px;
   background: var(--block-background-fill); border-bottom: 1px dashed var(--border-color-primary);
   box-shadow: 0 4px 4px -4px var(--border-color-primary); }
+#source-panel .source-card header::after { content: ""; position: absolute; left: 0; right: 0; bottom: -16px;
+  height: 16px; pointer-events: none; background: linear-gradient(var(--block-background-fill), transparent); }
 #source-panel h3 { margin: 0 0 2px; font-size: 1.05em; }
 #source-panel .source-meta, .src-name { color: var(--body-text-color-subdued); font-size: 0.85em; }
 #source-panel .article-text { white-space: pre-wrap; line-height: 1.5; font-size: 0.92em; margin-top: 6px; }
@@ -177,6 +179,9 @@ a.open-article { text-decoration: none; cursor: pointer; }
 .dark .q-count.over { color: #ff8a80; }
 #theme { max-width: 9em; align-self: start; }
 .confirm { margin: 4px 0; }
+.back-to-chat { display: none; }
+@media (max-width: 768px) { .back-to-chat { display: inline-block; margin: 0 0 6px 10px; font-size: 0.9em; } }
+.toast-wrap { top: auto !important; bottom: 16px; }  /* toasts at the bottom: never over the headings */
 table.articles { width: 100%; font-size: 0.88em; }
 table.articles td, table.articles th { padding: 2px 6px; text-align: left; vertical-align: top; }
 .upload-status { margin: 0; padding-left: 1.1em; }

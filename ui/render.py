@@ -159,8 +159,10 @@ def article_panel(source: str, title: str, shown: tuple[str, str | None] | None,
 
 
 def _panel(nonce: int, inner: str) -> str:
-    # The nonce makes every update a new value, so re-clicking a marker still scrolls to it.
-    return f'<div class="source-panel" data-nonce="{int(nonce)}">{inner}</div>'
+    # The nonce makes every update a new value, so re-clicking a marker still scrolls to it. On a
+    # narrow screen the panel sits below the chat: a link leads back up.
+    return (f'<a class="back-to-chat" href="#chat">&#8593; Back to the chat</a>'
+            f'<div class="source-panel" data-nonce="{int(nonce)}">{inner}</div>')
 
 
 def articles_table(articles: list) -> str:
