@@ -2,8 +2,8 @@
 typing while answering, phones, limits, reload, export, removal with undo, keyboard.
 
 The app runs as `newsrag serve` in a subprocess over a data folder in tmp holding the five
-articles. Screenshots and measured timings go to test-output/browser/. The first test asks the
-server's first question, so keep it first.
+articles. Screenshots and measured timings go to the session's temp folder (the `output` fixture),
+under browser/. The first test asks the server's first question, so keep it first.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ import time
 
 import pytest
 
-from conftest import ARTICLES, BIN, OUTPUT, free_port, running
+from conftest import ARTICLES, BIN, free_port, running
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
-SHOTS = OUTPUT / "browser"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -59,12 +58,19 @@ def app(tmp_path_factory):
         sys.stdout.write((home / "serve.log").read_text(errors="replace")[-3000:])
 
 
+@pytest.fixture(scope="module")
+def shots(output):
+    """Screenshots of each step, in the session's temp folder."""
+    folder = output / "browser"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture()
 def page(app, request):
     """A fresh browser (empty storage) on the page; 1400x950 unless the test is marked `phone`."""
     from playwright.sync_api import sync_playwright
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
     size = {"width": 400, "height": 800} if request.node.get_closest_marker("phone") else {"width": 1400, "height": 950}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -130,7 +136,7 @@ def answer_seconds(page, turn: int) -> float:
     return page.evaluate("() => (window.__answered - window.__asked) / 1000")
 
 
-def test_first_question_is_fast_and_typing_during_an_answer_keeps_every_key(app, page):
+def test_first_question_is_fast_and_typing_during_an_answer_keeps_every_key(app, page, shots):
     """Keep first: the server's first question. The model and BM25 snapshot load before the page
     answers at all, so the first answer takes about as long as a warm one."""
     send_timed(page, "What did Russia demand?", 0)
@@ -146,8 +152,7 @@ def test_first_question_is_fast_and_typing_during_an_answer_keeps_every_key(app,
     page.wait_for_function("() => !document.querySelector('#chat .answer-end')")
     send_timed(page, "What did Russia demand?", 0)
     warm = answer_seconds(page, 0)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / "timings.json").write_text(json.dumps({"first_answer_s": round(first, 2), "warm_answer_s": round(warm, 2)}))
+    (shots / "timings.json").write_text(json.dumps({"first_answer_s": round(first, 2), "warm_answer_s": round(warm, 2)}))
     print(f"first answer {first:.2f} s, warm answer {warm:.2f} s")
     assert first < warm + 2.0, (first, warm)  # loading the model took 8 s on the first question before
 
@@ -188,7 +193,7 @@ def test_keyboard_shift_enter_escape_and_tab_to_a_citation(page):
 
 
 @pytest.mark.phone
-def test_phone_tapping_a_citation_shows_the_cited_span(app, page):
+def test_phone_tapping_a_citation_shows_the_cited_span(app, page, shots):
     want = expected(app[0], "What did Russia demand?")
     ask(page, "What did Russia demand?", 0)
     second = want["citations"][1]
@@ -202,12 +207,12 @@ def test_phone_tapping_a_citation_shows_the_cited_span(app, page):
     width = placeholder.evaluate("(e) => { const c = document.createElement('canvas').getContext('2d');"
                                  " c.font = getComputedStyle(e).font; return c.measureText(e.placeholder).width; }")
     assert width <= placeholder.bounding_box()["width"], "the placeholder is cut off"
-    page.screenshot(path=str(SHOTS / "05-phone-citation.png"))
+    page.screenshot(path=str(shots / "05-phone-citation.png"))
     page.click("#source-panel a.back-to-chat")  # and back up to the answer
     page.wait_for_function("() => document.querySelector('#chat').getBoundingClientRect().top < 400")
 
 
-def test_too_long_question_stays_with_a_limit_message_and_no_traceback(app, page):
+def test_too_long_question_stays_with_a_limit_message_and_no_traceback(app, page, shots):
     url, home = app
     question = ("What did the diplomats say about the talks? " * 60)[:2500]
     page.fill("#question textarea", question)
@@ -218,7 +223,7 @@ def test_too_long_question_stays_with_a_limit_message_and_no_traceback(app, page
     assert page.input_value("#question textarea") == question
     assert page.locator("#chat .message-row, #chat .message").count() == 0  # nothing added to the chat
     assert page.locator("#chat .error, .toast-body.error").count() == 0
-    page.screenshot(path=str(SHOTS / "06-too-long.png"))
+    page.screenshot(path=str(shots / "06-too-long.png"))
     log = (home / "serve.log").read_text(errors="replace")
     assert "Traceback" not in log and "Error" not in log.replace("ERROR: ", ""), log[-2000:]
 
@@ -243,14 +248,14 @@ def test_reload_keeps_the_conversation_and_clear_clears_it(app, page):
     assert page.locator("#source-panel mark").count() == 0
 
 
-def test_export_quotes_every_cited_span_verbatim(app, page):
+def test_export_quotes_every_cited_span_verbatim(app, page, shots):
     questions = ["What did Russia demand?", "Which TV channel interviewed Lavrov?"]
     for turn, q in enumerate(questions):
         ask(page, q, turn)
     with page.expect_download() as got:
         page.click("#export-all")
     text = open(got.value.path(), encoding="utf-8").read()
-    (SHOTS / "conversation.md").write_text(text, encoding="utf-8")
+    (shots / "conversation.md").write_text(text, encoding="utf-8")
     footnotes = 0
     for q in questions:
         want = expected(app[0], q)
@@ -288,7 +293,7 @@ def test_theme_toggle_is_visible_and_remembered(page):
     assert not page.evaluate("() => document.body.classList.contains('dark')")
 
 
-def test_ask_click_citation_and_follow_up(app, page):
+def test_ask_click_citation_and_follow_up(app, page, shots):
     url, _ = app
     page.get_by_text("What did Russia demand?").first.click()  # an example question, one click
     text = finished_answer(page, 0)
@@ -306,7 +311,7 @@ def test_ask_click_citation_and_follow_up(app, page):
                                                       if c["source"] == second["source"]})
     titles = page.locator("#source-panel .source-card").count()
     assert titles == len({c["source"] for c in want["citations"]})  # only cited articles are listed
-    page.screenshot(path=str(SHOTS / "01-answer-highlight.png"))
+    page.screenshot(path=str(shots / "01-answer-highlight.png"))
     page.press("#question textarea", "Enter")  # an empty question changes nothing
     page.wait_for_timeout(300)
     assert page.locator("#chat a.cite[href^='#cite-0-']").count() == cites.count()
@@ -323,10 +328,10 @@ def test_ask_click_citation_and_follow_up(app, page):
     assert "Geneva" in follow, follow
     mark = click_citation(page, 1, 1)
     assert mark.text_content() and mark.text_content() in page.locator("#source-panel").text_content()
-    page.screenshot(path=str(SHOTS / "02-follow-up.png"))
+    page.screenshot(path=str(shots / "02-follow-up.png"))
 
 
-def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path):
+def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path, shots):
     good = tmp_path / "zorblatt festival.txt"
     good.write_text(FESTIVAL, encoding="utf-8")
     evil = tmp_path / "glimmerfen.md"
@@ -346,7 +351,7 @@ def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path):
     page.wait_for_function("() => document.querySelector('#article-list').innerText.includes('glimmerfen.md')")
     assert page.evaluate("() => window.__bars") <= 2  # one progress indicator (a bar and its text), not four
     assert "Drop files here" in page.locator("#upload").inner_text()
-    page.screenshot(path=str(SHOTS / "03-upload.png"))
+    page.screenshot(path=str(shots / "03-upload.png"))
 
     answer = ask(page, "Where will the Zorblatt Lantern Festival be held?", 0)
     assert "Quillmere" in answer
@@ -361,7 +366,7 @@ def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path):
     mark = click_citation(page, 0, 1)
     assert "<script>window.__xss=1;alert(2)</script>" in mark.text_content()
     page.wait_for_timeout(500)  # give any injected handler time to fire
-    page.screenshot(path=str(SHOTS / "04-xss-inert.png"))
+    page.screenshot(path=str(shots / "04-xss-inert.png"))
     assert page.evaluate("() => typeof window.__xss") == "undefined"
     assert page.dialogs == []
     assert page.locator("#chat img, #source-panel img, #chat script, #source-panel script").count() == 0
