@@ -389,7 +389,8 @@ def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path, shots):
     page.wait_for_function("() => document.querySelector('#article-list').innerText.includes('zorblatt')")
     assert "restored" in page.locator("#upload-status").inner_text()
     page.click("#clear")
-    assert "Quillmere" in ask(page, "Where will the Zorblatt Lantern Festival be held?", 0)
+    page.wait_for_function("() => !document.querySelector('#chat .answer-end')")
+    assert "Quillmere" in ask(page, "Where will the Zorblatt Lantern Festival be held?", 0)  # answerable again
 
 
 def _in_view(page, locator) -> bool:
