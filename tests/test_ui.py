@@ -300,3 +300,12 @@ def test_backends_share_one_bm25_snapshot(indexed, embedder):
     assert chain.corpus is service.corpus
     assert chain.invoke({"question": "Which TV channel interviewed Lavrov?"})["answerable"]
     assert service.corpus._corpus is not None  # the answer above built the shared snapshot
+
+
+def test_browser_secret_is_kept_in_the_data_folder(tmp_path):
+    """The conversation kept in a browser stays readable after the server restarts."""
+    from newsrag.ui.app import browser_secret
+
+    first = browser_secret(tmp_path / "home")
+    assert first == browser_secret(tmp_path / "home") != browser_secret(tmp_path / "other")
+    assert (tmp_path / "home" / "browser-secret").stat().st_mode & 0o077 == 0  # only the owner reads it

@@ -10,6 +10,7 @@ import hashlib
 import html
 import logging
 import os
+import secrets
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -216,6 +217,24 @@ class Removal:
         return render.status_html([line]), *self.h.articles(), gr.update(visible=False), None
 
 
+def browser_secret(home: Path) -> str:
+    """The key the conversation kept in each browser is encrypted with, kept in the data folder so a
+    restarted server can still read it (Gradio's default is a new random key per start)."""
+    path = Path(home) / "browser-secret"
+    try:
+        return path.read_text(encoding="utf-8").strip() or _new_secret(path)
+    except FileNotFoundError:
+        return _new_secret(path)
+
+
+def _new_secret(path: Path) -> str:
+    secret = secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(secret, encoding="utf-8")
+    path.chmod(0o600)
+    return secret
+
+
 def write_export(markdown: str, name: str) -> str:
     """Save a download under Gradio's cache, in a folder named by its content (same text, same file)."""
     folder = Path(get_upload_folder()) / "exports" / hashlib.sha256(markdown.encode()).hexdigest()[:16]
@@ -246,7 +265,8 @@ def build_app(app: App) -> gr.Blocks:
         gr.Markdown("Ask about the indexed news articles. Every statement cites the exact passage it comes "
                     "from: click a **[n]** to see it highlighted in its article.")
         # answers so far, kept in this browser (a reload keeps them); the article removed last (for undo)
-        c = SimpleNamespace(results=gr.BrowserState([], storage_key="newsrag-conversation"), kept=gr.State(None))
+        c = SimpleNamespace(results=gr.BrowserState([], storage_key="newsrag-conversation",
+                                                    secret=browser_secret(app.settings.home)), kept=gr.State(None))
         _chat_row(c, app)
         _articles_box(c, app.settings)
         with gr.Accordion("Settings", open=False):
