@@ -11,7 +11,9 @@ import numpy as np
 from newsrag.index.chunk import Chunk, chunk
 from newsrag.index.clean import clean
 from newsrag.index.embed import Embedder
-from newsrag.index.load import SUPPORTED, Document, load
+from newsrag.index.dates import DateResolver
+from newsrag.index.load import SUPPORTED, Document, load, with_meta
+from newsrag.index.meta import SIDECARS, read_sidecar, sidecar_for
 from newsrag.index.store import ChromaStore, StoredArticle
 from newsrag.errors import InputError
 from newsrag.settings import Settings
@@ -26,6 +28,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # not article files, in a folder
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file:line, reason), e.g. a bad sidecar row
     chunks: int = 0
 
     def summary(self) -> str:
@@ -49,7 +52,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[
             continue
         for p in sorted(root.rglob("*")):
             rel = p.relative_to(root)
-            if any(part.startswith(".") for part in rel.parts) or not p.is_file():
+            if any(part.startswith(".") for part in rel.parts) or not p.is_file() or rel.as_posix() in SIDECARS:
                 continue
             if p.suffix.lower() in SUPPORTED:
                 found.append((p, rel.as_posix()))
@@ -61,17 +64,37 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[
 def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settings: Settings,
            progress: Progress | None = None) -> IngestReport:
     """Index every article under `paths`; failures are reported, never fatal to the others."""
+    paths = [Path(p) for p in paths]
     files, skipped = discover(paths)
     report = IngestReport(skipped=skipped)
+    sidecar = _sidecars(paths, files, report)
 
     def loaded() -> Iterator[Document]:  # lazily, so a big folder is never all in memory
         for path, source in files:
             try:
-                yield load(path, source, settings.max_file_bytes)
+                doc = load(path, source, settings.max_file_bytes, settings.min_html_chars)
             except InputError as e:
                 report.failed.append((source, str(e)))
+                continue
+            yield with_meta(doc, sidecar_for(sidecar.get(path, {}), source))
 
     return ingest_documents(loaded(), store, embedder, settings, progress, report)
+
+
+def _sidecars(roots: list[Path], files: list[tuple[Path, str]], report: IngestReport) -> dict[Path, dict]:
+    """Each ingested file's folder sidecar rows (articles.csv / .jsonl); bad or unmatched rows become warnings."""
+    out: dict[Path, dict] = {}
+    for root in roots:
+        if not root.is_dir():
+            continue
+        rows, problems = read_sidecar(root)
+        report.warnings.extend(problems)
+        mine = [(p, s) for p, s in files if root in p.parents]
+        known = {s for _, s in mine} | {Path(s).name for _, s in mine}
+        report.warnings.extend((where, f"no article file named {name!r} in the folder")
+                               for name, (where, _) in rows.items() if name not in known)
+        out.update((p, rows) for p, _ in mine)
+    return out
 
 
 def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Embedder, settings: Settings,
@@ -85,7 +108,7 @@ def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Emb
         doc = clean(doc)
         source = doc.source
         old = known.get(source)
-        if old is not None and old.doc_hash == doc.doc_hash:
+        if old is not None and old.doc_hash == doc.doc_hash and (old.title, old.meta) == (doc.title, doc.meta):
             if store.has_stale(source, doc.doc_hash):  # left over by an interrupted run
                 store.drop_stale(source, doc.doc_hash)
             report.unchanged.append(source)
@@ -113,12 +136,19 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
     missing = [t for t in texts if t not in by_text]
     by_text.update(zip(missing, _encode(missing, embedder, progress)))
     batch = []
+    dates = DateResolver() if settings.resolve_dates else None
     for doc, chunks in chunked:
         sent_vecs = {(s.start, s.end): by_text[s.text] for c in chunks for s in c.sentences}
         chunk_vecs = np.stack([_mean([by_text[s.text] for s in c.sentences]) for c in chunks])
-        batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs))
+        sent_dates = dates.resolve(doc.text, _sentences(chunks), doc.meta.get("published")) if dates else {}
+        batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs,
+                                   doc.meta, sent_dates))
     store.write(batch, replacing=set(report.updated))
     return sum(len(a.chunks) for a in batch)
+
+
+def _sentences(chunks: list[Chunk]) -> list[tuple[int, int]]:
+    return sorted({(s.start, s.end) for c in chunks for s in c.sentences})
 
 
 def _encode(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:

@@ -27,7 +27,9 @@ class Settings:
     # chunking
     chunk_chars: int = 700
     chunk_overlap_sentences: int = 1
+    resolve_dates: bool = True  # find and resolve date expressions per sentence at ingest (index/dates.py)
     max_file_bytes: int = 10_000_000
+    min_html_chars: int = 500  # an HTML page with less body text than this is refused (its body is loaded by script)
     max_question_chars: int = 2_000
     # retrieval
     k: int = 8

