@@ -101,19 +101,20 @@ def _sentence_rows(a: StoredArticle, rows: _Rows) -> None:
         meta = {"source": a.source, "doc_hash": a.doc_hash, "start": start, "end": end,
                 "quote": a.text[start:end], "text_hash": text_hash(s.text)}
         meta.update(filter_fields(a.meta))
-        if (start, end) in a.sentence_dates:
-            meta["dates"] = json.dumps(a.sentence_dates[(start, end)])
+        dates = a.sentence_dates.get((start, end))
+        meta["dates"] = json.dumps(dates) if dates else None
         rows.add(sentence_id(a.source, a.doc_hash, start, end), a.sentence_vectors[(start, end)], s.text, meta)
 
 
 def filter_fields(meta: dict) -> dict:
-    """The record fields filters match on: outlet lowercased, published as YYYYMMDD (for range queries)."""
-    out = {}
-    if meta.get("outlet"):
-        out["outlet"] = meta["outlet"].lower()
-    if meta.get("published"):
-        out["published"] = int(meta["published"].replace("-", ""))
-    return out
+    """The record fields filters match on: outlet lowercased, published as YYYYMMDD (for range queries).
+
+    Unknown ones are None, which Chroma's upsert turns into "no such key": a re-ingest that drops a
+    value must not leave the old one behind (upsert merges metadata).
+    """
+    published = meta.get("published")
+    return {"outlet": meta["outlet"].lower() if meta.get("outlet") else None,
+            "published": int(published.replace("-", "")) if published else None}
 
 
 def sentence_dates(meta: dict) -> list[tuple[int, int, str]]:
@@ -221,7 +222,7 @@ class ChromaStore:
                 ids=[article_id(a.source) for a in part], embeddings=[[1.0]] * len(part),
                 documents=[a.text for a in part],
                 metadatas=[{"source": a.source, "title": a.title, "doc_hash": a.doc_hash, "chunks": len(a.chunks),
-                            **{k: a.meta[k] for k in NEWS_FIELDS if a.meta.get(k)}} for a in part],
+                            **{k: a.meta.get(k) for k in NEWS_FIELDS}} for a in part],
             )
         for a in articles:
             if a.source in replacing:
