@@ -22,6 +22,11 @@ class Citation:
     end: int
     text: str
     supported: bool = True  # an answer sentence citing it passed the support check (always, for quotes)
+    outlet: str | None = None  # what the article states about itself (null when unknown)
+    published: str | None = None
+    url: str | None = None
+    author: str | None = None
+    dates: list = field(default_factory=list)  # [start, end, iso] of the date expressions in the span
 
 
 @dataclass(frozen=True)

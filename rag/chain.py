@@ -17,8 +17,11 @@ from newsrag.errors import InputError
 from newsrag.settings import Settings
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
+from newsrag.rag.filters import Filters
 from newsrag.rag.lexical import CorpusCache
 from newsrag.rag.retrieve import HybridRetriever
+from newsrag.rag.sources import with_sources
+from newsrag.rag.timeline import asks_timeline, timeline, topic
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 
@@ -70,37 +73,64 @@ class NewsChain(Runnable[dict, dict]):
                                          k=settings.k, rrf_k=settings.rrf_k,
                                          lexical_weight=settings.lexical_weight)
 
-    def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Evidence:
+    def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None,
+                 filters: Filters | None = None) -> Evidence:
         """History-aware evidence: with a previous turn, retrieve for the question alone and in context.
 
         A follow-up that cannot stand alone ("And where?") finds stronger evidence in context; a new,
         self-contained question ("When will the talks take place?") finds it on its own.
         """
-        own = self._evidence(question, question, k)
+        if asks_timeline(question):  # a timeline wants many dated statements about its topic
+            return self._evidence(topic(question), question, 2 * (k or self.settings.k), filters=filters)
+        own = self._evidence(question, question, k, filters=filters)
         query = contextual_question(question, history)
         if query is None:
             return own
         previous = next(t["content"] for t in reversed(history) if t.get("role") == "user")
-        in_context = self._evidence(query, question, k, seen=last_reply(history), focus=f"{previous} {question}")
+        in_context = self._evidence(query, question, k, seen=last_reply(history), focus=f"{previous} {question}",
+                                    filters=filters)
         return in_context if in_context.strength > own.strength else own
 
-    def _evidence(self, query: str, asked: str, k: int | None, seen: str = "", focus: str | None = None) -> Evidence:
+    def _evidence(self, query: str, asked: str, k: int | None, seen: str = "", focus: str | None = None,
+                  filters: Filters | None = None) -> Evidence:
         vector = self.embedder.encode([query])[0]
-        docs = self.retriever.search(query, vector, k or self.settings.k)
+        docs = self.retriever.search(query, vector, k or self.settings.k, filters)
         return gather(self.store, self.corpus.get(), query, vector, docs,
                       self.settings.dense_weight, self.settings.misfit_penalty, asked=asked, seen=seen,
                       focus=focus)
 
     def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
         question = validate(input.get("question"), self.settings.max_question_chars)
-        evidence = self.evidence(question, input.get("history"), input.get("k"))
-        yield from self.answer_events(question, evidence)
+        filters = input.get("filters") or Filters()
+        nothing, notice = self.scope(filters)
+        if nothing:  # never silently search everything instead
+            yield {"delta": nothing}
+            yield {"answer": Answer(question, nothing, False, notice=nothing).to_json(), "notice": nothing}
+            return
+        evidence = self.evidence(question, input.get("history"), input.get("k"), filters)
+        yield from self.answer_events(question, evidence, notice)
 
-    def answer_events(self, question: str, evidence: Evidence) -> Iterator[dict]:
+    def scope(self, filters: Filters) -> tuple[str | None, str | None]:
+        """(message if no article matches the filters, notice of undated articles a date filter left out)."""
+        if not filters:
+            return None, None
+        matched, undated = filters.scope(self.corpus.get().articles())
+        if not matched:
+            return f"No article matches the filters ({filters.describe()}).", None
+        if undated:
+            plural = "s" if undated > 1 else ""
+            return None, f"{undated} article{plural} without a publication date left out by the date filter."
+        return None, None
+
+    def answer_events(self, question: str, evidence: Evidence, notice: str | None = None) -> Iterator[dict]:
         """Refuse on weak evidence without calling the answerer; else stream the answerer's pieces."""
+        dated = timeline(evidence) if asks_timeline(question) else None
         if evidence.unknown or evidence.strength < self.settings.min_evidence:
-            notice = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
-            answer = refusal(question, notice)
+            unknown = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
+            answer = refusal(question, unknown)
+            yield {"delta": answer.answer}
+        elif dated is not None:
+            answer = dated
             yield {"delta": answer.answer}
         else:
             answer = None
@@ -109,7 +139,9 @@ class NewsChain(Runnable[dict, dict]):
                     answer = item
                 else:
                     yield {"delta": item}
-        result = replace(answer, question=question, answer=answer.answer.strip())
+        notes = " ".join(n for n in (answer.notice, notice) if n) or None
+        result = with_sources(replace(answer, question=question, answer=answer.answer.strip(), notice=notes),
+                              evidence, self.store)
         yield {"answer": result.to_json(), "notice": result.notice}
 
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> dict:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.documents import Document
 
-from newsrag.index.store import ChromaStore, chunk_sentences, sentence_id
+from newsrag.index.store import ChromaStore, chunk_sentences, sentence_dates, sentence_id
 from newsrag.rag import qtype
 from newsrag.rag.lexical import Corpus
 from newsrag.rag.terms import terms
@@ -35,6 +35,20 @@ class Candidate:
     lexical: float  # share of the question's idf-weighted terms it contains
     fits: bool  # offers the kind of answer asked for (a number for "how many"...)
     score: float
+    dates: tuple[tuple[int, int, str], ...] = ()  # resolved date expressions (start, end, iso), article offsets
+
+    def dated_text(self) -> str:
+        """`text` with each resolved date beside its expression: "on Wednesday (2020-01-15)"."""
+        out, pos = self.text, 0
+        for start, end, iso in self.dates:
+            said = " ".join(self.quote[start - self.start:end - self.start].split())
+            at = out.find(said, pos) if said else -1
+            if at < 0 or said == iso:
+                continue
+            pos = at + len(said)
+            out = f"{out[:pos]} ({iso}){out[pos:]}"
+            pos += len(iso) + 3
+        return out
 
 
 @dataclass(frozen=True)
@@ -89,7 +103,7 @@ def gather(store: ChromaStore, corpus: Corpus, question: str, vector: np.ndarray
         fresh = not seen or text not in seen or qtype.expected(asked) is not None
         score = (dense_weight * dense + (1 - dense_weight) * lexical) * (1.0 if fits and fresh else misfit_penalty)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
-                             vec, rank, dense, lexical, fits, score))
+                             vec, rank, dense, lexical, fits, score, tuple(sentence_dates(meta))))
     out.sort(key=lambda c: c.score, reverse=True)
     return Evidence(question, out, documents, unknown_names(asked, corpus))
 

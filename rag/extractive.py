@@ -6,10 +6,11 @@ statement citing each outlet, orders statements by article and position, and add
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
+from newsrag.rag import qtype
 from newsrag.rag.answer import Answer, Answerer, Citation, Sentence, refusal
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.terms import terms
@@ -32,7 +33,8 @@ class ExtractiveAnswerer(Answerer):
         if not statements:
             yield refusal(evidence.question)
             return
-        answer = compose(evidence.question, statements)
+        dated = qtype.expected(evidence.question) == "date"  # "when" answers show the absolute date too
+        answer = compose(evidence.question, statements, (lambda st: st[0].dated_text()) if dated else None)
         for piece in answer.answer.split(" "):
             yield piece + " "
         yield answer
@@ -61,7 +63,7 @@ class ExtractiveAnswerer(Answerer):
             head = st[0]
             if (head.source, head.start) == (c.source, c.start):
                 return st
-            if float(np.dot(head.vector, c.vector)) >= self.duplicate_similarity or _jaccard(head, c) >= 0.6:
+            if float(np.dot(head.vector, c.vector)) >= self.duplicate_similarity or jaccard(head, c) >= 0.6:
                 return st
         return None
 
@@ -72,7 +74,7 @@ def _cite_too(statement: Statement, c: Candidate) -> None:
         statement.append(c)
 
 
-def _jaccard(a: Candidate, b: Candidate) -> float:
+def jaccard(a: Candidate, b: Candidate) -> float:
     ta, tb = set(terms(a.text)), set(terms(b.text))
     return len(ta & tb) / (len(ta | tb) or 1)
 
@@ -85,8 +87,13 @@ def order(statements: list[Statement]) -> list[Statement]:
     return sorted(statements, key=lambda st: (first_seen[st[0].source], st[0].start))
 
 
-def compose(question: str, statements: list[Statement]) -> Answer:
-    """Answer text with `[n]` markers; one citation per distinct span, numbered by first use."""
+def compose(question: str, statements: list[Statement], render: Callable[[Statement], str] | None = None,
+            joiner: str = " ") -> Answer:
+    """Answer text with `[n]` markers; one citation per distinct span, numbered by first use.
+
+    `render` writes a statement's text (default: its first sentence); statements are joined by `joiner`.
+    """
+    render = render or (lambda st: st[0].text)
     numbers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
     parts = []
@@ -99,6 +106,7 @@ def compose(question: str, statements: list[Statement]) -> Answer:
                 numbers[key] = len(numbers) + 1
                 citations.append(Citation(numbers[key], c.source, c.title, c.start, c.end, c.quote))
             marks.append(f"[{numbers[key]}]")
-        parts.append(f"{st[0].text} {''.join(dict.fromkeys(marks))}")
-        sentences.append(Sentence(st[0].text, [int(m[1:-1]) for m in dict.fromkeys(marks)]))
-    return Answer(question, " ".join(parts), True, citations, sentences=sentences)
+        text = render(st)
+        parts.append(f"{text} {''.join(dict.fromkeys(marks))}")
+        sentences.append(Sentence(text, [int(m[1:-1]) for m in dict.fromkeys(marks)]))
+    return Answer(question, joiner.join(parts), True, citations, sentences=sentences)
