@@ -19,6 +19,9 @@ _MAYBE = re.compile(
 _FUTURE = re.compile(r"\b(will|shall|would|going to|due to|is due|are due|scheduled|planned|plans? to|expected to|"
                      r"next|upcoming|coming)\b", re.I)
 _UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "centurie"}
+_ANCHORS = {"ago", "last", "next", "this", "past", "previous", "coming", "early", "late", "mid", "end"}
+_OTHER_EVENT = {"later", "after", "before", "earlier", "following", "prior"}  # "a week later": not from publication
+_NO_BASE = "2000-01-01"  # undated articles: only expressions naming their year are kept, so any base will do
 _YEAR = re.compile(r"\b\d{4}\b")
 
 DateSpan = list  # [start, end, iso] in article offsets; iso is YYYY, YYYY-MM, YYYY-Www or YYYY-MM-DD
@@ -34,12 +37,10 @@ def _nlp():
 
 
 @lru_cache(maxsize=64)
-def _parser(base: str | None, prefer: str):
+def _parser(base: str, prefer: str):
     from dateparser.date import DateDataParser
 
-    settings = {"PREFER_DATES_FROM": prefer, "REQUIRE_PARTS": []}
-    if base:
-        settings["RELATIVE_BASE"] = dt.datetime.fromisoformat(base)
+    settings = {"PREFER_DATES_FROM": prefer, "RELATIVE_BASE": dt.datetime.fromisoformat(base)}
     return DateDataParser(languages=["en"], settings=settings)
 
 
@@ -73,11 +74,14 @@ class DateResolver:
     @staticmethod
     def _one(ent, offset: int, published: str | None, prefer: str) -> DateSpan | None:
         text = ent.text
-        if ent[0].like_num and ent[-1].lower_.rstrip("s") in _UNITS:
-            return None  # a duration ("three years"), not a date
+        words = {t.lower_ for t in ent}
+        if ent[-1].lower_.rstrip("s") in _UNITS and not words & _ANCHORS:
+            return None  # a duration ("three years", "just a week"), not a date
+        if words & _OTHER_EVENT and not words & {"this", "last", "next"}:
+            return None  # counted from some other event ("a week later"), unknown here
         if published is None and not _YEAR.search(text):
             return None  # relative to an unknown day: would be a guess
-        data = _parser(published, prefer).get_date_data(text)
-        if data.date_obj is None:
-            return None
+        data = _parser(published or _NO_BASE, prefer).get_date_data(text)
+        if data.date_obj is None or data.date_obj.time() != dt.time():
+            return None  # the base is midnight: a time of day means seconds were counted ("the 2030s")
         return [offset + ent.start_char, offset + ent.end_char, iso(data.date_obj, data.period or "day")]

@@ -105,7 +105,7 @@ class NewsChain(Runnable[dict, dict]):
         nothing, notice = self.scope(filters)
         if nothing:  # never silently search everything instead
             yield {"delta": nothing}
-            yield {"answer": Answer(question, nothing, False, notice=nothing).to_json(), "notice": nothing}
+            yield {"answer": Answer(question, nothing, False).to_json(), "notice": None}
             return
         evidence = self.evidence(question, input.get("history"), input.get("k"), filters)
         yield from self.answer_events(question, evidence, notice)
