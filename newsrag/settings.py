@@ -40,6 +40,11 @@ class Settings:
     max_answer_sentences: int = 5
     relative_keep: float = 0.75  # keep sentences scoring >= this share of the best one
     duplicate_similarity: float = 0.70  # cosine above which two sentences state the same fact
+    # composed answers (rag/compose.py): summaries, comparisons, differing figures; the outcome rule
+    wide_k: int = 30  # chunks retrieved for a summary or comparison (every outlet's view)
+    compose_keep: float = 0.3  # a sentence's figure or outlet counts if it scores >= this share of the best
+    compose_pool: int = 12  # ... and it is among this many best sentences
+    summary_sentences: int = 2  # sentences per article in a summary
     # answer backend
     backend: str = "extractive"
     llm_base_url: str | None = None

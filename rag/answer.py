@@ -41,6 +41,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     notice: str | None = None  # e.g. "fell back to the extractive answer"
     sentences: list[Sentence] = field(default_factory=list)
+    conflict: bool = False  # the answer reports differing values from different outlets
+    intent: str = "fact"  # fact, list, compare, summarize, timeline or outcome (rag/intent.py)
 
     def to_json(self) -> dict:
         """The `newsrag ask --json` schema (fields are only ever added; see docs/README-llm.md)."""
@@ -51,6 +53,8 @@ class Answer:
             "citations": [asdict(c) for c in self.citations],
             "sentences": [asdict(s) for s in self.sentences],
             "notice": self.notice,
+            "conflict": self.conflict,
+            "intent": self.intent,
         }
 
 

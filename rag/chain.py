@@ -15,10 +15,12 @@ from newsrag.index.embed import Embedder
 from newsrag.index.store import ChromaStore
 from newsrag.errors import InputError
 from newsrag.settings import Settings
+from newsrag.rag import compose, intent, outcome
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.lexical import CorpusCache
 from newsrag.rag.retrieve import HybridRetriever
+from newsrag.rag.terms import terms
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 
@@ -69,13 +71,20 @@ class NewsChain(Runnable[dict, dict]):
         self.retriever = HybridRetriever(store=store, embedder=embedder, corpus=self.corpus,
                                          k=settings.k, rrf_k=settings.rrf_k,
                                          lexical_weight=settings.lexical_weight)
+        self.rules = compose.Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
+                                   settings.summary_sentences)
 
     def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Evidence:
         """History-aware evidence: with a previous turn, retrieve for the question alone and in context.
 
         A follow-up that cannot stand alone ("And where?") finds stronger evidence in context; a new,
-        self-contained question ("When will the talks take place?") finds it on its own.
+        self-contained question ("When will the talks take place?") finds it on its own. A summary or
+        comparison wants every outlet's view: more chunks, retrieved for its topic alone.
         """
+        asked = intent.detect(question)
+        if asked.kind in compose.WIDE:
+            query = asked.topic if terms(asked.topic) else question
+            return self._evidence(query, question, max(k or self.settings.k, self.settings.wide_k))
         own = self._evidence(question, question, k)
         query = contextual_question(question, history)
         if query is None:
@@ -97,20 +106,34 @@ class NewsChain(Runnable[dict, dict]):
         yield from self.answer_events(question, evidence)
 
     def answer_events(self, question: str, evidence: Evidence) -> Iterator[dict]:
-        """Refuse on weak evidence without calling the answerer; else stream the answerer's pieces."""
-        if evidence.unknown or evidence.strength < self.settings.min_evidence:
-            notice = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
-            answer = refusal(question, notice)
+        """Refuse or compose without calling the answerer when that settles it; else stream its pieces."""
+        asked = intent.detect(question)
+        answer = self.settled(question, asked, evidence)
+        if answer is not None:
             yield {"delta": answer.answer}
         else:
-            answer = None
             for item in self.answerer.stream(evidence):
                 if isinstance(item, Answer):
                     answer = item
                 else:
                     yield {"delta": item}
-        result = replace(answer, question=question, answer=answer.answer.strip())
+        result = replace(answer, question=question, answer=answer.answer.strip(), intent=asked.kind)
         yield {"answer": result.to_json(), "notice": result.notice}
+
+    def settled(self, question: str, asked: intent.Intent, evidence: Evidence) -> Answer | None:
+        """A refusal (weak evidence, or an outcome known only as planned) or a composed answer; else None.
+
+        A summary or comparison with no topic ("Summarize what each outlet reports") has no question
+        to match, so weak evidence does not refuse it.
+        """
+        if evidence.unknown:
+            return refusal(question, f"No article mentions {', '.join(evidence.unknown)}.")
+        topical = asked.kind not in compose.WIDE or bool(terms(asked.topic))
+        if not evidence.candidates or (topical and evidence.strength < self.settings.min_evidence):
+            return refusal(question)
+        if (notice := outcome.only_planned(asked, evidence, self.settings.compose_keep)) is not None:
+            return refusal(question, notice)
+        return compose.compose(question, asked, evidence, self.rules)
 
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> dict:
         final = {}

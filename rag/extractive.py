@@ -57,13 +57,18 @@ class ExtractiveAnswerer(Answerer):
         return order(statements)
 
     def _same_fact(self, c: Candidate, statements: list[Statement]) -> Statement | None:
-        for st in statements:
-            head = st[0]
-            if (head.source, head.start) == (c.source, c.start):
-                return st
-            if float(np.dot(head.vector, c.vector)) >= self.duplicate_similarity or _jaccard(head, c) >= 0.6:
-                return st
-        return None
+        return same_fact(c, statements, self.duplicate_similarity)
+
+
+def same_fact(c: Candidate, statements: list[Statement], similarity: float) -> Statement | None:
+    """The statement already stating what `c` states (same sentence, near-same vector or wording), or None."""
+    for st in statements:
+        head = st[0]
+        if (head.source, head.start) == (c.source, c.start):
+            return st
+        if float(np.dot(head.vector, c.vector)) >= similarity or _jaccard(head, c) >= 0.6:
+            return st
+    return None
 
 
 def _cite_too(statement: Statement, c: Candidate) -> None:
