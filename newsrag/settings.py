@@ -45,6 +45,7 @@ class Settings:
     compose_keep: float = 0.3  # a sentence's figure or outlet counts if it scores >= this share of the best
     compose_pool: int = 12  # ... and it is among this many best sentences
     summary_sentences: int = 2  # sentences per article in a summary
+    summary_keep: float = 0.5  # on a topic, an article joins if its best sentence scores >= this share of the best
     # answer backend
     backend: str = "extractive"
     llm_base_url: str | None = None

@@ -72,7 +72,7 @@ class NewsChain(Runnable[dict, dict]):
                                          k=settings.k, rrf_k=settings.rrf_k,
                                          lexical_weight=settings.lexical_weight)
         self.rules = compose.Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
-                                   settings.summary_sentences)
+                                   settings.summary_sentences, settings.summary_keep)
 
     def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Evidence:
         """History-aware evidence: with a previous turn, retrieve for the question alone and in context.

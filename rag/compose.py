@@ -28,6 +28,7 @@ _NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*\b")
 _LEAD = 0.1
 _PRONOUN = re.compile(r"^[“\"]?(he|she|they|it|this|these|those|that)\b", re.I)
 _PRONOUN_START = 0.1
+_TOPICAL_CENTRALITY = 0.3  # on a topic, relevance leads and centrality breaks near-ties
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Rules:
     pool: int  # ... and is among the best `pool` candidates (figures)
     duplicate_similarity: float  # cosine above which two sentences state the same fact
     summary_sentences: int  # sentences per article in a summary
+    summary_keep: float  # on a topic, an article (or its second sentence) needs this share of the best score
 
 
 Composer = Callable[[str, Intent, Evidence, Rules], "Answer | None"]
@@ -164,10 +166,17 @@ def _per_article(question: str, evidence: Evidence, rules: Rules, n: int, topica
     for c in evidence.candidates:
         if is_statement(c):
             groups.setdefault(c.source, []).append(c)
-    order = list(groups) if topical else sorted(groups)  # candidates come best first
+    if topical:  # candidates come best first: articles in order of relevance, the weakly relevant left out
+        best = evidence.candidates[0].score
+        order = [s for s, cands in groups.items() if cands[0].score >= rules.summary_keep * best]
+    else:
+        order = sorted(groups)
     cites, lines, sentences, shown = _Cites(), [], [], []
     for source in order:
-        picks = _best(groups[source], n, topical, central, shown, rules.duplicate_similarity)
+        cands = groups[source]
+        if topical:
+            cands = [c for c in cands if c.score >= rules.summary_keep * cands[0].score]
+        picks = _best(cands, n, topical, central, shown, rules.duplicate_similarity)
         parts = []
         for c in picks:
             shown.append([c])
@@ -193,7 +202,9 @@ def _best(cands: list[Candidate], n: int, topical: bool, central: bool, shown: l
     centroid /= np.linalg.norm(centroid) or 1.0
     top = max(c.score for c in cands) or 1.0
     first, last = min(c.start for c in cands), max(c.start for c in cands)
-    score = {id(c): (float(c.vector @ centroid) + _LEAD * (last - c.start) / ((last - first) or 1) if central else 0.0)
+    weight = _TOPICAL_CENTRALITY if topical else 1.0
+    score = {id(c): weight * (float(c.vector @ centroid) + _LEAD * (last - c.start) / ((last - first) or 1)
+                              if central else 0.0)
              + (c.score / top if topical else 0.0) - (_PRONOUN_START if _PRONOUN.match(c.text) else 0.0)
              for c in cands}
     picks: list[Candidate] = []
