@@ -8,6 +8,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from newsrag.index.analyze import analyze_articles
 from newsrag.index.chunk import Chunk, chunk
 from newsrag.index.clean import clean
 from newsrag.index.embed import Embedder
@@ -109,14 +110,19 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
             continue
         chunked.append((doc, chunks))
     texts = list(dict.fromkeys(s.text for _, cs in chunked for c in cs for s in c.sentences))
-    by_text = store.known_vectors(texts)
+    by_text, analysed = store.known_sentences(texts)
     missing = [t for t in texts if t not in by_text]
     by_text.update(zip(missing, _encode(missing, embedder, progress)))
+    spans = [sorted({(s.start, s.end) for c in chunks for s in c.sentences}) for _, chunks in chunked]
+    reuse = {doc.view[s:e]: analysed[doc.text[s:e]] for (doc, _), sp in zip(chunked, spans)
+             for s, e in sp if doc.text[s:e] in analysed}  # an unchanged sentence is not analysed again
+    infos = analyze_articles([(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse)
     batch = []
-    for doc, chunks in chunked:
+    for (doc, chunks), sp, info in zip(chunked, spans, infos):
         sent_vecs = {(s.start, s.end): by_text[s.text] for c in chunks for s in c.sentences}
         chunk_vecs = np.stack([_mean([by_text[s.text] for s in c.sentences]) for c in chunks])
-        batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs))
+        batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs,
+                                   dict(zip(sp, info))))
     store.write(batch, replacing=set(report.updated))
     return sum(len(a.chunks) for a in batch)
 

@@ -38,7 +38,7 @@ class ExtractiveAnswerer(Answerer):
         yield answer
 
     def select(self, evidence: Evidence) -> list[Statement]:
-        pool = [c for c in evidence.candidates if len(c.text.split()) >= self.min_words]
+        pool = [c for c in evidence.candidates if c.statement and len(c.text.split()) >= self.min_words]
         if not pool:
             return []
         best = pool[0].score
