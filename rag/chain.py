@@ -15,13 +15,14 @@ from newsrag.index.embed import Embedder
 from newsrag.index.store import ChromaStore
 from newsrag.errors import InputError
 from newsrag.settings import Settings
+from newsrag.rag import compose, intent, outcome
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.filters import Filters
 from newsrag.rag.lexical import CorpusCache
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.rag.sources import with_sources
-from newsrag.rag.timeline import asks_timeline, timeline, topic
+from newsrag.rag.terms import terms
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 
@@ -72,16 +73,21 @@ class NewsChain(Runnable[dict, dict]):
         self.retriever = HybridRetriever(store=store, embedder=embedder, corpus=self.corpus,
                                          k=settings.k, rrf_k=settings.rrf_k,
                                          lexical_weight=settings.lexical_weight)
+        self.rules = compose.Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
+                                   settings.summary_sentences, settings.summary_keep)
 
     def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None,
                  filters: Filters | None = None) -> Evidence:
         """History-aware evidence: with a previous turn, retrieve for the question alone and in context.
 
         A follow-up that cannot stand alone ("And where?") finds stronger evidence in context; a new,
-        self-contained question ("When will the talks take place?") finds it on its own.
+        self-contained question ("When will the talks take place?") finds it on its own. A summary or
+        comparison wants every outlet's view: more chunks, retrieved for its topic alone.
         """
-        if asks_timeline(question):  # a timeline wants many dated statements about its topic
-            return self._evidence(topic(question), question, 2 * (k or self.settings.k), filters=filters)
+        asked = intent.detect(question)
+        if asked.kind in compose.WIDE:
+            query = asked.topic if terms(asked.topic) else question
+            return self._evidence(query, question, max(k or self.settings.k, self.settings.wide_k), filters=filters)
         own = self._evidence(question, question, k, filters=filters)
         query = contextual_question(question, history)
         if query is None:
@@ -123,26 +129,39 @@ class NewsChain(Runnable[dict, dict]):
         return None, None
 
     def answer_events(self, question: str, evidence: Evidence, notice: str | None = None) -> Iterator[dict]:
-        """Refuse on weak evidence without calling the answerer; else stream the answerer's pieces."""
-        dated = timeline(evidence) if asks_timeline(question) else None
-        if evidence.unknown or evidence.strength < self.settings.min_evidence:
-            unknown = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
-            answer = refusal(question, unknown)
-            yield {"delta": answer.answer}
-        elif dated is not None:
-            answer = dated
+        """Refuse or compose without calling the answerer when that settles it; else stream its pieces.
+
+        `notice` (e.g. undated articles a date filter left out) is added to the answer's own.
+        """
+        asked = intent.detect(question)
+        answer = self.settled(question, asked, evidence)
+        if answer is not None:
             yield {"delta": answer.answer}
         else:
-            answer = None
             for item in self.answerer.stream(evidence):
                 if isinstance(item, Answer):
                     answer = item
                 else:
                     yield {"delta": item}
         notes = " ".join(n for n in (answer.notice, notice) if n) or None
-        result = with_sources(replace(answer, question=question, answer=answer.answer.strip(), notice=notes),
-                              evidence, self.store)
+        result = replace(answer, question=question, answer=answer.answer.strip(), intent=asked.kind, notice=notes)
+        result = with_sources(result, evidence, self.store)
         yield {"answer": result.to_json(), "notice": result.notice}
+
+    def settled(self, question: str, asked: intent.Intent, evidence: Evidence) -> Answer | None:
+        """A refusal (weak evidence, or an outcome known only as planned) or a composed answer; else None.
+
+        A summary or comparison with no topic ("Summarize what each outlet reports") has no question
+        to match, so weak evidence does not refuse it.
+        """
+        if evidence.unknown:
+            return refusal(question, f"No article mentions {', '.join(evidence.unknown)}.")
+        topical = asked.kind not in compose.WIDE or bool(terms(asked.topic))
+        if not evidence.candidates or (topical and evidence.strength < self.settings.min_evidence):
+            return refusal(question)
+        if (notice := outcome.only_planned(asked, evidence, self.settings.compose_keep)) is not None:
+            return refusal(question, notice)
+        return compose.compose(question, asked, evidence, self.rules)
 
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> dict:
         final = {}

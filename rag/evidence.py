@@ -5,6 +5,7 @@ Sentence vectors were computed at ingest, so scoring needs no encoding beyond th
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -35,6 +36,9 @@ class Candidate:
     lexical: float  # share of the question's idf-weighted terms it contains
     fits: bool  # offers the kind of answer asked for (a number for "how many"...)
     score: float
+    ents: tuple[tuple[str, int, int], ...] = ()  # (spaCy label, start, end) in article offsets
+    speaker: str | None = None  # who the sentence reports as speaking, if anyone
+    statement: bool = True  # False for headlines, captions, bylines: shown, never an answer statement
     dates: tuple[tuple[int, int, str], ...] = ()  # resolved date expressions (start, end, iso), article offsets
 
     def dated_text(self) -> str:
@@ -103,9 +107,16 @@ def gather(store: ChromaStore, corpus: Corpus, question: str, vector: np.ndarray
         fresh = not seen or text not in seen or qtype.expected(asked) is not None
         score = (dense_weight * dense + (1 - dense_weight) * lexical) * (1.0 if fits and fresh else misfit_penalty)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
-                             vec, rank, dense, lexical, fits, score, tuple(sentence_dates(meta))))
+                             vec, rank, dense, lexical, fits, score, **analysis(meta),
+                             dates=tuple(sentence_dates(meta))))
     out.sort(key=lambda c: c.score, reverse=True)
     return Evidence(question, out, documents, unknown_names(asked, corpus))
+
+
+def analysis(meta: dict) -> dict:
+    """The stored language analysis of a sentence row; rows from before it existed get neutral values."""
+    return {"ents": tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")),
+            "speaker": meta.get("speaker") or None, "statement": bool(meta.get("statement", True))}
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*\b")

@@ -40,7 +40,7 @@ class ExtractiveAnswerer(Answerer):
         yield answer
 
     def select(self, evidence: Evidence) -> list[Statement]:
-        pool = [c for c in evidence.candidates if len(c.text.split()) >= self.min_words]
+        pool = [c for c in evidence.candidates if c.statement and len(c.text.split()) >= self.min_words]
         if not pool:
             return []
         best = pool[0].score
@@ -59,13 +59,18 @@ class ExtractiveAnswerer(Answerer):
         return order(statements)
 
     def _same_fact(self, c: Candidate, statements: list[Statement]) -> Statement | None:
-        for st in statements:
-            head = st[0]
-            if (head.source, head.start) == (c.source, c.start):
-                return st
-            if float(np.dot(head.vector, c.vector)) >= self.duplicate_similarity or jaccard(head, c) >= 0.6:
-                return st
-        return None
+        return same_fact(c, statements, self.duplicate_similarity)
+
+
+def same_fact(c: Candidate, statements: list[Statement], similarity: float) -> Statement | None:
+    """The statement already stating what `c` states (same sentence, near-same vector or wording), or None."""
+    for st in statements:
+        head = st[0]
+        if (head.source, head.start) == (c.source, c.start):
+            return st
+        if float(np.dot(head.vector, c.vector)) >= similarity or _jaccard(head, c) >= 0.6:
+            return st
+    return None
 
 
 def _cite_too(statement: Statement, c: Candidate) -> None:
@@ -74,7 +79,7 @@ def _cite_too(statement: Statement, c: Candidate) -> None:
         statement.append(c)
 
 
-def jaccard(a: Candidate, b: Candidate) -> float:
+def _jaccard(a: Candidate, b: Candidate) -> float:
     ta, tb = set(terms(a.text)), set(terms(b.text))
     return len(ta & tb) / (len(ta | tb) or 1)
 

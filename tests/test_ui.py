@@ -83,10 +83,11 @@ def test_ask_api_returns_the_cli_json(served):
     client = Client(url, verbose=False)
     got = client.predict("What did Russia demand?", api_name="/ask")
     assert got == chain.invoke({"question": "What did Russia demand?"})  # what `newsrag ask --json` prints
-    assert set(got) == {"question", "answer", "answerable", "citations", "sentences", "notice"} and got["answerable"]
+    assert set(got) == {"question", "answer", "answerable", "citations", "sentences", "notice", "short_answer",
+                        "conflict", "intent"} and got["answerable"]
     assert len(got["citations"]) >= 2
     for c in got["citations"]:
-        assert set(c) == {"n", "source", "title", "start", "end", "text", "supported"}
+        assert set(c) == {"n", "source", "title", "start", "end", "text", "supported", "speaker", "short"}
         assert article_text(c["source"])[c["start"]:c["end"]] == c["text"]
         assert f"[{c['n']}]" in got["answer"]
     refused = client.predict("What did the Martian ambassador say about Jupiter?", api_name="/ask")
