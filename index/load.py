@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from newsrag.errors import InputError
+from newsrag.index.html import article_view
 from newsrag.index import meta as metadata
 from newsrag.settings import Settings
 
@@ -71,8 +72,6 @@ def load(path: Path, source: str, max_bytes: int = Settings.max_file_bytes,
     suffix = path.suffix.lower()
     meta: dict = {}
     if suffix in HTML_SUFFIXES:
-        from newsrag.index.html import article_view
-
         title, view = article_view(text)
         meta = metadata.from_html(text)
         _require_body(path, view, min_html_chars)
