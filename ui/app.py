@@ -18,6 +18,7 @@ import gradio as gr
 
 from newsrag.app import App
 from newsrag.errors import NewsragError
+from newsrag.rag.filters import Filters
 from newsrag.settings import Settings
 from newsrag.ui import render
 from newsrag.ui.assets import CSS, PANEL_JS
@@ -40,6 +41,11 @@ def friendly():
     except Exception as e:
         log.exception("unexpected error in the chat")
         raise gr.Error(html.escape(f"Unexpected error ({type(e).__name__}: {e}). See the server log.")) from e
+
+
+def filters_of(outlets: str | None, since: str | None, until: str | None, sources: list[str] | None) -> Filters:
+    """The filter bar's values (outlets comma-separated) as `Filters`; a bad date raises InputError."""
+    return Filters.parse((outlets or "").split(","), since, until, sources or [])
 
 
 def history_of(results: list[dict]) -> list[dict]:
@@ -69,7 +75,8 @@ class Handlers:
         """An example question was clicked: put it in the box (then it is asked like a typed one)."""
         return evt.value["text"]
 
-    def respond(self, question: str, chat: list, results: list, k: float, backend: str):
+    def respond(self, question: str, chat: list, results: list, k: float, backend: str,
+                outlets: str = "", since: str = "", until: str = "", sources: list[str] | None = None):
         """Stream the answer into the chat, then show its sources in the panel."""
         if not question:  # nothing was asked: leave the page as it is
             yield gr.skip(), gr.skip(), gr.skip()
@@ -78,7 +85,8 @@ class Handlers:
         chat = chat + [{"role": "assistant", "content": "…"}]
         text = ""
         with friendly():
-            for event in self.app.stream(question, history_of(results), int(k), backend):
+            filters = filters_of(outlets, since, until, sources)
+            for event in self.app.stream(question, history_of(results), int(k), backend, filters):
                 if "delta" in event:
                     text += event["delta"]
                     chat[-1] = {"role": "assistant", "content": render.answer_html(text, turn)}
@@ -110,12 +118,13 @@ class Handlers:
 
     def articles(self):
         rows = self.app.articles()
-        return render.articles_table(rows), gr.update(choices=[s for s, _, _ in rows], value=None)
+        names = [a.source for a in rows]
+        return render.articles_table(rows), gr.update(choices=names, value=None), gr.update(choices=names)
 
     def upload(self, files: list | None, progress=gr.Progress()):
         """Save and ingest the uploaded files, reporting each one; bad files never stop the others."""
         if not files:
-            return (gr.skip(),) * 4
+            return (gr.skip(),) * 5
         with friendly():
             progress(0, desc="Saving files")
             report, refused = self.app.upload(
@@ -134,16 +143,20 @@ class Handlers:
     def remove(self, source: str | None):
         if not source:
             gr.Warning("Pick an article to remove first.")
-            return (gr.skip(),) * 3
+            return (gr.skip(),) * 4
         with friendly():
             removed = self.app.remove(source)
         line = ("ok", f"{source}: removed") if removed else ("bad", f"{source}: was not indexed")
         return (render.status_html([line]), *self.articles())
 
-    def ask(self, question: str) -> dict:
-        """Answer one question; returns the same JSON object as `newsrag ask --json`."""
+    def ask(self, question: str, outlet: list[str] | None = None, since: str | None = None,
+            until: str | None = None, source: list[str] | None = None) -> dict:
+        """Answer one question; returns the same JSON object as `newsrag ask --json`.
+
+        Optional filters as in the CLI: outlet names (any case), inclusive ISO dates, article files.
+        """
         with friendly():
-            return self.app.ask(question)["answer"]
+            return self.app.ask(question, filters=Filters.parse(outlet, since, until, source))["answer"]
 
 
 def backend_choices(app: App) -> list[str]:
@@ -174,6 +187,7 @@ def _chat_row(c: SimpleNamespace, app: App) -> None:
         with gr.Column(scale=3):
             c.chat = gr.Chatbot(label="Chat", elem_id="chat", height=560, latex_delimiters=[],
                                 examples=[{"text": q} for q in EXAMPLES], buttons=["copy"])
+            _filter_bar(c)
             with gr.Row():
                 c.box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
                                    scale=6, elem_id="question", max_lines=4)
@@ -183,6 +197,15 @@ def _chat_row(c: SimpleNamespace, app: App) -> None:
             gr.Markdown("### Sources")
             c.panel = gr.HTML(render.source_panel(None, app.article), js_on_load=PANEL_JS,
                               elem_id="source-panel")
+
+
+def _filter_bar(c: SimpleNamespace) -> None:
+    """Restrict answers to outlets, a publication-date range or some articles (empty: everything)."""
+    with gr.Row(elem_id="filter-bar"):
+        c.outlets = gr.Textbox(label="Outlets", placeholder="e.g. Reuters, Nature", scale=3, elem_id="f-outlet")
+        c.since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", scale=2, elem_id="f-since")
+        c.until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", scale=2, elem_id="f-until")
+        c.sources = gr.Dropdown(label="Articles", choices=[], multiselect=True, scale=3, elem_id="f-source")
 
 
 def _articles_box(c: SimpleNamespace, settings: Settings) -> None:
@@ -199,7 +222,8 @@ def _articles_box(c: SimpleNamespace, settings: Settings) -> None:
 def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
     """Page events are private (not API endpoints); the one public endpoint is /ask."""
     private = {"api_visibility": "private"}
-    asking = ([c.pending, c.chat, c.results, c.k, c.backend], [c.chat, c.results, c.panel])
+    asking = ([c.pending, c.chat, c.results, c.k, c.backend, c.outlets, c.since, c.until, c.sources],
+              [c.chat, c.results, c.panel])
     for trigger in (c.box.submit, c.send.click):
         trigger(h.start, [c.box, c.chat], [c.box, c.chat, c.pending], **private).then(h.respond, *asking, **private)
     c.chat.example_select(h.from_example, None, c.box, **private).then(
@@ -207,9 +231,9 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
     for clearing in (c.clear.click, c.chat.clear):
         clearing(h.clear, None, [c.chat, c.results, c.panel, c.pending], **private)
     c.panel.click(h.show_source, [c.results], c.panel, **private)
-    c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.files], **private)
-    c.drop.click(h.remove, c.pick, [c.status, c.table, c.pick], **private)
-    demo.load(h.articles, None, [c.table, c.pick], **private)
+    c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.sources, c.files], **private)
+    c.drop.click(h.remove, c.pick, [c.status, c.table, c.pick, c.sources], **private)
+    demo.load(h.articles, None, [c.table, c.pick, c.sources], **private)
     gr.api(h.ask, api_name="ask")
 
 
