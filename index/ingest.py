@@ -73,7 +73,7 @@ def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settin
     def loaded() -> Iterator[Document]:  # lazily, so a big folder is never all in memory
         for path, source in files:
             try:
-                doc = load(path, source, settings.max_file_bytes, settings.min_html_chars)
+                doc = load(path, source, settings.max_file_bytes, settings.min_html_chars, settings.min_html_share)
             except InputError as e:
                 report.failed.append((source, str(e)))
                 continue

@@ -66,7 +66,7 @@ def read_text(path: Path, max_bytes: int) -> str:
 
 
 def load(path: Path, source: str, max_bytes: int = Settings.max_file_bytes,
-         min_html_chars: int = Settings.min_html_chars) -> Document:
+         min_html_chars: int = Settings.min_html_chars, min_html_share: float = Settings.min_html_share) -> Document:
     """Read `path` as the article named `source` (its path relative to the ingested folder)."""
     text = read_text(path, max_bytes)
     suffix = path.suffix.lower()
@@ -74,7 +74,7 @@ def load(path: Path, source: str, max_bytes: int = Settings.max_file_bytes,
     if suffix in HTML_SUFFIXES:
         title, view = article_view(text)
         meta = metadata.from_html(text)
-        _require_body(path, view, min_html_chars)
+        _require_body(path, view, min_html_chars, min_html_share)
     elif suffix == ".md":
         title, view, meta = _markdown(path, text)
     else:
@@ -96,10 +96,11 @@ def _markdown(path: Path, text: str) -> tuple[str, str, dict]:
     return _first_line(view), view, meta
 
 
-def _require_body(path: Path, view: str, min_chars: int) -> None:
-    """A page whose body is loaded by script has only a teaser: refuse it rather than index a stub."""
+def _require_body(path: Path, view: str, min_chars: int, min_share: float) -> None:
+    """A big page with almost no body text has its article elsewhere (script, paywall): refuse it
+    rather than index a caption as the article."""
     found = len(" ".join(view.split()))
-    if found < min_chars:
+    if found < min_chars and found < min_share * len(view):
         raise InputError(f"{path.name}: no extractable article body (only {found} characters of text in the page; "
                          f"the article is probably loaded by script or behind a paywall)")
 

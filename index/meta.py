@@ -51,7 +51,10 @@ def from_html(raw: str) -> dict:
     """What the page states about itself (og:/article: meta tags, JSON-LD, bylines), via trafilatura."""
     import trafilatura
 
-    found = trafilatura.extract_metadata(raw)
+    try:
+        found = trafilatura.extract_metadata(raw)
+    except Exception:  # metadata is optional: a page trafilatura cannot parse simply states none
+        return {}
     if found is None:
         return {}
     m = found.as_dict()

@@ -26,8 +26,10 @@ def check_schema(result: dict) -> None:
     short = result["short_answer"]
     assert short is None or (set(short) == {"text", "n"} and 1 <= short["n"] <= len(result["citations"]))
     for i, c in enumerate(result["citations"], 1):
-        assert set(c) == set(CITATION) | {"speaker", "short"}
+        assert set(c) == set(CITATION) | {"speaker", "short", "outlet", "published", "url", "author", "dates"}
         assert all(isinstance(c[k], t) for k, t in CITATION.items())
+        assert all(c[k] is None for k in ("outlet", "published", "url", "author"))  # the bundled articles state none
+        assert all(c["start"] <= a < b <= c["end"] and isinstance(iso, str) for a, b, iso in c["dates"])
         assert c["speaker"] is None or isinstance(c["speaker"], str)
         if c["short"] is not None:
             assert c["start"] <= c["short"]["start"] < c["short"]["end"] <= c["end"]
