@@ -20,6 +20,7 @@ from newsrag.index import dates
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.ingest import ingest
 from newsrag.index.store import ChromaStore, connect, sentence_dates
+from newsrag.rag import intent
 from newsrag.rag.filters import Filters
 
 PAGES = Path(__file__).parent / "fixtures" / "html"
@@ -230,6 +231,7 @@ def test_timeline_in_date_order_with_citations_across_outlets(news):
     outlets = {c["outlet"] for c in answer["citations"]}
     assert {"Reuters", "AP"} <= outlets
     exact(answer, folder)
+    assert intent.detect("What happened when in the Russia talks?") == intent.Intent("timeline", "Russia talks")
 
 
 # -- re-ingest ----------------------------------------------------------------------------------
