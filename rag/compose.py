@@ -17,7 +17,7 @@ import numpy as np
 from newsrag.rag import qtype, quantity
 from newsrag.rag.answer import Answer, Citation, Sentence
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.extractive import same_fact
+from newsrag.rag.extractive import Statement, same_fact
 from newsrag.rag.intent import Intent
 from newsrag.rag.terms import terms
 
@@ -68,8 +68,8 @@ def _marks(numbers: list[int]) -> str:
 
 
 def is_statement(c: Candidate) -> bool:
-    """A sentence that may be quoted as a statement: not the article's title (headline)."""
-    return " ".join(c.text.split()) != " ".join(c.title.split())
+    """A sentence that may be quoted as a statement: no headline, caption or byline (flagged at ingest), not the title."""
+    return c.statement and " ".join(c.text.split()) != " ".join(c.title.split())
 
 
 def summarize(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> Answer | None:
@@ -161,7 +161,7 @@ def _by_subject(question: str, names: list[str], evidence: Evidence) -> Answer |
 
 
 def _per_article(question: str, evidence: Evidence, rules: Rules, n: int, topical: bool, central: bool) -> Answer | None:
-    """One line per article: its title, then its `n` best sentences, no fact repeated across lines."""
+    """One line per article: its title, then its `n` best sentences; a fact already shown is cited, not repeated."""
     groups: dict[str, list[Candidate]] = {}
     for c in evidence.candidates:
         if is_statement(c):
@@ -171,18 +171,21 @@ def _per_article(question: str, evidence: Evidence, rules: Rules, n: int, topica
         order = [s for s, cands in groups.items() if cands[0].score >= rules.summary_keep * best]
     else:
         order = sorted(groups)
-    cites, lines, sentences, shown = _Cites(), [], [], []
+    shown: list[Statement] = []
+    own: dict[str, list[Statement]] = {}
     for source in order:
         cands = groups[source]
         if topical:
             cands = [c for c in cands if c.score >= rules.summary_keep * cands[0].score]
-        picks = _best(cands, n, topical, central, shown, rules.duplicate_similarity)
+        own[source] = _pick(cands, n, topical, central, shown, rules.duplicate_similarity)
+        shown.extend(own[source])
+    cites, lines, sentences = _Cites(), [], []
+    for source, statements in own.items():
         parts = []
-        for c in picks:
-            shown.append([c])
-            numbers = cites.mark(c)
-            parts.append(f"{c.text} {_marks(numbers)}")
-            sentences.append(Sentence(c.text, numbers))
+        for st in sorted(statements, key=lambda st: st[0].start):
+            numbers = cites.mark(*st)
+            parts.append(f"{st[0].text} {_marks(numbers)}")
+            sentences.append(Sentence(st[0].text, numbers))
         if parts:
             lines.append(f"{short_title(groups[source][0].title)}: {' '.join(parts)}")
     return Answer(question, "\n".join(lines), True, cites.citations, sentences=sentences) if lines else None
@@ -194,9 +197,24 @@ def short_title(title: str, words: int = 12) -> str:
     return " ".join(cut[:words]).rstrip(" .,;:") + ("…" if len(cut) > words else "")
 
 
-def _best(cands: list[Candidate], n: int, topical: bool, central: bool, shown: list[list[Candidate]],
-          similarity: float) -> list[Candidate]:
-    """The article's `n` best sentences by centrality (closeness to its mean vector) and/or relevance, in text order."""
+def _pick(cands: list[Candidate], n: int, topical: bool, central: bool, shown: list[Statement],
+          similarity: float) -> list[Statement]:
+    """The article's `n` best sentences not yet shown; if its best fact was shown, it cites that one too."""
+    ranked = _ranked(cands, topical, central)
+    picks: list[Statement] = []
+    for c in ranked:
+        if len(picks) == n:
+            break
+        if same_fact(c, shown + picks, similarity) is None:
+            picks.append([c])
+    if not picks and ranked and (same := same_fact(ranked[0], shown, similarity)) is not None:
+        if all(x.source != ranked[0].source for x in same):
+            same.append(ranked[0])
+    return picks
+
+
+def _ranked(cands: list[Candidate], topical: bool, central: bool) -> list[Candidate]:
+    """Best first by centrality (closeness to the article's mean vector, the lead a little ahead) and/or relevance."""
     vectors = np.stack([c.vector for c in cands])
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
@@ -207,10 +225,4 @@ def _best(cands: list[Candidate], n: int, topical: bool, central: bool, shown: l
                               if central else 0.0)
              + (c.score / top if topical else 0.0) - (_PRONOUN_START if _PRONOUN.match(c.text) else 0.0)
              for c in cands}
-    picks: list[Candidate] = []
-    for c in sorted(cands, key=lambda c: score[id(c)], reverse=True):
-        if len(picks) == n:
-            break
-        if same_fact(c, shown + [[p] for p in picks], similarity) is None:
-            picks.append(c)
-    return sorted(picks, key=lambda c: c.start)
+    return sorted(cands, key=lambda c: score[id(c)], reverse=True)
