@@ -8,8 +8,14 @@ import os
 import sys
 from pathlib import Path
 
+from newsrag.app import App
 from newsrag.errors import InputError, NewsragError
+from newsrag.eval.bench import SQUAD, run as run_bench
+from newsrag.eval.run import run as run_eval
+from newsrag.rag.backends import BACKENDS
 from newsrag.settings import Settings
+from newsrag.ui.app import serve
+from tqdm import tqdm
 
 
 def _offline_env() -> None:
@@ -25,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--home", help="data folder (default ./.newsrag, or $NEWSRAG_HOME)")
     common.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
     common.add_argument("-k", type=int, help="number of passages to retrieve")
-    common.add_argument("--backend", choices=["extractive", "openai", "llamacpp"],
+    common.add_argument("--backend", choices=list(BACKENDS),
                         help="answer backend (default: extractive, or $NEWSRAG_BACKEND)")
     common.add_argument("--base-url", help="OpenAI-compatible server URL, e.g. http://localhost:11434/v1 "
                                            "(backend openai; API key from $OPENAI_API_KEY)")
@@ -85,13 +91,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from tqdm import tqdm
-
-    from newsrag.index.embed import make_embedder
-    from newsrag.index.ingest import ingest
-    from newsrag.index.store import ChromaStore
-
-    store = ChromaStore.open(settings)
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -102,7 +101,7 @@ def cmd_ingest(args, settings: Settings) -> int:
             bar = tqdm(total=total, desc="embedding sentences", unit="sent", file=sys.stderr)
         bar.update(done - bar.n)
 
-    report = ingest(args.paths, store, make_embedder(settings), settings, progress)
+    report = App(settings).ingest(args.paths, progress)
     if bar is not None:
         bar.close()
     for name, reason in report.skipped:
@@ -126,9 +125,7 @@ def _questions(arg: str):
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from newsrag.app import build_chain
-
-    chain = build_chain(settings)
+    chain = App(settings).chain()
     status = 0
     for question in _questions(args.question):
         try:
@@ -160,24 +157,20 @@ def format_answer(result: dict) -> str:
 
 
 def cmd_list(args, settings: Settings) -> int:
-    from newsrag.index.store import ChromaStore
-
-    articles = ChromaStore.open(settings).articles()
+    articles = App(settings).articles()
     if not articles:
         print("no articles indexed yet; run: newsrag ingest articles/")
         return 0
-    width = max(len(a.source) for a in articles.values())
-    for a in articles.values():
+    width = max(len(a.source) for a in articles)
+    for a in articles:
         print(f"{a.source:<{width}}  {a.chunks:>4} chunks  {a.title[:80]}")
-    print(f"{len(articles)} articles, {sum(a.chunks for a in articles.values())} chunks")
+    print(f"{len(articles)} articles, {sum(a.chunks for a in articles)} chunks")
     return 0
 
 
 def cmd_remove(args, settings: Settings) -> int:
-    from newsrag.index.store import ChromaStore
-
-    store = ChromaStore.open(settings)
-    missing = [s for s in args.sources if not store.remove(s)]
+    app = App(settings)
+    missing = [s for s in args.sources if not app.remove(s)]
     for s in args.sources:
         if s not in missing:
             print(f"removed {s}")
@@ -187,25 +180,19 @@ def cmd_remove(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from newsrag.ui.app import serve
-
     serve(settings, host=args.host, port=args.port)
     return 0
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from newsrag.eval.run import run
-
-    return run(settings, args.dataset, args.out, limit=args.limit, seed=args.seed)
+    return run_eval(settings, args.dataset, args.out, limit=args.limit, seed=args.seed)
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from newsrag.eval.bench import SQUAD, run
-
     squad = args.squad or SQUAD
     if not squad.is_file():
         raise InputError(f"{squad}: SQuAD v2 file not found (the benchmark's real text); pass --squad PATH")
-    return run(settings, args.out, big_chunks=args.chunks, squad_path=squad)
+    return run_bench(settings, args.out, big_chunks=args.chunks, squad_path=squad)
 
 
 COMMANDS = {"bench": cmd_bench, "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,

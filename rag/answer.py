@@ -48,7 +48,7 @@ class Answer:
     intent: str = "fact"  # fact, list, compare, summarize, timeline or outcome (rag/intent.py)
 
     def to_json(self) -> dict:
-        """The `newsrag ask --json` schema (fields are only ever added; see docs/README-llm.md)."""
+        """The `newsrag ask --json` schema (fields are only ever added; see docs/answer-json.md)."""
         return {
             "question": self.question,
             "answer": self.answer,

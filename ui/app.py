@@ -1,6 +1,6 @@
 """The Gradio page: chat with clickable [n] citations, a source panel, uploads, settings, an /ask API.
 
-Handlers only translate Gradio values to `ChatService` calls and back (see ui/service.py); every
+Handlers only translate Gradio values to `App` calls and back (newsrag/app.py); every
 string shown to the user is built in ui/render.py, which escapes all untrusted text.
 """
 
@@ -16,11 +16,11 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from newsrag.app import App
 from newsrag.errors import NewsragError
 from newsrag.settings import Settings
 from newsrag.ui import render
 from newsrag.ui.assets import CSS, PANEL_JS
-from newsrag.ui.service import ChatService, available_backends
 
 log = logging.getLogger("newsrag.ui")
 
@@ -51,10 +51,10 @@ def history_of(results: list[dict]) -> list[dict]:
 
 
 class Handlers:
-    """Event handlers bound to one service."""
+    """Event handlers bound to one App."""
 
-    def __init__(self, service: ChatService):
-        self.service = service
+    def __init__(self, app: App):
+        self.app = app
 
     def start(self, question: str, chat: list):
         """Show the user's question at once and hand it on to `respond`."""
@@ -78,7 +78,7 @@ class Handlers:
         chat = chat + [{"role": "assistant", "content": "…"}]
         text = ""
         with friendly():
-            for event in self.service.stream(question, history_of(results), int(k), backend):
+            for event in self.app.stream(question, history_of(results), int(k), backend):
                 if "delta" in event:
                     text += event["delta"]
                     chat[-1] = {"role": "assistant", "content": render.answer_html(text, turn)}
@@ -89,7 +89,7 @@ class Handlers:
                 if event.get("notice"):  # e.g. "No article mentions X." under a refusal
                     content += f'<div class="notice">{render.safe(event["notice"])}</div>'
                 chat[-1] = {"role": "assistant", "content": content}
-                panel = render.source_panel(result, self.service.article, nonce=time.time_ns(),
+                panel = render.source_panel(result, self.app.article, nonce=time.time_ns(),
                                             closest=event.get("closest"))
                 yield chat, results + [result], panel
 
@@ -103,13 +103,13 @@ class Handlers:
         if not 0 <= turn < len(results):
             return gr.skip()
         with friendly():
-            return render.source_panel(results[turn], self.service.article, focus=n, nonce=time.time_ns())
+            return render.source_panel(results[turn], self.app.article, focus=n, nonce=time.time_ns())
 
     def clear(self):
-        return [], [], render.source_panel(None, self.service.article), ""
+        return [], [], render.source_panel(None, self.app.article), ""
 
     def articles(self):
-        rows = self.service.articles()
+        rows = self.app.articles()
         return render.articles_table(rows), gr.update(choices=[s for s, _, _ in rows], value=None)
 
     def upload(self, files: list | None, progress=gr.Progress()):
@@ -118,7 +118,7 @@ class Handlers:
             return (gr.skip(),) * 4
         with friendly():
             progress(0, desc="Saving files")
-            report, refused = self.service.upload(
+            report, refused = self.app.upload(
                 [(Path(f), Path(f).name) for f in files],
                 lambda done, total: progress((done, total), desc="Embedding sentences", unit="sentences"))
         lines = ([("ok", f"{s}: added") for s in report.added] + [("ok", f"{s}: updated") for s in report.updated]
@@ -136,34 +136,40 @@ class Handlers:
             gr.Warning("Pick an article to remove first.")
             return (gr.skip(),) * 3
         with friendly():
-            removed = self.service.remove(source)
+            removed = self.app.remove(source)
         line = ("ok", f"{source}: removed") if removed else ("bad", f"{source}: was not indexed")
         return (render.status_html([line]), *self.articles())
 
     def ask(self, question: str) -> dict:
         """Answer one question; returns the same JSON object as `newsrag ask --json`."""
         with friendly():
-            return self.service.ask(question)
+            return self.app.ask(question)["answer"]
 
 
-def build_app(service: ChatService) -> gr.Blocks:
+def backend_choices(app: App) -> list[str]:
+    """Every installed answer backend, plus the configured one (so a misconfiguration shows, not hides)."""
+    names = app.backends()
+    return names if app.settings.backend in names else names + [app.settings.backend]
+
+
+def build_app(app: App) -> gr.Blocks:
     """The page: chat and source panel side by side, then articles and settings; events wired up."""
     # delete_cache: Gradio's copies of uploads are dropped after an hour (ours live in home/uploads).
     with gr.Blocks(title="newsrag", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("## newsrag\nAsk about the indexed news articles. Every statement cites the exact "
                     "passage it comes from: click a **[n]** to see it highlighted in its article.")
         c = SimpleNamespace(results=gr.State([]), pending=gr.State(""))  # answers so far; question being asked
-        _chat_row(c, service)
-        _articles_box(c, service.settings)
+        _chat_row(c, app)
+        _articles_box(c, app.settings)
         with gr.Accordion("Settings", open=False):
-            c.k = gr.Slider(1, 30, step=1, value=service.settings.k, label="Passages retrieved (k)", elem_id="k")
-            c.backend = gr.Dropdown(available_backends(service.settings), value=service.settings.backend,
+            c.k = gr.Slider(1, 30, step=1, value=app.settings.k, label="Passages retrieved (k)", elem_id="k")
+            c.backend = gr.Dropdown(backend_choices(app), value=app.settings.backend,
                                     label="Answer backend")
-        _wire(Handlers(service), c, demo)
+        _wire(Handlers(app), c, demo)
     return demo
 
 
-def _chat_row(c: SimpleNamespace, service: ChatService) -> None:
+def _chat_row(c: SimpleNamespace, app: App) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             c.chat = gr.Chatbot(label="Chat", elem_id="chat", height=560, latex_delimiters=[],
@@ -175,7 +181,7 @@ def _chat_row(c: SimpleNamespace, service: ChatService) -> None:
                 c.clear = gr.Button("Clear", scale=1, min_width=80, elem_id="clear")
         with gr.Column(scale=2):
             gr.Markdown("### Sources")
-            c.panel = gr.HTML(render.source_panel(None, service.article), js_on_load=PANEL_JS,
+            c.panel = gr.HTML(render.source_panel(None, app.article), js_on_load=PANEL_JS,
                               elem_id="source-panel")
 
 
@@ -208,10 +214,12 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """`newsrag serve`: build the service and run the page until interrupted."""
+    """`newsrag serve`: build the App, load the model and BM25 snapshot, run the page until interrupted."""
     # Gradio's own upload cache goes under the data folder too, not the system temp dir.
     os.environ.setdefault("GRADIO_TEMP_DIR", str((Path(settings.home) / "tmp").resolve()))
-    demo = build_app(ChatService(settings))
+    app = App(settings)
+    app.warm()
+    demo = build_app(app)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"],
         max_file_size=2 * settings.max_file_bytes, inbrowser=False)
