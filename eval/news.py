@@ -71,7 +71,7 @@ def score(app: App, item: Item, articles: Path) -> dict:
         "refused": not result["answerable"], "strength": evidence.strength, "latency": latency,
         "hit_rank": M.first_hit_rank(chunks, gold) if answerable else None,
         "match": M.contains_answer(result["answer"], item.answers) if answerable else None,
-        "f1": max((M.token_f1(result["answer"], a) for a in item.answers), default=0.0) if answerable else None,
+        "f1": max((M.token_f1(_said(result), a) for a in item.answers), default=0.0) if answerable else None,
         "exact": exact,
         "support": M.citation_support(cites, gold, item.answers) if answerable else None,
         "evidence_recall": M.evidence_recall(cites, gold) if item.type in SPREAD else None,
@@ -79,6 +79,11 @@ def score(app: App, item: Item, articles: Path) -> dict:
         "planned_notice": "only as planned" in (result["notice"] or "") if item.type == "outcome" else None,
         "answer": result["answer"], "citations": cites, "notice": result["notice"],
     }
+
+
+def _said(result: dict) -> str:
+    """What the answer gives as its answer: the short answer when it has one, else the whole text."""
+    return (result.get("short_answer") or {}).get("text") or result["answer"]
 
 
 def aggregate(rows: list[dict], k: int) -> dict:
