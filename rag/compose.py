@@ -9,7 +9,7 @@ has nothing to compose, and the chain then asks the answerer as usual.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -108,41 +108,49 @@ def compose(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> A
     return composer(question, asked, evidence, rules) if composer else conflict(question, asked, evidence, rules)
 
 
-def figures(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> list[tuple[quantity.Value, list[Candidate]]]:
+Figure = tuple[quantity.Value, Candidate]  # a value found in the candidate's exact quote
+
+
+def figures(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> list[list[Figure]]:
     """Each outlet's figure for the counted thing (from its best sentence giving one), grouped by value."""
     focus = quantity.focus_terms(question, asked.topic)
     if not focus or not evidence.candidates:
         return []
     best = evidence.candidates[0].score
-    per_source: dict[str, tuple[quantity.Value, Candidate]] = {}
+    per_source: dict[str, Figure] = {}
     for c in evidence.candidates[:rules.pool]:
         if c.score >= rules.keep * best and c.source not in per_source and is_statement(c):
-            if (v := quantity.value_near(c.text, question, focus)) is not None:
+            if (v := quantity.value_near(c.quote, question, focus)) is not None:
                 per_source[c.source] = (v, c)
-    groups: list[tuple[quantity.Value, list[Candidate]]] = []
+    groups: list[list[Figure]] = []
     for v, c in per_source.values():
-        same = next((g for g in groups if not quantity.differ(g[0].number, v.number)), None)
+        same = next((g for g in groups if not quantity.differ(g[0][0].number, v.number)), None)
         if same is not None:
-            same[1].append(c)
+            same.append((v, c))
         else:
-            groups.append((v, [c]))
+            groups.append([(v, c)])
     return groups
 
 
-def _figures_answer(question: str, groups: list[tuple[quantity.Value, list[Candidate]]]) -> Answer:
+def _figures_answer(question: str, groups: list[list[Figure]]) -> Answer:
+    """"Reports differ: 100,000 troops [1]; around 175,000 [2]." Each value is highlighted in its citation."""
     cites = _Cites()
     parts, sentences = [], []
-    for value, cands in groups:
-        numbers = cites.mark(*cands)
-        parts.append(f"{value.phrase} {_marks(numbers)}")
-        sentences.append(Sentence(value.phrase, numbers))
+    for group in groups:
+        numbers = cites.mark(*(c for _, c in group))
+        phrase = " ".join(group[0][0].phrase.split())
+        parts.append(f"{phrase} {_marks(numbers)}")
+        sentences.append(Sentence(phrase, numbers))
+    spans = {(c.source, c.start, c.end): {"start": c.start + v.start, "end": c.start + v.end}
+             for group in groups for v, c in group}
+    citations = [replace(x, short=spans[(x.source, x.start, x.end)]) for x in cites.citations]
     if len(groups) >= 2:
         text = f"Reports differ: {'; '.join(parts)}."
-    elif len(groups[0][1]) >= 2:
+    elif len(groups[0]) >= 2:
         text = f"The reports agree: {parts[0]}."
     else:
         text = f"Only one article gives a figure: {parts[0]}."
-    return Answer(question, text, True, cites.citations, sentences=sentences, conflict=len(groups) >= 2)
+    return Answer(question, text, True, citations, sentences=sentences, conflict=len(groups) >= 2)
 
 
 def _by_subject(question: str, names: list[str], evidence: Evidence) -> Answer | None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ARTICLES
+from conftest import ARTICLES, article_text
 from newsrag.rag import intent, quantity
 from test_chain import check_schema
 
@@ -62,6 +62,10 @@ def test_differing_figures_are_stated_with_each_cited(chain):
     low, high = _cited(result, "100,000"), _cited(result, "175,000")
     assert low and high and {c["source"] for c in low}.isdisjoint(c["source"] for c in high)
     assert "100,000" in result["answer"] and "175,000" in result["answer"]
+    # no single short answer when reports differ; each value is highlighted inside its own citation
+    assert result["short_answer"] is None
+    for c, value in ((low[0], "100,000"), (high[0], "175,000")):
+        assert value in article_text(c["source"])[c["short"]["start"]:c["short"]["end"]]
 
 
 def test_one_figure_question_without_disagreement_is_not_a_conflict(chain):
