@@ -154,11 +154,12 @@ def _figures_answer(question: str, groups: list[list[Figure]]) -> Answer:
 
 
 def _by_subject(question: str, names: list[str], evidence: Evidence) -> Answer | None:
-    """Side by side: for each name in the question, the best statement mentioning it."""
+    """Side by side: for each name in the question, its best statement (said by them, else mentioning them)."""
     cites, lines, sentences, used = _Cites(), [], [], set()
     for name in names:
-        c = next((c for c in evidence.candidates
-                  if name in c.text and is_statement(c) and (c.source, c.start) not in used), None)
+        fits = [c for c in evidence.candidates if is_statement(c) and (c.source, c.start) not in used
+                and (name in c.text or name in (c.speaker or ""))]
+        c = next((c for c in fits if name in (c.speaker or "")), fits[0] if fits else None)
         if c is None:
             continue
         used.add((c.source, c.start))
