@@ -109,7 +109,7 @@ class Handlers:
         return [], [], render.source_panel(None, self.app.article), ""
 
     def articles(self):
-        rows = self.app.articles()
+        rows = [(a.source, a.title, a.chunks) for a in self.app.articles()]
         return render.articles_table(rows), gr.update(choices=[s for s, _, _ in rows], value=None)
 
     def upload(self, files: list | None, progress=gr.Progress()):
