@@ -29,7 +29,7 @@ def event_terms(asked: Intent) -> set[str]:
     return set(terms(asked.topic)) - _FRAME
 
 
-def only_planned(asked: Intent, evidence: Evidence, keep: float, pool: int = 8) -> str | None:
+def only_planned(asked: Intent, evidence: Evidence, keep: float, pool: int) -> str | None:
     """The refusal notice when the best evidence describes the event only as planned, else None.
 
     Looks at the sentences scoring at least `keep` x the best (at most `pool`): refuses when the best
