@@ -58,7 +58,8 @@ class _Cites:
             key = (c.source, c.start, c.end)
             if key not in self.numbers:
                 self.numbers[key] = len(self.numbers) + 1
-                self.citations.append(Citation(self.numbers[key], c.source, c.title, c.start, c.end, c.quote))
+                self.citations.append(Citation(self.numbers[key], c.source, c.title, c.start, c.end, c.quote,
+                                               speaker=c.speaker))
             out.append(self.numbers[key])
         return list(dict.fromkeys(out))
 
