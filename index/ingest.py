@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -111,12 +112,14 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
         chunked.append((doc, chunks))
     texts = list(dict.fromkeys(s.text for _, cs in chunked for c in cs for s in c.sentences))
     by_text, analysed = store.known_sentences(texts)
-    missing = [t for t in texts if t not in by_text]
-    by_text.update(zip(missing, _encode(missing, embedder, progress)))
     spans = [sorted({(s.start, s.end) for c in chunks for s in c.sentences}) for _, chunks in chunked]
     reuse = {doc.view[s:e]: analysed[doc.text[s:e]] for (doc, _), sp in zip(chunked, spans)
              for s, e in sp if doc.text[s:e] in analysed}  # an unchanged sentence is not analysed again
-    infos = analyze_articles([(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse)
+    with ThreadPoolExecutor(1) as worker:  # spaCy runs while the embedder encodes: both release the GIL
+        analysis = worker.submit(analyze_articles, [(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse)
+        missing = [t for t in texts if t not in by_text]
+        by_text.update(zip(missing, _encode(missing, embedder, progress)))
+        infos = analysis.result()
     batch = []
     for (doc, chunks), sp, info in zip(chunked, spans, infos):
         sent_vecs = {(s.start, s.end): by_text[s.text] for c in chunks for s in c.sentences}
