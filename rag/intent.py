@@ -32,6 +32,8 @@ _RULES = [
         r"\bwhat did .{1,80}\b(agree|decide|conclude|achieve|sign|settle)\b|"
         r"\b(did|have|has) .{1,80}\b(agree|agreed|decide|decided|reach(ed)? (a|an) (deal|agreement))\b|"
         r"\bwas (a|an|any) (deal|agreement|breakthrough) reached\b|"
+        r"\bhow did .{1,60}\b(end|go|turn out|conclude)\b|\b(was|were) (the|their|its) .{1,60}\b(a )?(success|"
+        r"failure|successful|productive)\b|"
         r"\b(after|following|since) (the |their |its |this |that )?([\w-]+ ){0,3}(talks|meetings?|summit|negotiations|"
         r"conference|session|vote|election|referendum|hearing|visit)\b|"
         r"\b(did|was|were|led|attended|headed|chaired|signed|participated|took part)\b.{0,80}\b(at|during) "

@@ -32,6 +32,9 @@ MARK = re.compile(r"\[(\d+)\]")
     ("What new sanctions did the US announce after the Geneva talks?", "outcome"),
     ("Who led the US delegation at the Geneva talks?", "outcome"),
     ("In which city did Putin hold his year-end press conference?", "fact"),
+    ("How did the Geneva talks end?", "outcome"),
+    ("Were the January 12 talks a success?", "outcome"),
+    ("How did Washington respond to the demands?", "fact"),
 ])
 def test_intent_of_a_question(question, kind):
     assert intent.detect(question).kind == kind
