@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -134,20 +135,22 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
         chunked.append((doc, chunks))
     texts = list(dict.fromkeys(s.text for _, cs in chunked for c in cs for s in c.sentences))
     by_text, analysed = store.known_sentences(texts)
-    missing = [t for t in texts if t not in by_text]
-    by_text.update(zip(missing, _encode(missing, embedder, progress)))
     spans = [sorted({(s.start, s.end) for c in chunks for s in c.sentences}) for _, chunks in chunked]
     reuse = {doc.view[s:e]: analysed[doc.text[s:e]] for (doc, _), sp in zip(chunked, spans)
              for s, e in sp if doc.text[s:e] in analysed}  # an unchanged sentence is not analysed again
-    infos = analyze_articles([(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse)
+    with ThreadPoolExecutor(1) as worker:  # spaCy runs while the embedder encodes: both release the GIL
+        analysis = worker.submit(analyze_articles, [(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse)
+        missing = [t for t in texts if t not in by_text]
+        by_text.update(zip(missing, _encode(missing, embedder, progress)))
+        infos = analysis.result()
     batch = []
     for (doc, chunks), sp, info in zip(chunked, spans, infos):
         sent_vecs = {(s.start, s.end): by_text[s.text] for c in chunks for s in c.sentences}
         chunk_vecs = np.stack([_mean([by_text[s.text] for s in c.sentences]) for c in chunks])
-        analysis = dict(zip(sp, info))
-        sent_dates = dates.resolve(doc.view, _date_ents(analysis), doc.meta.get("published"))
+        by_span = dict(zip(sp, info))
+        sent_dates = dates.resolve(doc.view, _date_ents(by_span), doc.meta.get("published"))
         batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs,
-                                   analysis, doc.meta, sent_dates))
+                                   by_span, doc.meta, sent_dates))
     store.write(batch, replacing=set(report.updated))
     return sum(len(a.chunks) for a in batch)
 

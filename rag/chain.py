@@ -233,8 +233,8 @@ class NewsChain(Runnable[dict, dict]):
         if evidence.unknown:
             return refusal(question, f"No article mentions {', '.join(evidence.unknown)}.")
         topical = asked.kind not in compose.WIDE or bool(terms(asked.topic))
-        if not evidence.candidates or (topical and evidence.strength < self.settings.min_evidence):
+        if not evidence.candidates or (topical and self.refuses(evidence)):
             return refusal(question)
-        if (notice := outcome.only_planned(asked, evidence, self.settings.compose_keep)) is not None:
+        if (notice := outcome.only_planned(asked, evidence, self.settings.compose_keep, self.settings.compose_pool)) is not None:
             return refusal(question, notice)
         return compose.compose(question, asked, evidence, self.rules)

@@ -9,7 +9,7 @@ has nothing to compose, and the chain then asks the answerer as usual.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from newsrag.rag import qtype, quantity
 from newsrag.rag.answer import Answer, Citation, Sentence
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.extractive import same_fact
+from newsrag.rag.extractive import Statement, same_fact
 from newsrag.rag.intent import Intent
 from newsrag.rag.terms import terms
 from newsrag.rag.timeline import timeline
@@ -59,7 +59,8 @@ class _Cites:
             key = (c.source, c.start, c.end)
             if key not in self.numbers:
                 self.numbers[key] = len(self.numbers) + 1
-                self.citations.append(Citation(self.numbers[key], c.source, c.title, c.start, c.end, c.quote))
+                self.citations.append(Citation(self.numbers[key], c.source, c.title, c.start, c.end, c.quote,
+                                               speaker=c.speaker))
             out.append(self.numbers[key])
         return list(dict.fromkeys(out))
 
@@ -69,8 +70,8 @@ def _marks(numbers: list[int]) -> str:
 
 
 def is_statement(c: Candidate) -> bool:
-    """A sentence that may be quoted as a statement: not the article's title (headline)."""
-    return " ".join(c.text.split()) != " ".join(c.title.split())
+    """A sentence that may be quoted as a statement: no headline, caption or byline (flagged at ingest), not the title."""
+    return c.statement and " ".join(c.text.split()) != " ".join(c.title.split())
 
 
 def summarize(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> Answer | None:
@@ -109,49 +110,58 @@ def compose(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> A
     return composer(question, asked, evidence, rules) if composer else conflict(question, asked, evidence, rules)
 
 
-def figures(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> list[tuple[quantity.Value, list[Candidate]]]:
+Figure = tuple[quantity.Value, Candidate]  # a value found in the candidate's exact quote
+
+
+def figures(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> list[list[Figure]]:
     """Each outlet's figure for the counted thing (from its best sentence giving one), grouped by value."""
     focus = quantity.focus_terms(question, asked.topic)
     if not focus or not evidence.candidates:
         return []
     best = evidence.candidates[0].score
-    per_source: dict[str, tuple[quantity.Value, Candidate]] = {}
+    per_source: dict[str, Figure] = {}
     for c in evidence.candidates[:rules.pool]:
         if c.score >= rules.keep * best and c.source not in per_source and is_statement(c):
-            if (v := quantity.value_near(c.text, question, focus)) is not None:
+            if (v := quantity.value_near(c.quote, question, focus)) is not None:
                 per_source[c.source] = (v, c)
-    groups: list[tuple[quantity.Value, list[Candidate]]] = []
+    groups: list[list[Figure]] = []
     for v, c in per_source.values():
-        same = next((g for g in groups if not quantity.differ(g[0].number, v.number)), None)
+        same = next((g for g in groups if not quantity.differ(g[0][0].number, v.number)), None)
         if same is not None:
-            same[1].append(c)
+            same.append((v, c))
         else:
-            groups.append((v, [c]))
+            groups.append([(v, c)])
     return groups
 
 
-def _figures_answer(question: str, groups: list[tuple[quantity.Value, list[Candidate]]]) -> Answer:
+def _figures_answer(question: str, groups: list[list[Figure]]) -> Answer:
+    """"Reports differ: 100,000 troops [1]; around 175,000 [2]." Each value is highlighted in its citation."""
     cites = _Cites()
     parts, sentences = [], []
-    for value, cands in groups:
-        numbers = cites.mark(*cands)
-        parts.append(f"{value.phrase} {_marks(numbers)}")
-        sentences.append(Sentence(value.phrase, numbers))
+    for group in groups:
+        numbers = cites.mark(*(c for _, c in group))
+        phrase = " ".join(group[0][0].phrase.split())
+        parts.append(f"{phrase} {_marks(numbers)}")
+        sentences.append(Sentence(phrase, numbers))
+    spans = {(c.source, c.start, c.end): {"start": c.start + v.start, "end": c.start + v.end}
+             for group in groups for v, c in group}
+    citations = [replace(x, short=spans[(x.source, x.start, x.end)]) for x in cites.citations]
     if len(groups) >= 2:
         text = f"Reports differ: {'; '.join(parts)}."
-    elif len(groups[0][1]) >= 2:
+    elif len(groups[0]) >= 2:
         text = f"The reports agree: {parts[0]}."
     else:
         text = f"Only one article gives a figure: {parts[0]}."
-    return Answer(question, text, True, cites.citations, sentences=sentences, conflict=len(groups) >= 2)
+    return Answer(question, text, True, citations, sentences=sentences, conflict=len(groups) >= 2)
 
 
 def _by_subject(question: str, names: list[str], evidence: Evidence) -> Answer | None:
-    """Side by side: for each name in the question, the best statement mentioning it."""
+    """Side by side: for each name in the question, its best statement (said by them, else mentioning them)."""
     cites, lines, sentences, used = _Cites(), [], [], set()
     for name in names:
-        c = next((c for c in evidence.candidates
-                  if name in c.text and is_statement(c) and (c.source, c.start) not in used), None)
+        fits = [c for c in evidence.candidates if is_statement(c) and (c.source, c.start) not in used
+                and (name in c.text or name in (c.speaker or ""))]
+        c = next((c for c in fits if name in (c.speaker or "")), fits[0] if fits else None)
         if c is None:
             continue
         used.add((c.source, c.start))
@@ -162,7 +172,7 @@ def _by_subject(question: str, names: list[str], evidence: Evidence) -> Answer |
 
 
 def _per_article(question: str, evidence: Evidence, rules: Rules, n: int, topical: bool, central: bool) -> Answer | None:
-    """One line per article: its title, then its `n` best sentences, no fact repeated across lines."""
+    """One line per article: its title, then its `n` best sentences; a fact already shown is cited, not repeated."""
     groups: dict[str, list[Candidate]] = {}
     for c in evidence.candidates:
         if is_statement(c):
@@ -172,18 +182,21 @@ def _per_article(question: str, evidence: Evidence, rules: Rules, n: int, topica
         order = [s for s, cands in groups.items() if cands[0].score >= rules.summary_keep * best]
     else:
         order = sorted(groups)
-    cites, lines, sentences, shown = _Cites(), [], [], []
+    shown: list[Statement] = []
+    own: dict[str, list[Statement]] = {}
     for source in order:
         cands = groups[source]
         if topical:
             cands = [c for c in cands if c.score >= rules.summary_keep * cands[0].score]
-        picks = _best(cands, n, topical, central, shown, rules.duplicate_similarity)
+        own[source] = _pick(cands, n, topical, central, shown, rules.duplicate_similarity)
+        shown.extend(own[source])
+    cites, lines, sentences = _Cites(), [], []
+    for source, statements in own.items():
         parts = []
-        for c in picks:
-            shown.append([c])
-            numbers = cites.mark(c)
-            parts.append(f"{c.text} {_marks(numbers)}")
-            sentences.append(Sentence(c.text, numbers))
+        for st in sorted(statements, key=lambda st: st[0].start):
+            numbers = cites.mark(*st)
+            parts.append(f"{st[0].text} {_marks(numbers)}")
+            sentences.append(Sentence(st[0].text, numbers))
         if parts:
             lines.append(f"{short_title(groups[source][0].title)}: {' '.join(parts)}")
     return Answer(question, "\n".join(lines), True, cites.citations, sentences=sentences) if lines else None
@@ -195,9 +208,24 @@ def short_title(title: str, words: int = 12) -> str:
     return " ".join(cut[:words]).rstrip(" .,;:") + ("…" if len(cut) > words else "")
 
 
-def _best(cands: list[Candidate], n: int, topical: bool, central: bool, shown: list[list[Candidate]],
-          similarity: float) -> list[Candidate]:
-    """The article's `n` best sentences by centrality (closeness to its mean vector) and/or relevance, in text order."""
+def _pick(cands: list[Candidate], n: int, topical: bool, central: bool, shown: list[Statement],
+          similarity: float) -> list[Statement]:
+    """The article's `n` best sentences not yet shown; if its best fact was shown, it cites that one too."""
+    ranked = _ranked(cands, topical, central)
+    picks: list[Statement] = []
+    for c in ranked:
+        if len(picks) == n:
+            break
+        if same_fact(c, shown + picks, similarity) is None:
+            picks.append([c])
+    if not picks and ranked and (same := same_fact(ranked[0], shown, similarity)) is not None:
+        if all(x.source != ranked[0].source for x in same):
+            same.append(ranked[0])
+    return picks
+
+
+def _ranked(cands: list[Candidate], topical: bool, central: bool) -> list[Candidate]:
+    """Best first by centrality (closeness to the article's mean vector, the lead a little ahead) and/or relevance."""
     vectors = np.stack([c.vector for c in cands])
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
@@ -208,10 +236,4 @@ def _best(cands: list[Candidate], n: int, topical: bool, central: bool, shown: l
                               if central else 0.0)
              + (c.score / top if topical else 0.0) - (_PRONOUN_START if _PRONOUN.match(c.text) else 0.0)
              for c in cands}
-    picks: list[Candidate] = []
-    for c in sorted(cands, key=lambda c: score[id(c)], reverse=True):
-        if len(picks) == n:
-            break
-        if same_fact(c, shown + [[p] for p in picks], similarity) is None:
-            picks.append(c)
-    return sorted(picks, key=lambda c: c.start)
+    return sorted(cands, key=lambda c: score[id(c)], reverse=True)

@@ -61,6 +61,7 @@ class Evidence:
     candidates: list[Candidate]  # best first
     documents: list[Document]
     unknown: tuple[str, ...] = ()  # names in the question that no article mentions
+    asked: str = ""  # what the user typed this turn (`question` may be a follow-up joined to its context)
 
     @property
     def strength(self) -> float:
@@ -110,7 +111,7 @@ def gather(store: ChromaStore, corpus: Corpus, question: str, vector: np.ndarray
                              vec, rank, dense, lexical, fits, score, **analysis(meta),
                              dates=tuple(sentence_dates(meta))))
     out.sort(key=lambda c: c.score, reverse=True)
-    return Evidence(question, out, documents, unknown_names(asked, corpus))
+    return Evidence(question, out, documents, unknown_names(asked, corpus), asked)
 
 
 def analysis(meta: dict) -> dict:

@@ -31,7 +31,13 @@ _RULES = [
         r"\b(outcome|results?|conclusions?) of\b|"
         r"\bwhat did .{1,80}\b(agree|decide|conclude|achieve|sign|settle)\b|"
         r"\b(did|have|has) .{1,80}\b(agree|agreed|decide|decided|reach(ed)? (a|an) (deal|agreement))\b|"
-        r"\bwas (a|an|any) (deal|agreement|breakthrough) reached\b", re.I)),
+        r"\bwas (a|an|any) (deal|agreement|breakthrough) reached\b|"
+        r"\bhow did .{1,60}\b(end|go|turn out|conclude)\b|\b(was|were) (the|their|its) .{1,60}\b(a )?(success|"
+        r"failure|successful|productive)\b|"
+        r"\b(after|following|since) (the |their |its |this |that )?([\w-]+ ){0,3}(talks|meetings?|summit|negotiations|"
+        r"conference|session|vote|election|referendum|hearing|visit)\b|"
+        r"\b(did|was|were|led|attended|headed|chaired|signed|participated|took part)\b.{0,80}\b(at|during) "
+        r"(the|their|its) ([\w-]+ ){0,3}(talks|meetings?|summit|negotiations|conference|session)\b", re.I)),
     ("list", re.compile(
         r"^\s*(list|name|enumerate|give (me )?(all|the) )\b|"
         r"^\s*(which|what) (\w+ )?\w+[^s\W]s (are|were|do|does|did|have|has|will)\b", re.I)),

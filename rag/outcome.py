@@ -1,5 +1,8 @@
 """The outcome rule: an event the articles describe only as planned has no outcome they can report.
 
+Planned covers future and modal wording (will, may, is scheduled, is expected, plans to) and aims or
+obligations (must, had to, aimed at): what should come of an event is not what came of it.
+
 "What happened after the talks?" over articles written before the talks must be refused, not answered
 with a pre-talks quote. Checked with tense and modality markers, no model.
 """
@@ -13,7 +16,8 @@ from newsrag.rag.intent import Intent
 from newsrag.rag.terms import terms
 
 PLANNED = re.compile(
-    r"\b(will|would|may|might|shall|(is|are|was|were) (scheduled|expected|due|set|planned|slated|going) to|"
+    r"\b(will|would|may|might|shall|must|should|(had|has|have|need|needs) to|aim(s|ed)? (at|to)|"
+    r"(is|are|was|were) (scheduled|expected|due|set|planned|slated|going) to|"
     r"(is|are) to (be|take|start|begin|hold|meet)|plans? to|planning to|intends? to|scheduled for|expected in|"
     r"to be held|upcoming|forthcoming|to (start|begin|hold|meet|open|resume) (talks|negotiations|a meeting))\b", re.I)
 DONE = re.compile(
@@ -29,7 +33,7 @@ def event_terms(asked: Intent) -> set[str]:
     return set(terms(asked.topic)) - _FRAME
 
 
-def only_planned(asked: Intent, evidence: Evidence, keep: float, pool: int = 8) -> str | None:
+def only_planned(asked: Intent, evidence: Evidence, keep: float, pool: int) -> str | None:
     """The refusal notice when the best evidence describes the event only as planned, else None.
 
     Looks at the sentences scoring at least `keep` x the best (at most `pool`): refuses when the best

@@ -50,7 +50,7 @@ def timeline(question: str, asked: Intent, evidence: Evidence, rules: "Rules") -
         elif len(statements) < MAX_LINES:
             statements.append([c])
     statements.sort(key=lambda st: (sort_key(_date(st[0])), st[0].source, st[0].start))
-    return compose(question, statements, lambda st: f"{_date(st[0])} — {st[0].text}", "\n")
+    return compose(question, statements, render=lambda st: f"{_date(st[0])} — {st[0].text}", joiner="\n")
 
 
 def _date(c: Candidate) -> str:

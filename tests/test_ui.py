@@ -266,6 +266,14 @@ def test_answer_and_panel_render_untrusted_text_inert():
     assert_inert(render.status_html([("bad", EVIL)]))
 
 
+def test_answer_lines_stay_lines():
+    """A summary's one line per article is kept in the chat."""
+    cites = [{"n": 1, "source": "a.txt", "title": "A", "start": 0, "end": 1, "text": "x"},
+             {"n": 2, "source": "b.txt", "title": "B", "start": 0, "end": 1, "text": "y"}]
+    chat = render.answer_html("A: x [1]\nB: y [2]", 0, cites)
+    assert chat.count("<br>") == 1 and chat.index("<br>") < chat.index("#cite-0-2")
+
+
 def test_refusal_lists_no_sources_but_may_offer_closest():
     panel = render.source_panel({"answer": "The articles don't say.", "citations": []}, lambda s: None,
                                 closest=[("a.txt", "<b>Title</b>")])

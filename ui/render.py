@@ -40,7 +40,7 @@ def answer_html(answer: str, turn: int, citations: list[dict] | None = None) -> 
         parts.append(cite_link(turn, n))
         last = m.end()
     parts.append(safe(answer[last:]))
-    body = "".join(parts)
+    body = "".join(parts).replace("\n", "<br>")  # a summary or comparison has one line per article or subject
     if citations is None:  # still streaming
         return body
     end = '<span class="answer-end"></span>'  # marks a finished answer (the browser test waits for it)
