@@ -21,6 +21,7 @@ from gradio.utils import MatplotlibBackendMananger, get_upload_folder
 
 from newsrag.app import App
 from newsrag.errors import NewsragError
+from newsrag.rag.filters import Filters
 from newsrag.settings import Settings
 from newsrag.ui import render
 from newsrag.ui import export
@@ -47,6 +48,11 @@ def friendly():
         raise gr.Error(html.escape(f"Unexpected error ({type(e).__name__}: {e}). See the server log.")) from e
 
 
+def filters_of(outlets: str | None, since: str | None, until: str | None, sources: list[str] | None) -> Filters:
+    """The filter bar's values (outlets comma-separated) as `Filters`; a bad date raises InputError."""
+    return Filters.parse((outlets or "").split(","), since, until, sources or [])
+
+
 def history_of(results: list[dict]) -> list[dict]:
     """The chain's chat history from the answers so far (plain text, markers included)."""
     turns = []
@@ -66,7 +72,8 @@ class Handlers:
         """An example question was clicked: put it in the box (then it is asked like a typed one)."""
         return evt.value["text"]
 
-    def respond(self, question: str, chat: list, results: list, k: float, backend: str):
+    def respond(self, question: str, chat: list, results: list, k: float, backend: str,
+                outlets: str = "", since: str = "", until: str = "", sources: list[str] | None = None):
         """Stream the answer into the chat, then show its sources in the panel and offer downloads.
 
         Outputs: chat, results (kept in the browser), panel, hint under the box, the two downloads.
@@ -84,7 +91,8 @@ class Handlers:
         yield chat, gr.skip(), gr.skip(), render.hint_html(limit=limit), gr.skip(), gr.skip()
         text, shown = "", time.monotonic()
         with friendly():
-            for event in self.app.stream(question, history_of(results), int(k), backend):
+            filters = filters_of(outlets, since, until, sources)
+            for event in self.app.stream(question, history_of(results), int(k), backend, filters):
                 if "delta" in event:
                     text += event["delta"]
                     if time.monotonic() - shown >= STREAM_EVERY:
@@ -148,12 +156,12 @@ class Handlers:
     def articles(self):
         rows = self.app.articles()
         choices = [(render.article_label(a.title, a.source), a.source) for a in rows]
-        return render.articles_table(rows), gr.update(choices=choices, value=None)
+        return render.articles_table(rows), gr.update(choices=choices, value=None), gr.update(choices=choices)
 
     def upload(self, files: list | None, progress=gr.Progress()):
         """Save and ingest the uploaded files, reporting each one; bad files never stop the others."""
         if not files:
-            return (gr.skip(),) * 4
+            return (gr.skip(),) * 5
         with friendly():
             progress(0, desc="Saving files")
             report, refused = self.app.upload(
@@ -168,10 +176,14 @@ class Handlers:
                        duration=4)
         return (render.status_html(lines), *self.articles(), None)
 
-    def ask(self, question: str) -> dict:
-        """Answer one question; returns the same JSON object as `newsrag ask --json`."""
+    def ask(self, question: str, outlet: list[str] | None = None, since: str | None = None,
+            until: str | None = None, source: list[str] | None = None) -> dict:
+        """Answer one question; returns the same JSON object as `newsrag ask --json`.
+
+        Optional filters as in the CLI: outlet names (any case), inclusive ISO dates, article files.
+        """
         with friendly():
-            return self.app.ask(question)["answer"]
+            return self.app.ask(question, filters=Filters.parse(outlet, since, until, source))["answer"]
 
 
 class Removal:
@@ -193,10 +205,10 @@ class Removal:
         return gr.update(visible=False)
 
     def confirm(self, source: str | None):
-        """Remove it, keeping its text so it can be put back. Outputs: status, table, pick,
+        """Remove it, keeping its text so it can be put back. Outputs: status, table, pick, source filter,
         confirmation box, undo box, undo message, the kept article."""
         if not source:
-            return gr.skip(), gr.skip(), gr.skip(), gr.update(visible=False), gr.skip(), gr.skip(), gr.skip()
+            return *[gr.skip()] * 4, gr.update(visible=False), gr.skip(), gr.skip(), gr.skip()
         with friendly():
             title = {a.source: a.title for a in self.app.articles()}.get(source, source)
             shown = self.app.article(source)
@@ -207,9 +219,9 @@ class Removal:
                 gr.update(visible=kept is not None), render.removed_html(title, source), kept)
 
     def undo(self, kept: dict | None):
-        """Index the last removed article again. Outputs: status, table, pick, undo box, the kept article."""
+        """Index the last removed article again. Outputs: status, table, pick, source filter, undo box, kept."""
         if not kept:
-            return gr.skip(), gr.skip(), gr.skip(), gr.update(visible=False), None
+            return *[gr.skip()] * 4, gr.update(visible=False), None
         with friendly():
             report = self.app.restore(kept["source"], kept["text"])
         ok = not report.failed
@@ -287,6 +299,7 @@ def _chat_row(c: SimpleNamespace, app: App) -> None:
         with gr.Column(scale=3, min_width=320):
             c.chat = gr.Chatbot(label="Chat", elem_id="chat", height=560, latex_delimiters=[],
                                 examples=[{"text": q} for q in EXAMPLES], buttons=[])
+            _filter_bar(c)
             with gr.Row():
                 c.box = gr.Textbox(placeholder="Ask about the articles…", show_label=False, lines=1,
                                    scale=6, elem_id="question", max_lines=6, min_width=160)
@@ -302,6 +315,15 @@ def _chat_row(c: SimpleNamespace, app: App) -> None:
             gr.Markdown("### Sources")
             c.panel = gr.HTML(render.source_panel(None, app.article), js_on_load=PANEL_JS,
                               elem_id="source-panel")
+
+
+def _filter_bar(c: SimpleNamespace) -> None:
+    """Restrict answers to outlets, a publication-date range or some articles (empty: everything)."""
+    with gr.Row(elem_id="filter-bar"):
+        c.outlets = gr.Textbox(label="Outlets", placeholder="e.g. Reuters, Nature", scale=3, elem_id="f-outlet")
+        c.since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", scale=2, elem_id="f-since")
+        c.until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", scale=2, elem_id="f-until")
+        c.sources = gr.Dropdown(label="Articles", choices=[], multiselect=True, scale=3, elem_id="f-source")
 
 
 def _articles_box(c: SimpleNamespace, settings: Settings) -> None:
@@ -328,7 +350,7 @@ PRIVATE = {"api_visibility": "private"}  # page events are not API endpoints; th
 
 def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
     """Asking (one event for Enter and the Ask button, so a second send waits), panel, uploads, load."""
-    asking = dict(fn=h.respond, inputs=[c.box, c.chat, c.results, c.k, c.backend],
+    asking = dict(fn=h.respond, inputs=[c.box, c.chat, c.results, c.k, c.backend, c.outlets, c.since, c.until, c.sources],
                   outputs=[c.chat, c.results, c.panel, c.hint, c.get_answer, c.get_all], show_progress_on=[c.chat],
                   js=SUBMIT_JS.replace("MAX", str(h.app.settings.max_question_chars)), **PRIVATE)
     gr.on([c.box.submit, c.send.click], trigger_mode="once", **asking).then(None, js=DONE_JS, **PRIVATE)
@@ -336,8 +358,8 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
     for clearing in (c.clear.click, c.chat.clear):
         clearing(h.clear, None, [c.chat, c.results, c.panel, c.hint, c.get_answer, c.get_all], **PRIVATE)
     c.panel.click(h.show_source, [c.results], c.panel, **PRIVATE)
-    c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.files], show_progress_on=[c.status], **PRIVATE)
-    demo.load(h.articles, None, [c.table, c.pick], **PRIVATE)
+    c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.sources, c.files], show_progress_on=[c.status], **PRIVATE)
+    demo.load(h.articles, None, [c.table, c.pick, c.sources], **PRIVATE)
     demo.load(h.restore, [c.results], [c.chat, c.panel, c.get_answer, c.get_all], **PRIVATE)
     gr.api(h.ask, api_name="ask")
 
@@ -345,9 +367,9 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
 def _wire_removal(r: Removal, c: SimpleNamespace) -> None:
     c.drop.click(r.ask, c.pick, [c.confirm_box, c.confirm_text], **PRIVATE)
     c.cancel.click(r.cancel, None, c.confirm_box, **PRIVATE)
-    c.confirm.click(r.confirm, c.pick, [c.status, c.table, c.pick, c.confirm_box, c.undo_box, c.undo_text, c.kept],
+    c.confirm.click(r.confirm, c.pick, [c.status, c.table, c.pick, c.sources, c.confirm_box, c.undo_box, c.undo_text, c.kept],
                     **PRIVATE)
-    c.undo.click(r.undo, c.kept, [c.status, c.table, c.pick, c.undo_box, c.kept], **PRIVATE)
+    c.undo.click(r.undo, c.kept, [c.status, c.table, c.pick, c.sources, c.undo_box, c.kept], **PRIVATE)
 
 
 def warm_gradio() -> None:

@@ -14,6 +14,7 @@ from typing import Callable
 # Characters that Markdown, KaTeX ($), GFM autolinks (:) or JS/Handlebars templates (${ }) act on.
 _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`~$|\\#{}!:<>&\"'"})
 _MARKER = re.compile(r"\[(\d+)\]")
+_LINKABLE = re.compile(r"https?://[^\s\"'<>`]+")  # a plain web address; anything else is not linked
 _BLANK_RUN = re.compile(r"\n[ \t\r\f\v]*\n(?:[ \t\r\f\v]*\n)+")
 
 
@@ -39,7 +40,7 @@ def answer_html(answer: str, turn: int, citations: list[dict] | None = None) -> 
         parts.append(cite_link(turn, n))
         last = m.end()
     parts.append(safe(answer[last:]))
-    body = "".join(parts)
+    body = "".join(parts).replace("\n", "<br>")  # a summary or comparison has one line per article or subject
     if citations is None:  # still streaming
         return body
     end = '<span class="answer-end"></span>'  # marks a finished answer (the browser test waits for it)
@@ -47,13 +48,26 @@ def answer_html(answer: str, turn: int, citations: list[dict] | None = None) -> 
 
 
 def sources_list(turn: int, citations: list[dict]) -> str:
-    """"Sources: [1][3] Title (file)" grouped by article, under an answer."""
+    """"Sources: [1][3] Outlet · date · link  Title (file)" grouped by article, under an answer."""
     rows = []
+    first = {c["source"]: c for c in sorted(citations, key=lambda c: -c["n"])}  # each article's lowest [n]
     for source, title, ns in by_article(citations):
         links = "".join(cite_link(turn, n) for n in ns)
-        rows.append(f'<li>{links} <span class="src-title">{safe(title)}</span> '
+        rows.append(f'<li>{links} {news_meta(first[source])}<span class="src-title">{safe(title)}</span> '
                     f'<span class="src-name">{safe(source)}</span></li>')
     return f'<div class="answer-sources">Sources<ul>{"".join(rows)}</ul></div>'
+
+
+def news_meta(item: dict) -> str:
+    """"Outlet · 2020-01-20 · link " for a citation or article; only what is known, the link only if http(s)."""
+    parts = [f'<span class="src-outlet">{safe(item["outlet"])}</span>'] if item.get("outlet") else []
+    if item.get("published"):
+        parts.append(f'<span class="src-date">{safe(item["published"])}</span>')
+    url = item.get("url") or ""
+    if _LINKABLE.fullmatch(url):
+        parts.append(f'<a class="src-link" href="{html.escape(url, quote=True)}" target="_blank" '
+                     f'rel="noopener noreferrer nofollow">link</a>')
+    return " · ".join(parts) + " " if parts else ""
 
 
 def by_article(citations: list[dict]) -> list[tuple[str, str, list[int]]]:
@@ -128,9 +142,10 @@ def source_panel(result: dict | None, article: Callable[[str], tuple[str, str | 
         else:
             body = highlighted(shown[0], mine, focus, shown[1], source.lower().endswith((".html", ".htm")))
         tags = "".join(f"&#91;{n}&#93;" for n in ns)
+        meta = news_meta(mine[0])
         cards.append(f'<section class="source-card" data-source="{safe(source)}">'
-                     f'<header><h3>{safe(title)}</h3><div class="source-meta">{safe(source)} · cited as {tags}'
-                     f'</div></header>'
+                     f'<header><h3>{safe(title)}</h3><div class="source-meta">{meta}{"· " if meta else ""}'
+                     f'{safe(source)} · cited as {tags}</div></header>'
                      f'<div class="article-text">{body}</div></section>')
     return _panel(nonce, "".join(cards))
 
@@ -166,13 +181,13 @@ def _panel(nonce: int, inner: str) -> str:
 
 
 def articles_table(articles: list) -> str:
-    """The indexed articles (objects with source, title, chunks) by title, file name second; escaped."""
+    """The indexed articles (index/store.py `Article`s) by title, file name second; every cell escaped."""
     if not articles:
         return '<p class="panel-hint">No articles indexed yet: upload some above.</p>'
     rows = "".join(f'<tr><td>{open_link(a.source, a.title)}</td><td class="src-name">{safe(a.source)}</td>'
-                   f"<td>{int(a.chunks)}</td></tr>" for a in articles)
-    return (f'<table class="articles"><thead><tr><th>Title</th><th>File</th><th>Passages</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>")
+                   f"<td>{news_meta(vars(a))}</td><td>{int(a.chunks)}</td></tr>" for a in articles)
+    return (f'<table class="articles"><thead><tr><th>Title</th><th>File</th><th>Outlet · date</th>'
+            f"<th>Passages</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def article_label(title: str, source: str) -> str:
