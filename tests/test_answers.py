@@ -61,7 +61,7 @@ def test_quotes_name_their_speaker(chain, question):
     "Where will the US-Russia talks be held?",
     "In what year did Russia unlawfully take over Crimea?",
     "Who is the Assistant Secretary of State for European and Eurasian Affairs?",
-    "How many Russian troops were reported massed near Ukraine's border?",
+    "How much of the defense spending bill is for Ukraine's Security Assistance Initiative?",
     "Which Russian deputy foreign minister confirmed the dates of the talks?",
 ])
 def test_short_answer_is_highlighted_inside_its_citation(chain, question):
