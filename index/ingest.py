@@ -87,12 +87,12 @@ def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Emb
         doc = clean(doc)
         source = doc.source
         old = known.get(source)
-        if old is not None and old.doc_hash == doc.doc_hash:
+        if old is not None and old.doc_hash == doc.doc_hash and store.analysed(source, doc.doc_hash):
             if store.has_stale(source, doc.doc_hash):  # left over by an interrupted run
                 store.drop_stale(source, doc.doc_hash)
             report.unchanged.append(source)
             continue
-        (report.updated if old else report.added).append(source)
+        (report.updated if old else report.added).append(source)  # new, edited, or stored before analysis
         pending.append(doc)
         if len(pending) >= settings.ingest_batch_docs:
             report.chunks += _write_batch(pending, store, embedder, settings, progress, report)

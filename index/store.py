@@ -250,6 +250,13 @@ class ChromaStore:
         return bool(self.chunks.get(where=where, limit=1, include=[])["ids"] or
                     self.sentences.get(where=where, limit=1, include=[])["ids"])
 
+    def analysed(self, source: str, doc_hash: str) -> bool:
+        """False if this article's sentences were stored before language analysis existed (re-ingest
+        then adds it, reusing the stored vectors)."""
+        got = self.sentences.get(where={"$and": [{"source": source}, {"doc_hash": doc_hash}]}, limit=1,
+                                 include=["metadatas"])
+        return not got["ids"] or local_from_meta(got["metadatas"][0]) is not None
+
     def article_text(self, source: str) -> str | None:
         """The original text of an indexed article (every citation offset refers to it)."""
         got = self.registry.get(ids=[article_id(source)], include=["documents"])

@@ -130,3 +130,27 @@ def test_ingest_stores_analysis_and_reuses_it(tmp_path, embedder):
     quotes = [m["quote"] for m in got]
     _, analyses = store.known_sentences([" ".join(q.split()) for q in quotes])
     assert set(analyses) == set(quotes)  # an edited article would reuse every unchanged sentence
+
+
+def test_reingest_analyses_an_index_stored_before_analysis(tmp_path, embedder):
+    """Rows written without analysis (an older index) get it on the next ingest; vectors are kept."""
+    settings = Settings(home=tmp_path / "home")
+    store = ChromaStore(connect(settings), settings.collection)
+    folder = tmp_path / "a"
+    folder.mkdir()
+    shutil.copy(ARTICLES / "003_f3e8cce4618215f0.txt", folder)
+    ingest([folder], store, embedder, settings)
+    got = store.sentences.get(include=["metadatas", "embeddings"])
+    old = [{k: v for k, v in m.items() if k not in ("ents", "speaker", "statement", "said")} for m in got["metadatas"]]
+    store.sentences.delete(ids=got["ids"])  # rewritten as an index from before analysis stored them
+    store.sentences.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=old,
+                        documents=[" ".join(m["quote"].split()) for m in old])
+    assert not store.analysed("003_f3e8cce4618215f0.txt", old[0]["doc_hash"])
+    report = ingest([folder], store, embedder, settings)
+    assert report.updated == ["003_f3e8cce4618215f0.txt"]
+    after = store.sentences.get(ids=got["ids"], include=["metadatas", "embeddings"])
+    assert all("speaker" in m and "statement" in m for m in after["metadatas"])
+    before = dict(zip(got["ids"], got["embeddings"]))
+    diffs = [float(abs(v - before[i]).max()) for i, v in zip(after["ids"], after["embeddings"])]
+    assert max(diffs) < 1e-6, diffs  # vectors reused
+    assert ingest([folder], store, embedder, settings).unchanged == ["003_f3e8cce4618215f0.txt"]

@@ -119,3 +119,13 @@ def test_stored_speakers_and_entities_reach_the_citations(chain, indexed):
         assert c["speaker"] == (meta["speaker"] or None)
         for label, start, end in json.loads(meta["ents"]):
             assert c["start"] <= start < end <= c["end"]
+
+
+def test_source_panel_highlights_the_short_answer_inside_its_sentence(chain):
+    from newsrag.ui import render
+
+    result = chain.invoke({"question": "How long did Putin's press conference last?"})
+    c = result["citations"][result["short_answer"]["n"] - 1]
+    html = render.highlighted(article_text(c["source"]), [c], focus=c["n"])
+    mark = html[html.index("<mark"):html.index("</mark>")]
+    assert f'<strong class="short-answer">{result["short_answer"]["text"]}</strong>' in mark

@@ -73,26 +73,39 @@ def highlighted(text: str, citations: list[dict], focus: int | None, view: str |
     up so it stays readable. Spans are sorted and clipped so overlaps never nest tags.
     """
     spans: dict[tuple[int, int], list[int]] = {}
+    shorts: dict[tuple[int, int], dict] = {}  # the short answer inside its cited sentence
     for c in citations:
         spans.setdefault((c["start"], c["end"]), []).append(c["n"])
+        if c.get("short"):
+            shorts[(c["start"], c["end"])] = c["short"]
     shown = text if view is None else view
 
     def between(a: int, b: int) -> str:
         return _tidy(shown[a:b], blanked=view is not None, markup=markup)
 
     out, pos = [], 0
-    for (start, end), ns in sorted(spans.items()):
-        start = max(start, pos)
+    for (cited, end), ns in sorted(spans.items()):
+        start = max(cited, pos)
         if end <= start:
             continue
         out.append(safe(between(pos, start)))
         cls = "cited focus" if focus in ns else "cited"
         label = "".join(f"&#91;{n}&#93;" for n in ns)
+        inner = _with_short(text, start, end, shorts.get((cited, end)))
         out.append(f'<mark class="{cls}" id="mark-{ns[0]}" data-n="{" ".join(map(str, ns))}">'
-                   f'{safe(text[start:end])}</mark><sup class="cite-tag">{label}</sup>')
+                   f'{inner}</mark><sup class="cite-tag">{label}</sup>')
         pos = end
     out.append(safe(between(pos, len(text))))
     return "".join(out)
+
+
+def _with_short(text: str, start: int, end: int, short: dict | None) -> str:
+    """The marked text, its short-answer part (if inside it) in <strong class="short-answer">."""
+    if not short or not start <= short["start"] < short["end"] <= end:
+        return safe(text[start:end])
+    a, b = short["start"], short["end"]
+    return (f'{safe(text[start:a])}<strong class="short-answer">{safe(text[a:b])}</strong>'
+            f'{safe(text[b:end])}')
 
 
 def _tidy(segment: str, blanked: bool = False, markup: bool = False) -> str:

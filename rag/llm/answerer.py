@@ -101,7 +101,7 @@ def compose(question: str, claims: list[verify.Claim], shown: Shown) -> Answer:
     citations = []
     for shown_n, n in numbers.items():
         c = shown.numbered[shown_n]
-        citations.append(Citation(n, c.source, c.title, c.start, c.end, c.quote, shown_n in backed))
+        citations.append(Citation(n, c.source, c.title, c.start, c.end, c.quote, shown_n in backed, speaker=c.speaker))
     unsupported = sum(not s.supported for s in sentences)
     notice = (f"{unsupported} of {len(sentences)} answer sentences are not supported by the sentences they cite "
               "(marked as unsupported).") if unsupported else None
