@@ -124,8 +124,18 @@ def analyze_articles(articles: list[tuple[str, list[Span]]],
 
 
 def _local(doc) -> Local:
-    ents = tuple((e.label_, e.start_char, e.end_char) for e in doc.ents)
+    ents = tuple((e.label_, *_trimmed(doc.text, e.start_char, e.end_char)) for e in doc.ents
+                 if doc.text[e.start_char:e.end_char].strip())
     return Local(ents, speaker_of(doc), is_statement(doc))
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """An entity span without edge whitespace (spaCy keeps a trailing no-break space in an entity)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def resolve(text: str, spans: list[Span], local: list[Local]) -> list[SentenceInfo]:

@@ -28,6 +28,10 @@ class Settings:
     chunk_chars: int = 700
     chunk_overlap_sentences: int = 1
     max_file_bytes: int = 10_000_000
+    # An HTML page whose body text is shorter than min_html_chars AND under min_html_share of the page's size is
+    # refused: its body is not in the page (loaded by script, paywall). A short brief in a small page is kept.
+    min_html_chars: int = 500
+    min_html_share: float = 0.01
     max_question_chars: int = 2_000
     # retrieval
     k: int = 8

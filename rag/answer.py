@@ -24,6 +24,11 @@ class Citation:
     supported: bool = True  # an answer sentence citing it passed the support check (always, for quotes)
     speaker: str | None = None  # who the cited sentence reports as speaking
     short: dict | None = None  # {"start", "end"}: the short answer inside this span (article offsets)
+    outlet: str | None = None  # what the article states about itself (null when unknown)
+    published: str | None = None
+    url: str | None = None
+    author: str | None = None
+    dates: list = field(default_factory=list)  # [start, end, iso] of the date expressions in the span
 
 
 @dataclass(frozen=True)

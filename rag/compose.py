@@ -20,6 +20,7 @@ from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.extractive import Statement, same_fact
 from newsrag.rag.intent import Intent
 from newsrag.rag.terms import terms
+from newsrag.rag.timeline import timeline
 
 WIDE = frozenset({"summarize", "compare", "timeline"})  # intents that want every outlet's view
 _ONE_SPEAKER = re.compile(r"\b(according to|did (he|she|they|\w+) (say|tell|claim)|he|she)\b", re.I)
@@ -100,7 +101,7 @@ def conflict(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> 
     return _figures_answer(question, groups) if len(groups) >= 2 else None
 
 
-COMPOSERS: dict[str, Composer] = {"summarize": summarize, "compare": compare}
+COMPOSERS: dict[str, Composer] = {"summarize": summarize, "compare": compare, "timeline": timeline}
 
 
 def compose(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> Answer | None:

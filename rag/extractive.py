@@ -6,11 +6,11 @@ statement citing each outlet, orders statements by article and position, and add
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
-from newsrag.rag import speakers
+from newsrag.rag import qtype, speakers
 from newsrag.rag.answer import Answer, Answerer, Citation, Sentence, refusal
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.question import Question, analyze_question
@@ -36,7 +36,9 @@ class ExtractiveAnswerer(Answerer):
             yield refusal(evidence.question)
             return
         ranked = sorted((c for st in statements for c in st), key=lambda c: c.score, reverse=True)
-        answer = compose(evidence.question, statements, short_answer(question, ranked, evidence.question))
+        dated = qtype.expected(evidence.question) == "date"  # "when" answers show the absolute date too
+        answer = compose(evidence.question, statements, short_answer(question, ranked, evidence.question),
+                         render=_dated if dated else None)
         for piece in answer.answer.split(" "):
             yield piece + " "
         yield answer
@@ -103,12 +105,20 @@ def order(statements: list[Statement]) -> list[Statement]:
     return sorted(statements, key=lambda st: (first_seen[st[0].source], st[0].start))
 
 
-def compose(question: str, statements: list[Statement], short: Short | None = None) -> Answer:
+def _dated(st: Statement) -> str:
+    """A statement's sentence with each resolved date beside its expression, attributed to its speaker."""
+    return speakers.attributed(st[0].dated_text(), st[0].speaker)
+
+
+def compose(question: str, statements: list[Statement], short: Short | None = None,
+            render: Callable[[Statement], str] | None = None, joiner: str = " ") -> Answer:
     """Answer text with `[n]` markers; one citation per distinct span, numbered by first use.
 
     A short answer comes first ("Karen Donfried [1]."), its citation marking where it sits in the
-    sentence; a quote is attributed to its speaker ("Lavrov said: “…” [2]").
+    sentence; a quote is attributed to its speaker ("Lavrov said: “…” [2]"). `render` writes a
+    statement's text (default: its first sentence, attributed); statements are joined by `joiner`.
     """
+    render = render or (lambda st: speakers.attributed(st[0].text, st[0].speaker))
     numbers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
 
@@ -130,7 +140,7 @@ def compose(question: str, statements: list[Statement], short: Short | None = No
         sentences.append(Sentence(short.text, [n]))
     for st in statements:
         marks = list(dict.fromkeys(cite(c) for c in st))
-        text = speakers.attributed(st[0].text, st[0].speaker)
+        text = render(st)
         parts.append(f"{text} {''.join(f'[{n}]' for n in marks)}")
         sentences.append(Sentence(text, marks))
-    return Answer(question, " ".join(parts), True, citations, sentences=sentences, short_answer=short_json)
+    return Answer(question, joiner.join(parts), True, citations, sentences=sentences, short_answer=short_json)

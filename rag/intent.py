@@ -24,7 +24,7 @@ _RULES = [
         rf"\bdifferences? between\b", re.I)),
     ("timeline", re.compile(
         r"\b(timeline|chronolog\w*|sequence of events|order of events|key dates|(in )?what order|"
-        r"what happens (next|when)|schedule of)\b", re.I)),
+        r"what happen(s|ed) (next|when)|schedule of)\b", re.I)),
     ("outcome", re.compile(
         r"\bwhat (has |have )?(happened|came out of|resulted|was (agreed|decided|achieved|concluded|signed|settled)|"
         r"were the (results?|outcomes?|decisions?|conclusions?)|was the (results?|outcomes?|decisions?|conclusions?))\b|"
@@ -47,7 +47,8 @@ _FRAME = frozenset(terms(
     "summarize summarise summary sum up recap outline overview rundown gist main key points compare comparison "
     "contrast versus vs differ differences disagree agree diverge article articles outlet outlets source sources "
     "report reports reported reporting paper papers story stories coverage media number numbers figure figures "
-    "estimate estimates count counts give brief briefly short various different every all each"))
+    "estimate estimates count counts give brief briefly short various different every all each "
+    "timeline chronology chronological happened happens"))
 _QUANTITY = re.compile(r"\b(numbers?|figures?|estimates?|counts?|how (many|much)|totals?|sizes?|amounts?)\b", re.I)
 
 

@@ -26,8 +26,10 @@ def check_schema(result: dict) -> None:
     short = result["short_answer"]
     assert short is None or (set(short) == {"text", "n"} and 1 <= short["n"] <= len(result["citations"]))
     for i, c in enumerate(result["citations"], 1):
-        assert set(c) == set(CITATION) | {"speaker", "short"}
+        assert set(c) == set(CITATION) | {"speaker", "short", "outlet", "published", "url", "author", "dates"}
         assert all(isinstance(c[k], t) for k, t in CITATION.items())
+        assert all(c[k] is None for k in ("outlet", "published", "url", "author"))  # the bundled articles state none
+        assert all(c["start"] <= a < b <= c["end"] and isinstance(iso, str) for a, b, iso in c["dates"])
         assert c["speaker"] is None or isinstance(c["speaker"], str)
         if c["short"] is not None:
             assert c["start"] <= c["short"]["start"] < c["short"]["end"] <= c["end"]
@@ -75,6 +77,13 @@ def test_unanswerable_questions_are_refused(chain, question):
     assert {k: v for k, v in result.items() if k not in ("notice", "intent")} == {
         "question": question, "answer": "The articles don't say.", "answerable": False, "citations": [], "sentences": [],
         "short_answer": None, "conflict": False}
+
+
+def test_refusal_notice_lists_only_names_no_article_contains(chain):
+    # "World" is in an article ("World News", a heading left out of the indexed passages): not listed
+    result = chain.invoke({"question": "Who won the 2018 FIFA World Cup?"})
+    assert not result["answerable"] and result["notice"] == "No article mentions FIFA or Cup."
+    assert chain.invoke({"question": "What did Lavrov tell Zorblatt?"})["notice"] == "No article mentions Zorblatt."
 
 
 def test_runnable_stream_and_batch(chain):
