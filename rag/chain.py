@@ -244,6 +244,7 @@ class NewsChain(Runnable[dict, dict]):
         topical = asked.kind not in compose.WIDE or bool(terms(asked.topic))
         if not evidence.candidates or (topical and self.refuses(evidence)):
             return refusal(question)
-        if (notice := outcome.only_planned(asked, evidence, self.settings.compose_keep, self.settings.compose_pool)) is not None:
-            return refusal(question, notice)
+        planned = outcome.only_planned(asked, evidence, self.settings.compose_keep, self.settings.compose_pool)
+        if planned is not None:
+            return refusal(question, planned)
         return compose.compose(question, asked, evidence, self.rules)
