@@ -68,10 +68,16 @@ class StoredArticle:
 
 
 class _Rows:
+    """Columns for one upsert; an ID seen twice is kept once (Chroma refuses a batch with duplicates)."""
+
     def __init__(self):
         self.ids, self.vecs, self.docs, self.metas = [], [], [], []
+        self._seen: set[str] = set()
 
     def add(self, rid, vec, doc, meta) -> None:
+        if rid in self._seen:
+            return
+        self._seen.add(rid)
         self.ids.append(rid)
         self.vecs.append(vec)
         self.docs.append(doc)
