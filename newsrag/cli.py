@@ -85,13 +85,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
+    from newsrag.index.lock import data_lock
+    from newsrag.index.store import ChromaStore
+
+    with data_lock(settings, "newsrag ingest"):  # before opening: the store's vector index is loaded once
+        return _ingest(args, settings, ChromaStore.open(settings))
+
+
+def _ingest(args, settings: Settings, store) -> int:
     from tqdm import tqdm
 
     from newsrag.index.embed import make_embedder
     from newsrag.index.ingest import ingest
-    from newsrag.index.store import ChromaStore
 
-    store = ChromaStore.open(settings)
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -174,10 +180,12 @@ def cmd_list(args, settings: Settings) -> int:
 
 
 def cmd_remove(args, settings: Settings) -> int:
+    from newsrag.index.lock import data_lock
     from newsrag.index.store import ChromaStore
 
-    store = ChromaStore.open(settings)
-    missing = [s for s in args.sources if not store.remove(s)]
+    with data_lock(settings, "newsrag remove"):
+        store = ChromaStore.open(settings)
+        missing = [s for s in args.sources if not store.remove(s)]
     for s in args.sources:
         if s not in missing:
             print(f"removed {s}")
