@@ -7,6 +7,7 @@ string shown to the user is built in ui/render.py, which escapes all untrusted t
 from __future__ import annotations
 
 import html
+import ipaddress
 import logging
 import os
 import time
@@ -15,11 +16,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from newsrag.errors import NewsragError
 from newsrag.settings import Settings
 from newsrag.ui import render
 from newsrag.ui.assets import CSS, PANEL_JS
+from newsrag.ui.auth import Access, Users
+from newsrag.ui.guard import UploadGuard, UploadLimits
 from newsrag.ui.service import ChatService, available_backends
 
 log = logging.getLogger("newsrag.ui")
@@ -51,10 +55,16 @@ def history_of(results: list[dict]) -> list[dict]:
 
 
 class Handlers:
-    """Event handlers bound to one service."""
+    """Event handlers bound to one service; the write handlers check the logged-in user themselves."""
 
-    def __init__(self, service: ChatService):
+    def __init__(self, service: ChatService, access: Access = Access()):
         self.service = service
+        self.access = access
+
+    def _editor(self, request: gr.Request | None) -> None:
+        """Refuse a write unless the request's user may write (a raw HTTP call is checked too)."""
+        if not self.access.may_write(getattr(request, "username", None)):
+            raise gr.Error("Only editors may upload or remove articles.")
 
     def start(self, question: str, chat: list):
         """Show the user's question at once and hand it on to `respond`."""
@@ -108,15 +118,19 @@ class Handlers:
     def clear(self):
         return [], [], render.source_panel(None, self.service.article), ""
 
+    def article_list(self):
+        return render.articles_table(self.service.articles())
+
     def articles(self):
         rows = self.service.articles()
         return render.articles_table(rows), gr.update(choices=[s for s, _, _ in rows], value=None)
 
-    def upload(self, files: list | None, progress=gr.Progress()):
+    def upload(self, files: list | None, request: gr.Request, progress=gr.Progress()):
         """Save and ingest the uploaded files, reporting each one; bad files never stop the others."""
+        self._editor(request)
         if not files:
             return (gr.skip(),) * 4
-        with friendly():
+        with friendly(), _forgetting(files):
             progress(0, desc="Saving files")
             report, refused = self.service.upload(
                 [(Path(f), Path(f).name) for f in files],
@@ -131,7 +145,8 @@ class Handlers:
             gr.Info(f"{len(report.added) + len(report.updated)} article(s) indexed and ready to ask about.")
         return (render.status_html(lines), *self.articles(), None)
 
-    def remove(self, source: str | None):
+    def remove(self, source: str | None, request: gr.Request):
+        self._editor(request)
         if not source:
             gr.Warning("Pick an article to remove first.")
             return (gr.skip(),) * 3
@@ -146,20 +161,33 @@ class Handlers:
             return self.service.ask(question)
 
 
-def build_app(service: ChatService) -> gr.Blocks:
-    """The page: chat and source panel side by side, then articles and settings; events wired up."""
-    # delete_cache: Gradio's copies of uploads are dropped after an hour (ours live in home/uploads).
-    with gr.Blocks(title="newsrag", delete_cache=(3600, 3600)) as demo:
+@contextmanager
+def _forgetting(files: list):
+    """Delete Gradio's temporary copies of uploads once handled (ours are kept in home/uploads)."""
+    try:
+        yield
+    finally:
+        for f in files:
+            Path(f).unlink(missing_ok=True)
+
+
+def build_app(service: ChatService, access: Access = Access()) -> gr.Blocks:
+    """The page: chat and source panel side by side, then articles and settings; events wired up.
+
+    A read-only page has no upload or remove component and registers no handler for them.
+    """
+    # delete_cache: Gradio's leftover copies of uploads are dropped after ten minutes.
+    with gr.Blocks(title="newsrag", delete_cache=(600, 600)) as demo:
         gr.Markdown("## newsrag\nAsk about the indexed news articles. Every statement cites the exact "
                     "passage it comes from: click a **[n]** to see it highlighted in its article.")
         c = SimpleNamespace(results=gr.State([]), pending=gr.State(""))  # answers so far; question being asked
         _chat_row(c, service)
-        _articles_box(c, service.settings)
+        _articles_box(c, service.settings, writable=not access.read_only)
         with gr.Accordion("Settings", open=False):
             c.k = gr.Slider(1, 30, step=1, value=service.settings.k, label="Passages retrieved (k)", elem_id="k")
             c.backend = gr.Dropdown(available_backends(service.settings), value=service.settings.backend,
                                     label="Answer backend")
-        _wire(Handlers(service), c, demo)
+        _wire(Handlers(service, access), c, demo)
     return demo
 
 
@@ -179,7 +207,12 @@ def _chat_row(c: SimpleNamespace, service: ChatService) -> None:
                               elem_id="source-panel")
 
 
-def _articles_box(c: SimpleNamespace, settings: Settings) -> None:
+def _articles_box(c: SimpleNamespace, settings: Settings, writable: bool) -> None:
+    if not writable:
+        with gr.Accordion("Articles", open=False, elem_id="articles-box"):
+            c.table = gr.HTML(elem_id="article-list")
+            c.pick = c.files = None
+        return
     with gr.Accordion("Articles: upload, list, remove", open=False, elem_id="articles-box"):
         c.files = gr.File(file_count="multiple", type="filepath", elem_id="upload",
                           label=f"Add articles (.txt, .md, .html; up to {settings.max_file_bytes / 1e6:g} MB each)")
@@ -201,17 +234,45 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
     for clearing in (c.clear.click, c.chat.clear):
         clearing(h.clear, None, [c.chat, c.results, c.panel, c.pending], **private)
     c.panel.click(h.show_source, [c.results], c.panel, **private)
-    c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.files], **private)
-    c.drop.click(h.remove, c.pick, [c.status, c.table, c.pick], **private)
-    demo.load(h.articles, None, [c.table, c.pick], **private)
+    if c.files is None:  # read-only: the write handlers do not exist on this page
+        demo.load(h.article_list, None, c.table, **private)
+    else:
+        c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.files], **private)
+        c.drop.click(h.remove, c.pick, [c.status, c.table, c.pick], **private)
+        demo.load(h.articles, None, [c.table, c.pick], **private)
     gr.api(h.ask, api_name="ask")
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_only: bool = False,
+          auth_file: Path | None = None) -> None:
     """`newsrag serve`: build the service and run the page until interrupted."""
+    users = Users.load(auth_file) if auth_file else None
+    check_exposure(host, read_only, users)
+    access = Access(read_only, users)
     # Gradio's own upload cache goes under the data folder too, not the system temp dir.
-    os.environ.setdefault("GRADIO_TEMP_DIR", str((Path(settings.home) / "tmp").resolve()))
-    demo = build_app(ChatService(settings))
+    temp = (Path(settings.home) / "tmp").resolve()
+    os.environ["GRADIO_TEMP_DIR"] = str(temp)
+    limits = UploadLimits(not read_only, users.is_editor if users else None, settings.upload_request_bytes,
+                          settings.uploads_per_minute, temp, settings.upload_temp_bytes)
+    demo = build_app(ChatService(settings), access)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"],
-        max_file_size=2 * settings.max_file_bytes, inbrowser=False)
+        max_file_size=2 * settings.max_file_bytes, inbrowser=False, auth=users.check if users else None,
+        app_kwargs={"middleware": [Middleware(UploadGuard, limits=limits)]})
+
+
+def check_exposure(host: str, read_only: bool, users: Users | None) -> None:
+    """Refuse to serve a writable page without logins on an address other machines can reach."""
+    if read_only or users is not None or is_loopback(host):
+        return
+    raise NewsragError(f"refusing to serve on {host} without --auth-file or --read-only: anyone who can reach "
+                       f"it could upload and remove articles (see docs/newsroom.md)")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

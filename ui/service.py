@@ -101,7 +101,7 @@ class ChatService:
     def upload(self, files: list[tuple[Path, str]],
                progress: Callable[[int, int], None] | None = None) -> tuple[IngestReport, list[tuple[str, str]]]:
         """Save then ingest uploads; returns the ingest report and the files refused before ingest."""
-        saved = save_uploads(files, self.settings.home, self.settings.max_file_bytes)
+        saved = save_uploads(files, self.settings.home, self.settings.max_file_bytes, self.store.articles())
         report = IngestReport()
         if saved.paths:
             with self.lock:
