@@ -3,9 +3,11 @@
 Embedded Chroma keeps each collection's vector index in the memory of the process that opened it
 and writes it back to disk from there: a second process writing the same folder would overwrite it,
 and a process still serving would keep answering from its stale copy (rows it finds may be gone).
-So `ingest`, `remove` and a writable `serve` hold the lock exclusively, a `serve --read-only` holds
-it shared (other read-only mirrors may join, no writer may), and whoever comes second gets a one-line
-error at once. A Chroma server (`--chroma-url`) serialises writes itself: no lock is taken.
+(measured: a reader process then fails with "InternalError: Error finding id"). So `ingest`,
+`remove` and a writable `serve` hold the lock exclusively; `ask` and `serve --read-only` hold it
+shared (readers may share, no writer may join them); whoever comes second gets a one-line error at
+once. `list` reads only the registry and takes no lock. A Chroma server (`--chroma-url`) is one
+process that every client asks, so no lock is taken and readers see each write before their next answer.
 """
 
 from __future__ import annotations

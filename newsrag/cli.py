@@ -140,6 +140,14 @@ def _questions(arg: str):
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from newsrag.index.lock import data_lock
+
+    # shared: other readers are welcome, but no process may write under our loaded vector index
+    with data_lock(settings, "newsrag ask", shared=True):
+        return _ask(args, settings)
+
+
+def _ask(args, settings: Settings) -> int:
     from newsrag.app import build_chain
 
     chain = build_chain(settings)
