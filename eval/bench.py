@@ -16,10 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from newsrag.app import App
 from newsrag.eval.metrics import percentile
-from newsrag.index.embed import Embedder, make_embedder
-from newsrag.index.ingest import ingest
-from newsrag.index.store import ChromaStore
+from newsrag.eval.news import DEFAULT_SET, load
+from newsrag.index.embed import BaseEmbedder
+from newsrag.index.embedders import make_embedder
 from newsrag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,12 +47,12 @@ def _timed(fn):
     return value, time.perf_counter() - t0
 
 
-def ingest_throughput(paragraphs: list[tuple[str, str]], embedder: Embedder, work: Path) -> dict:
+def ingest_throughput(paragraphs: list[tuple[str, str]], embedder: BaseEmbedder, work: Path) -> dict:
     """Our whole ingest (load..store) vs raw sentence-transformers encode of the same chunk texts."""
-    settings = Settings(home=work / "ingest-home", embed_backend=embedder.backend)
+    app = App(Settings(home=work / "ingest-home", embed_backend=embedder.backend), embedder=embedder)
     write_docs(work / "ingest-docs", paragraphs)
-    store = ChromaStore.open(settings)
-    report, seconds = _timed(lambda: ingest([work / "ingest-docs"], store, embedder, settings))
+    report, seconds = _timed(lambda: app.ingest([work / "ingest-docs"]))
+    store = app.store
     texts = store.chunks.get(include=["documents"])["documents"]
     _, raw = _timed(lambda: embedder.model.encode(texts, batch_size=embedder.batch_size))
     sentences = store.sentences.get(include=["documents"])["documents"]
@@ -115,9 +116,7 @@ def variants(paragraphs: list[tuple[str, str]], target_chunks: int, per_doc: int
 
 def probe(home: str, questions_file: str) -> None:
     """Child process: build the chain over `home`, answer the questions, print latencies as JSON."""
-    from newsrag.app import build_chain
-
-    chain = build_chain(Settings.from_env(home=Path(home)))
+    chain = App(Settings.from_env(home=Path(home))).chain()
     questions = json.loads(Path(questions_file).read_text(encoding="utf-8"))
     t0 = time.perf_counter()
     chain.invoke({"question": questions[0]})  # loads the model and the corpus snapshot
@@ -132,18 +131,15 @@ def machine() -> dict:
             "processor": platform.processor() or platform.machine()}
 
 
-def _index(folder: Path, home: Path, embedder: Embedder) -> Settings:
-    settings = Settings(home=home, embed_backend=embedder.backend)
-    ingest([folder], ChromaStore.open(settings), embedder, settings)
-    return settings
+def _index(folder: Path, home: Path, embedder: BaseEmbedder) -> App:
+    app = App(Settings(home=home, embed_backend=embedder.backend), embedder=embedder)
+    app.ingest([folder])
+    return app
 
 
 def run(settings: Settings, out: Path, big_chunks: int = 100_000, squad_path: Path = SQUAD, seed: int = 0,
         ingest_paragraphs: int = 240) -> int:
     """Measure everything, print a table, write bench.json, bench.md and bench.png under `out`."""
-    from newsrag.eval.news import DEFAULT_SET, load
-    from newsrag.app import build_chain
-
     paragraphs, questions = squad(squad_path)
     sample = random.Random(seed).sample(questions, 200)
     embedder = make_embedder(settings)
@@ -156,13 +152,12 @@ def run(settings: Settings, out: Path, big_chunks: int = 100_000, squad_path: Pa
         results["ingest"] = ingest_throughput(paragraphs[:ingest_paragraphs], embedder, work)
         _step("5 articles")
         five = _index(ROOT / "articles", work / "five", embedder)
-        chain = build_chain(five, embedder=embedder)
-        results["latency_5_articles"] = latency(chain, [i.question for i in load(DEFAULT_SET)])
+        results["latency_5_articles"] = latency(five.chain(), [i.question for i in load(DEFAULT_SET)])
         _step("SQuAD dev paragraphs")
         write_docs(work / "squad-docs", paragraphs)
-        s = _index(work / "squad-docs", work / "squad", embedder)
-        results["latency_squad"] = latency(build_chain(s, embedder=embedder), sample)
-        results["latency_squad"]["chunks"] = ChromaStore.open(s).chunks.count()
+        squad_app = _index(work / "squad-docs", work / "squad", embedder)
+        results["latency_squad"] = latency(squad_app.chain(), sample)
+        results["latency_squad"]["chunks"] = squad_app.store.chunks.count()
         _step("cold start")
         results["cold_start"] = cold_start(work / "five", "What did Russia demand?")
         if big_chunks:

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from newsrag.eval import metrics as M
 from newsrag.eval.news import DEFAULT_SET, Item, load
-from newsrag.app import build_chain, make_answerer
-from newsrag.settings import Settings
+from newsrag.app import App
 from newsrag.rag.answer import refusal
+from newsrag.rag.backends import make_answerer
+from newsrag.rag.chain import refuses
 from newsrag.rag.evidence import gather
+from newsrag.settings import Settings
 
 GRID = {
     "min_evidence": [0.35, 0.38, 0.4, 0.42, 0.44, 0.46, 0.48],
@@ -45,7 +47,8 @@ def objective(rows: list[dict]) -> dict:
 
 
 def run(settings: Settings, items: list[Item], articles: Path) -> list[tuple[dict, dict]]:
-    chain = build_chain(settings)
+    app = App(settings)
+    chain = app.chain()
     cached = []
     for item in items:
         ev = chain.evidence(item.question, item.history)
@@ -56,12 +59,11 @@ def run(settings: Settings, items: list[Item], articles: Path) -> list[tuple[dic
     keys = list(GRID)
     for values in itertools.product(*GRID.values()):
         s = replace(settings, **dict(zip(keys, values)))
-        answerer = make_answerer(s)
+        answerer = make_answerer(s, app.embedder)
         rows = []
         for item, query, vector, docs, gold in cached:
             ev = gather(chain.store, corpus, query, vector, docs, s.dense_weight, s.misfit_penalty, item.question)
-            weak = ev.unknown or ev.strength < s.min_evidence
-            a = refusal(item.question) if weak else answerer.answer(ev)
+            a = refusal(item.question) if refuses(ev, s) else answerer.answer(ev)
             cites = [c.__dict__ for c in a.citations]
             rows.append({
                 "type": item.type, "answerable": item.type != "unanswerable", "refused": not a.answerable,

@@ -20,7 +20,7 @@ import numpy as np
 
 from newsrag.eval import metrics as M
 from newsrag.eval.news import DEFAULT_SET, load
-from newsrag.app import build_chain
+from newsrag.app import App
 from newsrag.settings import Settings
 from newsrag.rag.llm.verify import Support, support
 
@@ -31,7 +31,7 @@ NOVEL = [0.0, 0.34, 0.5, 0.67, 1.0]
 
 def pairs(settings: Settings, articles: Path) -> list[tuple[str, Support]]:
     """(kind, Support) for every proxy claim/sentence pair."""
-    chain = build_chain(settings)
+    chain = App(settings).chain()
     items = [i for i in load(DEFAULT_SET) if i.type != "unanswerable" and i.answers]
     out = []
     for idx, item in enumerate(items):

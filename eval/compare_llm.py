@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from newsrag.eval.news import DEFAULT_SET, evaluate, load
-from newsrag.app import build_chain, make_answerer
+from newsrag.app import App
 from newsrag.settings import Settings
 from newsrag.rag.answer import Answer, Answerer
 
@@ -33,10 +33,11 @@ class Recording(Answerer):
 
 
 def run(settings: Settings, items) -> tuple[dict, list[Answer]]:
-    chain = build_chain(settings)
-    chain.answerer = Recording(make_answerer(settings, chain.embedder))
-    _, summary = evaluate(chain, items, Path("articles"))
-    return summary["overall"], chain.answerer.answers
+    app = App(settings)
+    chain = app.chain()
+    chain.answerer = recording = Recording(chain.answerer)
+    _, summary = evaluate(app, items, Path("articles"))
+    return summary["overall"], recording.answers
 
 
 def main() -> None:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from newsrag.index.embed import EMBED_BACKENDS, make_embedder
+from newsrag.index.embed import EMBED_BACKENDS
+from newsrag.index.embedders import make_embedder
 from newsrag.settings import Settings
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "squad2-dev.json"

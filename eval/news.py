@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from newsrag.eval import metrics as M
-from newsrag.rag.chain import NewsChain
+from newsrag.app import App
 
 TYPES = ("single", "multi", "conflict", "followup", "unanswerable")
 DEFAULT_SET = Path(__file__).parent / "qa" / "news.jsonl"
@@ -43,14 +43,12 @@ def load(path: Path) -> list[Item]:
     return items
 
 
-def score(chain: NewsChain, item: Item, articles: Path) -> dict:
+def score(app: App, item: Item, articles: Path) -> dict:
     """Run one question through the chain (timed) and score retrieval, answer, citations, refusal."""
     t0 = time.perf_counter()
-    evidence = chain.evidence(item.question, item.history)
-    result = {}
-    for event in chain.answer_events(item.question, evidence):
-        result = event.get("answer", result)
+    final = app.ask(item.question, item.history)
     latency = time.perf_counter() - t0
+    result, evidence = final["answer"], final["evidence"]
     gold = item.gold_spans(articles)
     chunks = [(d.metadata["source"], d.metadata["start"], d.metadata["end"]) for d in evidence.documents]
     cites = result["citations"]
@@ -112,11 +110,11 @@ def _summary(rows: list[dict], k: int) -> dict:
     }
 
 
-def evaluate(chain: NewsChain, items: list[Item], articles: Path,
+def evaluate(app: App, items: list[Item], articles: Path,
              progress: Callable[[int, int], None] | None = None) -> tuple[list[dict], dict]:
     rows = []
     for i, item in enumerate(items, 1):
-        rows.append(score(chain, item, articles))
+        rows.append(score(app, item, articles))
         if progress:
             progress(i, len(items))
-    return rows, aggregate(rows, chain.settings.k)
+    return rows, aggregate(rows, app.settings.k)

@@ -13,12 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from newsrag.eval import gate, news, report, squad
-from newsrag.index.embed import Embedder, make_embedder
-from newsrag.index.ingest import IngestReport, ingest
-from newsrag.index.store import ChromaStore
-from newsrag.app import build_chain
+from newsrag.app import App
 from newsrag.errors import InputError
+from newsrag.eval import gate, news, report, squad
+from newsrag.index.ingest import IngestReport
 from newsrag.settings import Settings
 
 ARTICLES = Path(__file__).resolve().parents[1] / "articles"
@@ -74,24 +72,25 @@ def run_news(settings: Settings, dataset: Path, articles: Path, limit: int | Non
         keep = set(random.Random(seed).sample(range(len(items)), limit))
         items = [it for i, it in enumerate(items) if i in keep]
     s = settings.with_(collection=NEWS_COLLECTION)
-    store, embedder = ChromaStore.open(s), make_embedder(s)
-    ingested = index_articles(articles, store, embedder, s)
-    chain = warm(build_chain(s, store, embedder))
+    app = App(s)
+    ingested = index_articles(articles, app)
+    app.warm()  # load the model and build the BM25 snapshot before timing
     with _bar(len(items), "questions") as bar:
-        rows, aggregates = news.evaluate(chain, items, articles, progress=lambda i, n: bar.update(1))
+        rows, aggregates = news.evaluate(app, items, articles, progress=lambda i, n: bar.update(1))
     result = {"settings": report.settings_dict(s), "ingest": ingested.summary(), "aggregates": aggregates,
               "rows": rows}
     return result, report.news_table(aggregates), report.news_chart
 
 
-def index_articles(articles: Path, store: ChromaStore, embedder: Embedder, settings: Settings) -> IngestReport:
+def index_articles(articles: Path, app: App) -> IngestReport:
     """Make the eval collection hold exactly the files in `articles` (stale extras removed)."""
-    got = ingest([articles], store, embedder, settings)
+    got = app.ingest([articles])
     if got.failed:
         raise InputError(f"cannot index the evaluation articles: {got.failed[0][1]}")
     keep = set(got.added + got.updated + got.unchanged)
-    for source in set(store.articles()) - keep:
-        store.remove(source)
+    for article in app.articles():
+        if article.source not in keep:
+            app.remove(article.source)
     return got
 
 
@@ -100,14 +99,14 @@ def run_squad(settings: Settings, data: dict, limit: int | None, seed: int, out:
     questions = squad.sample(questions, limit, seed)
     digest = hashlib.sha256(json.dumps([p.text for p in paragraphs]).encode("utf-8")).hexdigest()[:10]
     s = settings.with_(collection=f"eval_squad_{digest}")  # one collection per paragraph set
-    store, embedder = ChromaStore.open(s), make_embedder(s)
+    app = App(s)
     with _bar(len(paragraphs), "paragraphs") as bar:
         def counted():
             for p in paragraphs:
                 bar.update(1)
                 yield p
-        ingested = squad.ingest(counted(), store, embedder, s)
-    chain = warm(build_chain(s, store, embedder))
+        ingested = squad.ingest(counted(), app)
+    app.warm()
     texts = {p.source: p.text for p in paragraphs}
     out.mkdir(parents=True, exist_ok=True)
     with _bar(len(questions), "questions") as bar, open(out / "rows.partial.jsonl", "w", encoding="utf-8") as log:
@@ -116,19 +115,12 @@ def run_squad(settings: Settings, data: dict, limit: int | None, seed: int, out:
             log.flush()
             bar.update(1)
 
-        rows, aggregates = squad.evaluate(chain, questions, texts, on_row)
+        rows, aggregates = squad.evaluate(app, questions, texts, on_row)
     (out / "rows.partial.jsonl").unlink()
     result = {"settings": report.settings_dict(s), "ingest": ingested.summary(), "aggregates": aggregates,
               "paragraphs": len(paragraphs), "rows": rows,
               "retrieval_depth_chunks": max(s.k, squad.DEPTH)}
     return result, report.squad_table(aggregates), report.squad_chart
-
-
-def warm(chain):
-    """Load the model and build the BM25 snapshot before timing, so question 1 is not charged for them."""
-    chain.embedder.encode(["warm-up"])
-    chain.corpus.get()
-    return chain
 
 
 def _bar(total: int, unit: str):

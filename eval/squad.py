@@ -16,13 +16,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from newsrag.eval import metrics as M
-from newsrag.index.embed import Embedder
-from newsrag.index.ingest import IngestReport, ingest_documents
+from newsrag.app import App
+from newsrag.index.ingest import IngestReport
 from newsrag.index.load import from_text
-from newsrag.index.store import ChromaStore
-from newsrag.settings import Settings
-from newsrag.rag.chain import NewsChain
-from newsrag.rag.evidence import gather
 
 DEPTH = 10  # retrieval depth (chunks) at least this, so hit@10 is measurable
 
@@ -80,11 +76,9 @@ def sample(questions: list[Question], limit: int | None, seed: int) -> list[Ques
     return [q for i, q in enumerate(questions) if i in keep]
 
 
-def ingest(paragraphs: Iterable[Paragraph], store: ChromaStore, embedder: Embedder,
-           settings: Settings) -> IngestReport:
+def ingest(paragraphs: Iterable[Paragraph], app: App) -> IngestReport:
     """Paragraphs through the normal clean/chunk/embed/store pipeline; unchanged ones are skipped."""
-    docs = (from_text(p.text, p.source, p.title) for p in paragraphs)
-    return ingest_documents(docs, store, embedder, settings)
+    return app.ingest_documents(from_text(p.text, p.source, p.title) for p in paragraphs)
 
 
 def paragraph_rank(sources: list[str], gold: str, depth: int = DEPTH) -> int | None:
@@ -93,22 +87,17 @@ def paragraph_rank(sources: list[str], gold: str, depth: int = DEPTH) -> int | N
     return distinct.index(gold) + 1 if gold in distinct else None
 
 
-def score(chain: NewsChain, q: Question, texts: dict[str, str]) -> dict:
-    """Retrieve (fused, plus BM25-only and dense-only diagnostics), answer, and score one question."""
-    s = chain.settings
-    depth = max(s.k, DEPTH)
+def score(app: App, q: Question, texts: dict[str, str]) -> dict:
+    """Answer (timed), then rank the gold paragraph: fused, plus BM25-only and dense-only diagnostics."""
+    depth = max(app.settings.k, DEPTH)
     t0 = time.perf_counter()
-    vector = chain.embedder.encode([q.question])[0]
-    docs = chain.retriever.search(q.question, vector, depth)
-    corpus = chain.corpus.get()
-    evidence = gather(chain.store, corpus, q.question, vector, docs[:s.k], s.dense_weight,
-                      s.misfit_penalty, asked=q.question)
-    result = {}
-    for event in chain.answer_events(q.question, evidence):
-        result = event.get("answer", result)
+    final = app.ask(q.question)
     latency = time.perf_counter() - t0
-    lexical = [corpus.metas[cid]["source"] for cid, _ in corpus.search(q.question, depth)]
-    dense = [h.meta["source"] for h in chain.store.query("chunks", vector, depth)]
+    result, evidence = final["answer"], final["evidence"]
+    vector = app.embedder.encode([q.question])[0]
+    docs = app.retriever(k=depth).invoke(q.question, vector=vector)
+    lexical = [app.corpus.get().metas[cid]["source"] for cid, _ in app.corpus.get().search(q.question, depth)]
+    dense = [h.meta["source"] for h in app.store.query("chunks", vector, depth)]
     cites = result["citations"]
     cited = " ".join(c["text"] for c in cites)
     return {
@@ -123,12 +112,12 @@ def score(chain: NewsChain, q: Question, texts: dict[str, str]) -> dict:
     }
 
 
-def evaluate(chain: NewsChain, questions: list[Question], texts: dict[str, str],
+def evaluate(app: App, questions: list[Question], texts: dict[str, str],
              on_row: Callable[[dict], None] | None = None) -> tuple[list[dict], dict]:
     """Score every question; `on_row` sees each row as it is made (progress, a partial log)."""
     rows = []
     for q in questions:
-        rows.append(score(chain, q, texts))
+        rows.append(score(app, q, texts))
         if on_row:
             on_row(rows[-1])
     return rows, aggregate(rows)

@@ -6,8 +6,6 @@ import threading
 
 import numpy as np
 
-from newsrag.errors import InputError
-
 EMBED_BACKENDS = ("torch", "onnx-int8", "onnx-fp32")
 
 
@@ -16,6 +14,8 @@ class BaseEmbedder:
 
     backend = ""
     batch_size = 64
+    dim = 384  # all-MiniLM-L6-v2; a backend with another model reports its own
+
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         raise NotImplementedError
@@ -45,7 +45,7 @@ class Embedder(BaseEmbedder):
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self.model.encode(
             texts,
             batch_size=self.batch_size,
@@ -54,19 +54,6 @@ class Embedder(BaseEmbedder):
             show_progress_bar=progress,
         )
         return vectors.astype(np.float32, copy=False)
-
-
-def make_embedder(settings):
-    """The embedder named by `settings.embed_backend`; ONNX files are cached under the data dir."""
-    name = settings.embed_backend
-    if name == "torch":
-        return Embedder(settings.embed_batch_size)
-    if name in EMBED_BACKENDS:
-        from newsrag.index.onnx_embed import OnnxEmbedder
-
-        return OnnxEmbedder(settings.models_path / "onnx", settings.embed_batch_size,
-                            quantized=name == "onnx-int8")
-    raise InputError(f"unknown embedding backend {name!r} (available: {', '.join(EMBED_BACKENDS)})")
 
 
 def _load(model_path: str | None):

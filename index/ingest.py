@@ -159,7 +159,7 @@ def _encode(texts: list[str], embedder: Embedder, progress: Progress | None) -> 
     """Encode in slices for the progress bar; longest first across the whole batch, so every model
     batch holds texts of similar length and padding stays as low as in one big encode call."""
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, embedder.dim), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     step = max(1, embedder.batch_size * 4)

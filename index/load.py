@@ -10,6 +10,8 @@ from functools import cached_property
 from pathlib import Path
 
 from newsrag.errors import InputError
+from newsrag.index.html import article_view
+from newsrag.settings import Settings
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -97,12 +99,10 @@ def decode(data: bytes, name: str) -> str:
         raise InputError(f"{name}: not valid UTF-8 (bad byte at offset {e.start}); save it as UTF-8") from e
 
 
-def load(path: Path, source: str, max_bytes: int = 10_000_000) -> Document:
+def load(path: Path, source: str, max_bytes: int = Settings.max_file_bytes) -> Document:
     """Read `path` as the article named `source` (its path relative to the ingested folder)."""
     text = read_text(path, max_bytes)
     if path.suffix.lower() in HTML_SUFFIXES:
-        from newsrag.index.html import article_view
-
         title, view = article_view(text)
     else:
         title, view = _first_line(text), text

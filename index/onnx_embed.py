@@ -128,12 +128,12 @@ class OnnxModel:
         self.inputs = {i.name for i in self.session.get_inputs()}
 
     def get_sentence_embedding_dimension(self) -> int:
-        return 384
+        return int(self.session.get_outputs()[0].shape[-1])
 
     def encode(self, texts: list[str], batch_size: int = 64, **_) -> np.ndarray:
         """Unit vectors; texts are batched by length (as sentence-transformers does) to cut padding."""
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out = np.zeros((len(texts), self.get_sentence_embedding_dimension()), dtype=np.float32)
         for i in range(0, len(texts), batch_size):
             idx = order[i:i + batch_size]
             out[idx] = self._batch([texts[j] for j in idx])
@@ -174,9 +174,9 @@ class OnnxEmbedder(BaseEmbedder):
 
     @property
     def dim(self) -> int:
-        return 384
+        return self.model.get_sentence_embedding_dimension()
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         return self.model.encode(list(texts), batch_size=self.batch_size)

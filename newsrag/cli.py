@@ -8,8 +8,16 @@ import os
 import sys
 from pathlib import Path
 
+from newsrag.app import App
 from newsrag.errors import InputError, NewsragError
+from newsrag.eval.bench import SQUAD, run as run_bench
+from newsrag.eval.run import run as run_eval
+from newsrag.index.lock import data_lock
+from newsrag.rag.backends import BACKENDS
 from newsrag.settings import Settings
+from newsrag.ui.app import serve
+from newsrag.ui.auth import set_password
+from tqdm import tqdm
 
 
 def _offline_env() -> None:
@@ -25,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--home", help="data folder (default ./.newsrag, or $NEWSRAG_HOME)")
     common.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
     common.add_argument("-k", type=int, help="number of passages to retrieve")
-    common.add_argument("--backend", choices=["extractive", "openai", "llamacpp"],
+    common.add_argument("--backend", choices=list(BACKENDS),
                         help="answer backend (default: extractive, or $NEWSRAG_BACKEND)")
     common.add_argument("--base-url", help="OpenAI-compatible server URL, e.g. http://localhost:11434/v1 "
                                            "(backend openai; API key from $OPENAI_API_KEY)")
@@ -93,19 +101,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from newsrag.index.lock import data_lock
-    from newsrag.index.store import ChromaStore
-
-    with data_lock(settings, "newsrag ingest"):  # before opening: the store's vector index is loaded once
-        return _ingest(args, settings, ChromaStore.open(settings))
-
-
-def _ingest(args, settings: Settings, store) -> int:
-    from tqdm import tqdm
-
-    from newsrag.index.embed import make_embedder
-    from newsrag.index.ingest import ingest
-
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -116,7 +111,8 @@ def _ingest(args, settings: Settings, store) -> int:
             bar = tqdm(total=total, desc="embedding sentences", unit="sent", file=sys.stderr)
         bar.update(done - bar.n)
 
-    report = ingest(args.paths, store, make_embedder(settings), settings, progress)
+    with data_lock(settings, "newsrag ingest"):  # before opening: the store's vector index is loaded once
+        report = App(settings).ingest(args.paths, progress)
     if bar is not None:
         bar.close()
     for name, reason in report.skipped:
@@ -140,17 +136,12 @@ def _questions(arg: str):
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from newsrag.index.lock import data_lock
-
     # shared: other readers are welcome, but no process may write under our loaded vector index
     with data_lock(settings, "newsrag ask", shared=True):
-        return _ask(args, settings)
+        return _ask(args, App(settings).chain())
 
 
-def _ask(args, settings: Settings) -> int:
-    from newsrag.app import build_chain
-
-    chain = build_chain(settings)
+def _ask(args, chain) -> int:
     status = 0
     for question in _questions(args.question):
         try:
@@ -182,26 +173,21 @@ def format_answer(result: dict) -> str:
 
 
 def cmd_list(args, settings: Settings) -> int:
-    from newsrag.index.store import ChromaStore
-
-    articles = ChromaStore.open(settings).articles()
+    articles = App(settings).articles()
     if not articles:
         print("no articles indexed yet; run: newsrag ingest articles/")
         return 0
-    width = max(len(a.source) for a in articles.values())
-    for a in articles.values():
+    width = max(len(a.source) for a in articles)
+    for a in articles:
         print(f"{a.source:<{width}}  {a.chunks:>4} chunks  {a.title[:80]}")
-    print(f"{len(articles)} articles, {sum(a.chunks for a in articles.values())} chunks")
+    print(f"{len(articles)} articles, {sum(a.chunks for a in articles)} chunks")
     return 0
 
 
 def cmd_remove(args, settings: Settings) -> int:
-    from newsrag.index.lock import data_lock
-    from newsrag.index.store import ChromaStore
-
     with data_lock(settings, "newsrag remove"):
-        store = ChromaStore.open(settings)
-        missing = [s for s in args.sources if not store.remove(s)]
+        app = App(settings)
+        missing = [s for s in args.sources if not app.remove(s)]
     for s in args.sources:
         if s not in missing:
             print(f"removed {s}")
@@ -211,9 +197,6 @@ def cmd_remove(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from newsrag.index.lock import data_lock
-    from newsrag.ui.app import serve
-
     # held while serving: a writable page is the folder's one writer, a read-only one keeps writers out
     with data_lock(settings, "newsrag serve", shared=args.read_only):
         serve(settings, host=args.host, port=args.port, read_only=args.read_only, auth_file=args.auth_file)
@@ -222,8 +205,6 @@ def cmd_serve(args, settings: Settings) -> int:
 
 def cmd_passwd(args, settings: Settings) -> int:
     import getpass
-
-    from newsrag.ui.auth import set_password
 
     if sys.stdin.isatty():
         password = getpass.getpass(f"password for {args.user}: ")
@@ -238,18 +219,14 @@ def cmd_passwd(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from newsrag.eval.run import run
-
-    return run(settings, args.dataset, args.out, limit=args.limit, seed=args.seed)
+    return run_eval(settings, args.dataset, args.out, limit=args.limit, seed=args.seed)
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from newsrag.eval.bench import SQUAD, run
-
     squad = args.squad or SQUAD
     if not squad.is_file():
         raise InputError(f"{squad}: SQuAD v2 file not found (the benchmark's real text); pass --squad PATH")
-    return run(settings, args.out, big_chunks=args.chunks, squad_path=squad)
+    return run_bench(settings, args.out, big_chunks=args.chunks, squad_path=squad)
 
 
 COMMANDS = {"bench": cmd_bench, "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,

@@ -6,7 +6,7 @@ Library code never reads the environment itself; only `Settings.from_env` does.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -20,7 +20,7 @@ class Settings:
     collection: str = "news"  # prefix of the Chroma collections
     embed_batch_size: int = 64
     # "torch" (sentence-transformers) | "onnx-int8" (2.2x faster encode, SQuAD R@5 -0.004, but below the
-    # bundled-set MRR gate: docs/README-onnx.md) | "onnx-fp32". One backend's vectors per index (index/store.py).
+    # bundled-set MRR gate: docs/embedding-backends.md) | "onnx-fp32". One backend's vectors per index (index/store.py).
     embed_backend: str = "torch"
     models_dir: Path | None = None  # where exported ONNX models are cached (default: home / "models")
     ingest_batch_docs: int = 64  # articles embedded and written per batch: bounds ingest memory
@@ -58,7 +58,6 @@ class Settings:
     support_lexical: float = 0.4  # share of its content terms found in the cited sentences
     support_novel: float = 0.5  # same, over the terms the question does not contain
     support_dense: float = 0.35  # best cosine similarity to a cited sentence
-    extra: dict = field(default_factory=dict)
 
     @property
     def chroma_path(self) -> Path:

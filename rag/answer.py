@@ -43,7 +43,7 @@ class Answer:
     sentences: list[Sentence] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """The `newsrag ask --json` schema (fields are only ever added; see docs/README-llm.md)."""
+        """The `newsrag ask --json` schema (fields are only ever added; see docs/answer-json.md)."""
         return {
             "question": self.question,
             "answer": self.answer,

@@ -1,24 +1,28 @@
-"""The question-answering chain as a LangChain Runnable taking {"question", "history"}.
+"""The question-answering chain, a LangChain Runnable over {"question", "history", "k"}.
 
-invoke -> the answer as the `--json` dict; stream -> {"delta": text} pieces, then the answer dict.
+`invoke` returns the answer as the `--json` dict; `stream`/`astream` yield {"delta": text} pieces,
+then one final event {"answer", "notice", "closest", "evidence"}. Every entry point (`invoke`,
+`stream`, `batch`, `ainvoke`, `astream`) runs through LangChain's config machinery, so callbacks
+given in `config` see this chain and the retriever inside it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any, AsyncIterator, ContextManager, Iterator
 
+from langchain_core.callbacks import CallbackManagerForChainRun
 from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables.config import run_in_executor
+from langchain_core.runnables.utils import AddableDict
 
-from newsrag.index.embed import Embedder
-from newsrag.index.store import ChromaStore
 from newsrag.errors import InputError
-from newsrag.settings import Settings
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
-from newsrag.rag.lexical import CorpusCache
 from newsrag.rag.retrieve import HybridRetriever
+from newsrag.settings import Settings
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 
@@ -47,6 +51,7 @@ def contextual_question(question: str, history: list[dict] | None) -> str | None
 
 
 def validate(question: Any, max_chars: int) -> str:
+    """The question, stripped; an InputError (shown to the user) if it is empty or too long."""
     if not isinstance(question, str) or not question.strip():
         raise InputError("the question is empty")
     question = question.strip()
@@ -55,66 +60,130 @@ def validate(question: Any, max_chars: int) -> str:
     return question
 
 
+def closest(evidence: Evidence, limit: int = 3) -> list[tuple[str, str]]:
+    """(source, title) of the best-ranked retrieved articles, offered when we refuse."""
+    seen: dict[str, str] = {}
+    for doc in evidence.documents:
+        seen.setdefault(doc.metadata["source"], doc.metadata.get("title", ""))
+    return list(seen.items())[:limit]
+
+
+def refuses(evidence: Evidence, settings: Settings) -> bool:
+    """The one refusal rule: a name no article mentions, or evidence too weak to answer from."""
+    return bool(evidence.unknown) or evidence.strength < settings.min_evidence
+
+
 class NewsChain(Runnable[dict, dict]):
-    """Retrieve hybrid evidence, refuse if it is weak, else let the answerer write a cited answer."""
+    """Retrieve hybrid evidence, refuse if it is weak, else let the answerer write a cited answer.
 
-    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, answerer: Answerer,
-                 corpus: CorpusCache | None = None):
-        store.require(embedder.backend)  # query vectors must come from the index's own backend
+    `guard` is entered around retrieval (the App passes its lock so index writes never interleave).
+    """
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever, answerer: Answerer,
+                 guard: ContextManager | None = None):
+        retriever.store.require(retriever.embedder.backend)  # query vectors must match the index's backend
         self.settings = settings
-        self.store = store
-        self.embedder = embedder
+        self.retriever = retriever
         self.answerer = answerer
-        self.corpus = corpus or CorpusCache(store, settings.home / "cache")  # share it across chains
-        self.retriever = HybridRetriever(store=store, embedder=embedder, corpus=self.corpus,
-                                         k=settings.k, rrf_k=settings.rrf_k,
-                                         lexical_weight=settings.lexical_weight)
+        self.guard = guard or contextlib.nullcontext()
 
-    def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Evidence:
+    @property
+    def store(self):
+        return self.retriever.store
+
+    @property
+    def embedder(self):
+        return self.retriever.embedder
+
+    @property
+    def corpus(self):
+        return self.retriever.corpus
+
+    # -- LangChain entry points ------------------------------------------------------------------
+    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> dict:
+        """The answer as the `newsrag ask --json` dict."""
+        return self._call_with_config(self._final, input, config, **kwargs)["answer"]
+
+    def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
+        yield from self._transform_stream_with_config(iter([input]), self._transform, config, **kwargs)
+
+    def transform(self, input: Iterator[dict], config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
+        yield from self._transform_stream_with_config(input, self._transform, config, **kwargs)
+
+    async def astream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> AsyncIterator[dict]:
+        async def one() -> AsyncIterator[dict]:
+            yield input
+
+        async for event in self._atransform_stream_with_config(one(), self._atransform, config, **kwargs):
+            yield event
+
+    # -- the work ----------------------------------------------------------------------------------
+    def _final(self, input: dict, run_manager: CallbackManagerForChainRun, config: RunnableConfig) -> dict:
+        final: dict = {}
+        for event in self.events(input, config):
+            if "answer" in event:
+                final = event
+        return final
+
+    def _transform(self, inputs: Iterator[dict], run_manager: CallbackManagerForChainRun,
+                   config: RunnableConfig) -> Iterator[dict]:
+        for input in inputs:
+            yield from self.events(input, config)
+
+    async def _atransform(self, inputs: AsyncIterator[dict], run_manager, config: RunnableConfig) -> AsyncIterator[dict]:
+        done = object()
+        async for input in inputs:
+            events = self.events(input, config)  # the model and Chroma calls block: run them off the loop
+            while (event := await run_in_executor(config, next, events, done)) is not done:
+                yield event
+
+    def events(self, input: dict, config: RunnableConfig | None = None) -> Iterator[dict]:
+        """Validate, gather evidence (history-aware), then refuse or stream the answerer's pieces."""
+        question = validate(input.get("question"), self.settings.max_question_chars)
+        with self.guard:
+            evidence = self.evidence(question, input.get("history"), input.get("k"), config)
+        yield from self.answer_events(question, evidence)
+
+    def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None,
+                 config: RunnableConfig | None = None) -> Evidence:
         """History-aware evidence: with a previous turn, retrieve for the question alone and in context.
 
         A follow-up that cannot stand alone ("And where?") finds stronger evidence in context; a new,
         self-contained question ("When will the talks take place?") finds it on its own.
         """
-        own = self._evidence(question, question, k)
+        own = self._evidence(question, question, k, config)
         query = contextual_question(question, history)
         if query is None:
             return own
         previous = next(t["content"] for t in reversed(history) if t.get("role") == "user")
-        in_context = self._evidence(query, question, k, seen=last_reply(history), focus=f"{previous} {question}")
+        in_context = self._evidence(query, question, k, config, seen=last_reply(history),
+                                    focus=f"{previous} {question}")
         return in_context if in_context.strength > own.strength else own
 
-    def _evidence(self, query: str, asked: str, k: int | None, seen: str = "", focus: str | None = None) -> Evidence:
+    def _evidence(self, query: str, asked: str, k: int | None, config: RunnableConfig | None,
+                  seen: str = "", focus: str | None = None) -> Evidence:
         vector = self.embedder.encode([query])[0]
-        docs = self.retriever.search(query, vector, k or self.settings.k)
+        docs = self.retriever.invoke(query, config, k=k or self.settings.k, vector=vector)
         return gather(self.store, self.corpus.get(), query, vector, docs,
                       self.settings.dense_weight, self.settings.misfit_penalty, asked=asked, seen=seen,
                       focus=focus)
 
-    def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
-        question = validate(input.get("question"), self.settings.max_question_chars)
-        evidence = self.evidence(question, input.get("history"), input.get("k"))
-        yield from self.answer_events(question, evidence)
+    def refuses(self, evidence: Evidence) -> bool:
+        return refuses(evidence, self.settings)
 
     def answer_events(self, question: str, evidence: Evidence) -> Iterator[dict]:
         """Refuse on weak evidence without calling the answerer; else stream the answerer's pieces."""
-        if evidence.unknown or evidence.strength < self.settings.min_evidence:
+        if self.refuses(evidence):
             notice = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
             answer = refusal(question, notice)
-            yield {"delta": answer.answer}
+            yield AddableDict(delta=answer.answer)
         else:
             answer = None
             for item in self.answerer.stream(evidence):
                 if isinstance(item, Answer):
                     answer = item
                 else:
-                    yield {"delta": item}
+                    yield AddableDict(delta=item)
         result = replace(answer, question=question, answer=answer.answer.strip())
-        yield {"answer": result.to_json(), "notice": result.notice}
-
-    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> dict:
-        final = {}
-        for event in self.stream(input, config):
-            if "answer" in event:
-                final = event["answer"]
-        return final
+        yield AddableDict(answer=result.to_json(), notice=result.notice, evidence=evidence,
+                          closest=None if result.citations else closest(evidence))

@@ -20,8 +20,7 @@ Statement = list[Candidate]  # first = the sentence shown; all = the citations
 class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
-    def __init__(self, max_sentences: int = 5, relative_keep: float = 0.8,
-                 duplicate_similarity: float = 0.8, min_words: int = 5):
+    def __init__(self, max_sentences: int, relative_keep: float, duplicate_similarity: float, min_words: int = 5):
         self.max_sentences = max_sentences
         self.relative_keep = relative_keep
         self.duplicate_similarity = duplicate_similarity

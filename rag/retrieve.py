@@ -13,22 +13,31 @@ from pydantic import ConfigDict
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.store import ChromaStore
 from newsrag.rag.lexical import Corpus, CorpusCache
+from newsrag.settings import Settings
 
 
 class HybridRetriever(BaseRetriever):
-    """Top-`k` chunks for a query. Each Document's metadata carries its span, sentences and scores."""
+    """Top-`k` chunks for a query, as LangChain Documents.
+
+    Metadata: source, title, start, end (the chunk's exact span of the article), score (fused), the
+    per-ranking scores, and the chunk's sentence spans. Use `invoke` so callbacks see the run.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: ChromaStore
     embedder: BaseEmbedder  # any backend (torch, onnx-int8, ...)
     corpus: CorpusCache
-    k: int = 6
-    rrf_k: int = 60
-    lexical_weight: float = 1.0  # BM25's vote in the fusion, relative to each dense ranking
+    k: int = Settings.k
+    rrf_k: int = Settings.rrf_k
+    lexical_weight: float = Settings.lexical_weight  # BM25's vote in the fusion, relative to each dense ranking
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return self.search(query, self.embedder.encode([query])[0], self.k)
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None, vector: np.ndarray | None = None) -> list[Document]:
+        """`invoke(query, k=..., vector=...)`: pass `vector` when the caller already encoded the query."""
+        if vector is None:
+            vector = self.embedder.encode([query])[0]
+        return self.search(query, vector, k or self.k)
 
     def search(self, query: str, vector: np.ndarray, k: int) -> list[Document]:
         """Fuse three rankings; only chunks committed in the registry (present in the corpus) survive."""

@@ -23,7 +23,8 @@ ARTICLES = ROOT / "articles"
 BIN = Path(sys.executable).parent
 OUTPUT = ROOT / "test-output"
 
-from newsrag.index.embed import make_embedder  # noqa: E402
+from newsrag.app import App  # noqa: E402
+from newsrag.index.embedders import make_embedder  # noqa: E402
 from newsrag.index.ingest import ingest  # noqa: E402
 from newsrag.index.store import ChromaStore, connect  # noqa: E402
 from newsrag.settings import Settings  # noqa: E402
@@ -122,10 +123,8 @@ def indexed(request, mode, tmp_path_factory, embedder):
 
 @pytest.fixture(scope="session")
 def chain(indexed, embedder):
-    from newsrag.app import build_chain
-
     settings, store = indexed
-    return build_chain(settings, store, embedder)
+    return App(settings, store, embedder).chain()
 
 
 @pytest.fixture()

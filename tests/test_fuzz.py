@@ -26,12 +26,12 @@ QUESTIONS = st.one_of(
 
 @pytest.fixture(scope="module")
 def small_chain(tmp_path_factory, embedder):
-    from newsrag.app import build_chain
+    from newsrag.app import App
 
     s = Settings(home=tmp_path_factory.mktemp("fuzz-chain"))
     store = ChromaStore(connect(s), s.collection)
     ingest([ARTICLES / "003_f3e8cce4618215f0.txt"], store, embedder, s)
-    return build_chain(s, store, embedder)
+    return App(s, store, embedder).chain()
 
 
 @FUZZ

@@ -136,7 +136,7 @@ def test_missing_path_is_reported_and_the_others_ingested(fresh, embedder, tmp_p
 
 
 def test_html_article_citations_quote_the_file(fresh, embedder, tmp_path):
-    from newsrag.app import build_chain
+    from newsrag.app import App
 
     settings, store = fresh
     page = tmp_path / "h" / "summit.html"
@@ -158,7 +158,7 @@ def test_html_article_citations_quote_the_file(fresh, embedder, tmp_path):
     assert store.articles()["summit.html"].title == "Arctic cod quota cut by twelve percent"
     texts = " ".join(store.chunks.get(include=["documents"])["documents"])
     assert "Home" not in texts and "Share this" not in texts and "document.write" not in texts
-    answer = build_chain(settings, store, embedder).invoke({"question": "By how much was the cod quota cut?"})
+    answer = App(settings, store, embedder).chain().invoke({"question": "By how much was the cod quota cut?"})
     assert answer["answerable"], answer
     raw = page.read_text(encoding="utf-8")
     assert answer["citations"]

@@ -132,7 +132,7 @@ def test_chunks_of_crlf_and_cr_files_are_exact_spans_of_the_untranslated_file(tm
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
 def test_citations_of_a_crlf_file_quote_the_file(store, embedder, tmp_path, newline):
-    from newsrag.app import build_chain
+    from newsrag.app import App
 
     settings, st_ = store
     folder = tmp_path / "news"
@@ -140,7 +140,7 @@ def test_citations_of_a_crlf_file_quote_the_file(store, embedder, tmp_path, newl
     path = folder / "ferry.txt"
     path.write_bytes(STORY.replace("\n", newline).encode("utf-8"))
     ingest([folder], st_, embedder, settings)
-    result = build_chain(settings, st_, embedder).invoke({"question": "Who is the mayor that spoke about the ferry?"})
+    result = App(settings, st_, embedder).chain().invoke({"question": "Who is the mayor that spoke about the ferry?"})
     assert result["citations"], result
     with open(path, encoding="utf-8", newline="") as f:
         original = f.read()

@@ -19,7 +19,8 @@ import pytest
 from conftest import ARTICLES, article_text, free_port, running
 from newsrag.index.ingest import ingest
 from newsrag.index.store import ChromaStore, connect
-from newsrag.app import backends, build_chain, make_answerer
+from newsrag.app import App
+from newsrag.rag.backends import make_answerer
 from newsrag.errors import NewsragError
 from newsrag.settings import Settings
 from newsrag.rag.llm import verify
@@ -63,7 +64,7 @@ def llama_server():
 def chain_for(store_settings, embedder, **changes):
     settings, store = store_settings
     settings = settings.with_(**changes)
-    return build_chain(settings, store, embedder, make_answerer(settings, embedder))
+    return App(settings, store, embedder).chain()
 
 
 def run(chain, question: str) -> tuple[list[str], dict]:
@@ -228,14 +229,15 @@ def test_finish_refuses_or_falls_back_when_nothing_is_supported(offline_answerer
 
 # --- configuration -----------------------------------------------------------------------------------
 
-def test_backends_lists_installed_ones_and_bad_settings_fail_with_one_line(tmp_path):
+def test_backends_lists_installed_ones_and_bad_settings_fail_with_one_line(tmp_path, embedder):
+    backends = App.backends
     assert backends()[0] == "extractive" and {"openai", "llamacpp"} <= set(backends())
     for changes, words in (({"backend": "gpt"}, "unknown answer backend"),
                            ({"backend": "openai"}, "needs a model name"),
                            ({"backend": "llamacpp"}, "needs a GGUF file"),
                            ({"backend": "llamacpp", "llm_model": str(tmp_path / "none.gguf")}, "no GGUF model file")):
         with pytest.raises(NewsragError, match=words):
-            make_answerer(Settings(home=tmp_path, **changes))
+            make_answerer(Settings(home=tmp_path, **changes), embedder)
 
 
 def test_settings_read_the_llm_environment():
@@ -296,7 +298,8 @@ def test_real_model_invalid_markers_dropped_and_injection_flagged(store_settings
     settings = store_settings[0].with_(backend="openai", llm_model="smollm2", llm_base_url=llama_server)
     answerer = make_answerer(settings, embedder)
     answerer.llm = answerer.llm.bind(extra_body={"grammar": grammar})
-    chain = build_chain(settings, store_settings[1], embedder, answerer)
+    chain = App(settings, store_settings[1], embedder).chain()
+    chain.answerer = answerer
     deltas, result = run(chain, QUESTION)
     reply = "".join(deltas)
     assert "[9" in reply and "pwned [1]" in reply  # what the model really wrote

@@ -8,7 +8,8 @@ import pytest
 from conftest import ARTICLES
 from newsrag.index.chunk import chunk
 from newsrag.index.clean import clean
-from newsrag.index.embed import Embedder, make_embedder
+from newsrag.index.embed import Embedder
+from newsrag.index.embedders import make_embedder
 from newsrag.index.ingest import ingest
 from newsrag.index.load import load
 from newsrag.index.onnx_embed import OnnxEmbedder
@@ -73,11 +74,11 @@ def test_an_index_never_mixes_embedding_backends(tmp_path, torch_embedder, cache
         ChromaStore.open(torch)
     with pytest.raises(BackendError, match="not torch"):  # a PyTorch embedder handed to the ONNX index
         ingest([ARTICLES], store, torch_embedder, onnx)
-    from newsrag.app import build_chain
+    from newsrag.app import App
 
     with pytest.raises(BackendError, match="not torch"):
-        build_chain(onnx, store, torch_embedder)
-    assert build_chain(onnx, store, make_embedder(onnx)).invoke({"question": "Who is mentioned?"})["answer"]
+        App(onnx, store, torch_embedder).chain()
+    assert App(onnx, store, make_embedder(onnx)).chain().invoke({"question": "Who is mentioned?"})["answer"]
 
 
 def test_an_empty_index_takes_any_backend_and_unknown_names_are_refused(tmp_path):

@@ -11,7 +11,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from conftest import ARTICLES, article_text, free_port
 from newsrag.errors import InputError
 from newsrag.ui import render
-from newsrag.ui.uploads import discard, inside, safe_name, save_uploads, upload_dir
+from newsrag.index.uploads import discard, inside, safe_name, save_uploads, upload_dir
 
 ALLOWED_TAGS = {"a", "b", "div", "header", "h3", "li", "mark", "p", "section", "span", "sup", "ul",
                 "table", "thead", "tbody", "tr", "th", "td"}
@@ -61,16 +61,16 @@ def assert_inert(markup: str) -> Tags:
 @pytest.fixture()
 def served(indexed, embedder):
     """The page served in-process on a free 127.0.0.1 port: (url, chain)."""
-    from newsrag.app import build_chain
+    from newsrag.app import App
     from newsrag.ui.app import build_app
-    from newsrag.ui.service import ChatService
 
     settings, store = indexed
-    demo = build_app(ChatService(settings, store, embedder))
+    app = App(settings, store, embedder)
+    demo = build_app(app)
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
-        yield f"http://127.0.0.1:{port}/", build_chain(settings, store, embedder)
+        yield f"http://127.0.0.1:{port}/", app.chain()
     finally:
         demo.close()
 
@@ -171,10 +171,10 @@ FESTIVAL = ("Quillmere hosts the first Zorblatt Lantern Festival\n\n"
 
 
 def test_upload_is_answerable_at_once_idempotent_and_removable(fresh, embedder, tmp_path):
-    from newsrag.ui.service import ChatService
+    from newsrag.app import App
 
     settings, store = fresh
-    service = ChatService(settings, store, embedder)
+    service = App(settings, store, embedder)
     good = tmp_path / "festival.txt"
     good.write_text(FESTIVAL, encoding="utf-8")
     binary = tmp_path / "photo.txt"
@@ -211,10 +211,10 @@ PAGE = """<!doctype html><html><head><title>Harbour news</title>
 
 
 def test_html_article_panel_reads_as_prose_with_exact_marks(fresh, embedder, tmp_path):
-    from newsrag.ui.service import ChatService
+    from newsrag.app import App
 
     settings, store = fresh
-    service = ChatService(settings, store, embedder)
+    service = App(settings, store, embedder)
     page = tmp_path / "ferry.html"
     page.write_text(PAGE, encoding="utf-8")
     report, _ = service.upload([(page, "ferry.html")])
@@ -275,11 +275,11 @@ def test_highlights_are_exactly_the_cited_text(text, raw):
 
 
 def test_bundled_article_panel_marks_every_citation(indexed, embedder):
-    from newsrag.ui.service import ChatService
+    from newsrag.app import App
 
     settings, store = indexed
-    service = ChatService(settings, store, embedder)
-    result = service.ask("What did Russia demand?")
+    service = App(settings, store, embedder)
+    result = service.ask("What did Russia demand?")["answer"]
     cited = {c["source"] for c in result["citations"]}
     panel = render.source_panel(result, service.article, focus=2)
     parsed = assert_inert(panel)
@@ -292,10 +292,10 @@ def test_bundled_article_panel_marks_every_citation(indexed, embedder):
 
 def test_backends_share_one_bm25_snapshot(indexed, embedder):
     """Each answer backend gets its own chain, but the BM25 snapshot is built and held once."""
-    from newsrag.ui.service import ChatService
+    from newsrag.app import App
 
     settings, store = indexed
-    service = ChatService(settings, store, embedder)
+    service = App(settings, store, embedder)
     chain = service.chain("extractive")
     assert chain.corpus is service.corpus
     assert chain.invoke({"question": "Which TV channel interviewed Lavrov?"})["answerable"]

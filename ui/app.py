@@ -1,6 +1,6 @@
 """The Gradio page: chat with clickable [n] citations, a source panel, uploads, settings, an /ask API.
 
-Handlers only translate Gradio values to `ChatService` calls and back (see ui/service.py); every
+Handlers only translate Gradio values to `App` calls and back (newsrag/app.py); every
 string shown to the user is built in ui/render.py, which escapes all untrusted text.
 """
 
@@ -18,13 +18,13 @@ from types import SimpleNamespace
 import gradio as gr
 from starlette.middleware import Middleware
 
+from newsrag.app import App
 from newsrag.errors import NewsragError
 from newsrag.settings import Settings
 from newsrag.ui import render
 from newsrag.ui.assets import CSS, PANEL_JS
 from newsrag.ui.auth import Access, Users
 from newsrag.ui.guard import UploadGuard, UploadLimits
-from newsrag.ui.service import ChatService, available_backends
 
 log = logging.getLogger("newsrag.ui")
 
@@ -55,10 +55,10 @@ def history_of(results: list[dict]) -> list[dict]:
 
 
 class Handlers:
-    """Event handlers bound to one service; the write handlers check the logged-in user themselves."""
+    """Event handlers bound to one App; the write handlers check the logged-in user themselves."""
 
-    def __init__(self, service: ChatService, access: Access = Access()):
-        self.service = service
+    def __init__(self, app: App, access: Access = Access()):
+        self.app = app
         self.access = access
 
     def _editor(self, request: gr.Request | None) -> None:
@@ -88,7 +88,7 @@ class Handlers:
         chat = chat + [{"role": "assistant", "content": "…"}]
         text = ""
         with friendly():
-            for event in self.service.stream(question, history_of(results), int(k), backend):
+            for event in self.app.stream(question, history_of(results), int(k), backend):
                 if "delta" in event:
                     text += event["delta"]
                     chat[-1] = {"role": "assistant", "content": render.answer_html(text, turn)}
@@ -99,7 +99,7 @@ class Handlers:
                 if event.get("notice"):  # e.g. "No article mentions X." under a refusal
                     content += f'<div class="notice">{render.safe(event["notice"])}</div>'
                 chat[-1] = {"role": "assistant", "content": content}
-                panel = render.source_panel(result, self.service.article, nonce=time.time_ns(),
+                panel = render.source_panel(result, self.app.article, nonce=time.time_ns(),
                                             closest=event.get("closest"))
                 yield chat, results + [result], panel
 
@@ -113,16 +113,16 @@ class Handlers:
         if not 0 <= turn < len(results):
             return gr.skip()
         with friendly():
-            return render.source_panel(results[turn], self.service.article, focus=n, nonce=time.time_ns())
+            return render.source_panel(results[turn], self.app.article, focus=n, nonce=time.time_ns())
 
     def clear(self):
-        return [], [], render.source_panel(None, self.service.article), ""
+        return [], [], render.source_panel(None, self.app.article), ""
 
     def article_list(self):
-        return render.articles_table(self.service.articles())
+        return render.articles_table([(a.source, a.title, a.chunks) for a in self.app.articles()])
 
     def articles(self):
-        rows = self.service.articles()
+        rows = [(a.source, a.title, a.chunks) for a in self.app.articles()]
         return render.articles_table(rows), gr.update(choices=[s for s, _, _ in rows], value=None)
 
     def upload(self, files: list | None, request: gr.Request, progress=gr.Progress()):
@@ -132,7 +132,7 @@ class Handlers:
             return (gr.skip(),) * 4
         with friendly(), _forgetting(files):
             progress(0, desc="Saving files")
-            report, refused = self.service.upload(
+            report, refused = self.app.upload(
                 [(Path(f), Path(f).name) for f in files],
                 lambda done, total: progress((done, total), desc="Embedding sentences", unit="sentences"))
         lines = ([("ok", f"{s}: added") for s in report.added] + [("ok", f"{s}: updated") for s in report.updated]
@@ -151,14 +151,20 @@ class Handlers:
             gr.Warning("Pick an article to remove first.")
             return (gr.skip(),) * 3
         with friendly():
-            removed = self.service.remove(source)
+            removed = self.app.remove(source)
         line = ("ok", f"{source}: removed") if removed else ("bad", f"{source}: was not indexed")
         return (render.status_html([line]), *self.articles())
 
     def ask(self, question: str) -> dict:
         """Answer one question; returns the same JSON object as `newsrag ask --json`."""
         with friendly():
-            return self.service.ask(question)
+            return self.app.ask(question)["answer"]
+
+
+def backend_choices(app: App) -> list[str]:
+    """Every installed answer backend, plus the configured one (so a misconfiguration shows, not hides)."""
+    names = app.backends()
+    return names if app.settings.backend in names else names + [app.settings.backend]
 
 
 @contextmanager
@@ -171,7 +177,7 @@ def _forgetting(files: list):
             Path(f).unlink(missing_ok=True)
 
 
-def build_app(service: ChatService, access: Access = Access()) -> gr.Blocks:
+def build_app(app: App, access: Access = Access()) -> gr.Blocks:
     """The page: chat and source panel side by side, then articles and settings; events wired up.
 
     A read-only page has no upload or remove component and registers no handler for them.
@@ -181,17 +187,17 @@ def build_app(service: ChatService, access: Access = Access()) -> gr.Blocks:
         gr.Markdown("## newsrag\nAsk about the indexed news articles. Every statement cites the exact "
                     "passage it comes from: click a **[n]** to see it highlighted in its article.")
         c = SimpleNamespace(results=gr.State([]), pending=gr.State(""))  # answers so far; question being asked
-        _chat_row(c, service)
-        _articles_box(c, service.settings, writable=not access.read_only)
+        _chat_row(c, app)
+        _articles_box(c, app.settings, writable=not access.read_only)
         with gr.Accordion("Settings", open=False):
-            c.k = gr.Slider(1, 30, step=1, value=service.settings.k, label="Passages retrieved (k)", elem_id="k")
-            c.backend = gr.Dropdown(available_backends(service.settings), value=service.settings.backend,
+            c.k = gr.Slider(1, 30, step=1, value=app.settings.k, label="Passages retrieved (k)", elem_id="k")
+            c.backend = gr.Dropdown(backend_choices(app), value=app.settings.backend,
                                     label="Answer backend")
-        _wire(Handlers(service, access), c, demo)
+        _wire(Handlers(app, access), c, demo)
     return demo
 
 
-def _chat_row(c: SimpleNamespace, service: ChatService) -> None:
+def _chat_row(c: SimpleNamespace, app: App) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             c.chat = gr.Chatbot(label="Chat", elem_id="chat", height=560, latex_delimiters=[],
@@ -203,7 +209,7 @@ def _chat_row(c: SimpleNamespace, service: ChatService) -> None:
                 c.clear = gr.Button("Clear", scale=1, min_width=80, elem_id="clear")
         with gr.Column(scale=2):
             gr.Markdown("### Sources")
-            c.panel = gr.HTML(render.source_panel(None, service.article), js_on_load=PANEL_JS,
+            c.panel = gr.HTML(render.source_panel(None, app.article), js_on_load=PANEL_JS,
                               elem_id="source-panel")
 
 
@@ -245,16 +251,17 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_only: bool = False,
           auth_file: Path | None = None) -> None:
-    """`newsrag serve`: build the service and run the page until interrupted."""
+    """`newsrag serve`: build the App, load the model and BM25 snapshot, run the page until interrupted."""
     users = Users.load(auth_file) if auth_file else None
     check_exposure(host, read_only, users)
-    access = Access(read_only, users)
     # Gradio's own upload cache goes under the data folder too, not the system temp dir.
     temp = (Path(settings.home) / "tmp").resolve()
     os.environ["GRADIO_TEMP_DIR"] = str(temp)
     limits = UploadLimits(not read_only, users.is_editor if users else None, settings.upload_request_bytes,
                           settings.uploads_per_minute, temp, settings.upload_temp_bytes)
-    demo = build_app(ChatService(settings), access)
+    app = App(settings)
+    app.warm()
+    demo = build_app(app, Access(read_only, users))
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"],
         max_file_size=2 * settings.max_file_bytes, inbrowser=False, auth=users.check if users else None,

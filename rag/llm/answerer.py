@@ -16,6 +16,7 @@ from newsrag.rag.llm import verify
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, Citation, Sentence
 from newsrag.rag.evidence import Evidence
 from newsrag.rag.llm.prompt import Shown, messages, show
+from newsrag.settings import Settings
 
 
 class LLMAnswerer(Answerer):
@@ -24,8 +25,8 @@ class LLMAnswerer(Answerer):
     name = "llm"
 
     def __init__(self, embedder: Embedder, fallback: Answerer, shown_sentences: int = 10,
-                 lexical_min: float = verify.LEXICAL_MIN, novel_min: float = verify.NOVEL_MIN,
-                 dense_min: float = verify.DENSE_MIN):
+                 lexical_min: float = Settings.support_lexical, novel_min: float = Settings.support_novel,
+                 dense_min: float = Settings.support_dense):
         self.embedder = embedder
         self.fallback = fallback
         self.shown_sentences = shown_sentences

@@ -15,11 +15,8 @@ import numpy as np
 
 from newsrag.rag.evidence import Candidate
 from newsrag.rag.terms import terms
+from newsrag.settings import Settings
 
-# Calibrated on eval/qa/news.jsonl (see docs/README-llm.md, "Support thresholds").
-LEXICAL_MIN = 0.4
-NOVEL_MIN = 0.5
-DENSE_MIN = 0.35
 
 _MARKER = re.compile(r"\[\s*(?:sentences?\s*)?(\d{1,3}(?:\s*(?:,|;|and|-|–)\s*\d{1,3})*)\s*\]", re.I)
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’)]?\s+")
@@ -121,7 +118,8 @@ def support(claim_text: str, vector: np.ndarray, cited: list[Candidate], questio
 
 
 def check(claims: list[Claim], numbered: dict[int, Candidate], vectors: np.ndarray, question: str = "",
-          lexical_min: float = LEXICAL_MIN, novel_min: float = NOVEL_MIN, dense_min: float = DENSE_MIN) -> list[Claim]:
+          lexical_min: float = Settings.support_lexical, novel_min: float = Settings.support_novel,
+          dense_min: float = Settings.support_dense) -> list[Claim]:
     """Set `supported` on every claim (vectors[i] is the embedding of claims[i].text)."""
     for claim, vector in zip(claims, vectors):
         s = support(claim.text, vector, [numbered[n] for n in claim.cites], question)
