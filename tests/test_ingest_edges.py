@@ -100,7 +100,7 @@ def test_control_characters_in_names_are_refused_and_escaped(store, embedder, tm
 LINE_ENDS = st.sampled_from(["\n", "\r\n", "\r"])
 WORDS = st.sampled_from("the council voted on Tuesday to fund a ferry Mayor Brandt said it would sail in May "
                         "critics 4 million euro budget".split())
-SENTENCE = st.builds(lambda ws, p: " ".join(ws).capitalize() + p, st.lists(WORDS, min_size=3, max_size=12),
+SENTENCE = st.builds(lambda ws, p: " ".join(ws).capitalize() + p, st.lists(WORDS, min_size=5, max_size=12),
                      st.sampled_from([".", "!", "?"]))
 
 
@@ -144,6 +144,30 @@ def test_citations_of_a_crlf_file_quote_the_file(store, embedder, tmp_path, newl
     assert result["citations"], result
     with open(path, encoding="utf-8", newline="") as f:
         original = f.read()
+    assert result["citations"], (question, result["answer"])
     for c in result["citations"]:
         assert original[c["start"]:c["end"]] == c["text"]
     assert any("Brandt" in c["text"] for c in result["citations"])
+
+
+@pytest.mark.slow
+@hsettings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=documents())
+def test_citations_of_random_mixed_ending_files_quote_the_untranslated_file(tmp_path_factory, embedder, text):
+    from newsrag.app import App
+
+    base = tmp_path_factory.mktemp("mixed")
+    settings = Settings(home=base / "home")
+    store = ChromaStore(connect(settings), settings.collection)
+    (base / "news").mkdir()
+    path = base / "news" / "story.txt"
+    path.write_bytes(text.encode("utf-8"))
+    ingest([base / "news"], store, embedder, settings)
+    longest = max((s.text for c in chunk(load(path, "story.txt")) for s in c.sentences), key=len)
+    question = longest.rstrip(".!?") + "?"  # asking a sentence back: it must be cited
+    result = App(settings, store, embedder).chain().invoke({"question": question, "k": 4})
+    with open(path, encoding="utf-8", newline="") as f:
+        original = f.read()
+    assert result["citations"], (question, result["answer"])
+    for c in result["citations"]:
+        assert original[c["start"]:c["end"]] == c["text"]
