@@ -53,7 +53,7 @@ def discover(paths: Iterable[Path]) -> Found:
         if not root.exists():
             found.failed.append((printable(str(root)), f"{printable(str(root))}: no such file or folder"))
         elif root.is_file():
-            _take(found, taken, root, root.name, root)
+            _take(found, taken, root, root.name)
         else:
             _walk(found, taken, root)
     return found
@@ -69,19 +69,20 @@ def _walk(found: Found, taken: dict[str, Path], root: Path) -> None:
         if not p.resolve().is_relative_to(real_root):  # a symlink must not pull in files from elsewhere
             found.skipped.append((name, "a symbolic link to outside the ingested folder"))
         elif p.is_file() and p.suffix.lower() in SUPPORTED:
-            _take(found, taken, p, rel.as_posix(), root)
+            _take(found, taken, p, rel.as_posix())
         elif p.is_file():
             found.skipped.append((name, f"unsupported file type '{printable(p.suffix) or '(none)'}'"))
 
 
-def _take(found: Found, taken: dict[str, Path], path: Path, source: str, root: Path) -> None:
+def _take(found: Found, taken: dict[str, Path], path: Path, source: str) -> None:
     """Accept `path` as `source` unless its name is unprintable or already used in this run."""
     name = printable(source)
     if has_control(source):
         found.failed.append((name, f"{name}: file name contains control characters; rename the file"))
     elif source in taken:
-        found.failed.append((name, f"{printable(str(path))}: not indexed, {printable(str(taken[source]))} in this ingest "
-                                   f"has the same name '{name}'; rename one of them"))
+        first = printable(str(taken[source]))
+        found.failed.append((name, f"{printable(str(path))}: not indexed, {first} in this ingest has the same "
+                                   f"name '{name}'; rename one of them"))
     else:
         taken[source] = path
         found.files.append((path, source))

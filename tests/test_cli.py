@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 
 import pytest
 
-from conftest import ARTICLES, BIN
+from conftest import ARTICLES, cli
 
 
 def newsrag(*args, home, stdin=None, check=True):
-    env = {**os.environ, "NEWSRAG_HOME": str(home)}
-    proc = subprocess.run([str(BIN / "newsrag"), *args], input=stdin, capture_output=True, text=True, env=env,
-                          timeout=300)
+    proc = cli(*args, home=home, stdin=stdin)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc

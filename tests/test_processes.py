@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import ARTICLES, BIN, free_port, running
+from conftest import ARTICLES, BIN, cli, free_port, running
 from gradio_http import RawGradio
 
 pytestmark = pytest.mark.slow
@@ -19,9 +19,7 @@ def env_for(home, **extra) -> dict:
     return {**os.environ, "NEWSRAG_HOME": str(home), **extra}
 
 
-def run(*args, home, stdin=None, timeout=300, **extra):
-    return subprocess.run([str(BIN / "newsrag"), *args], input=stdin, capture_output=True, text=True,
-                          env=env_for(home, **extra), timeout=timeout)
+run = cli
 
 
 def folders(tmp_path):

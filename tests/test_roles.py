@@ -7,12 +7,10 @@ and remove: against `--read-only`, and against `--auth-file` anonymously, as a r
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 
 import pytest
 
-from conftest import ARTICLES, BIN, free_port, running
+from conftest import ARTICLES, BIN, cli, free_port, running
 from gradio_http import RawGradio
 
 pytestmark = pytest.mark.slow
@@ -22,20 +20,14 @@ STORY = b"Quillmere ferry\n\nThe Zorblatt ferry between Quillmere and Northpoint
 TRUSTED = "003_f3e8cce4618215f0.txt"
 
 
-def newsrag(*args, home, stdin=None, timeout=120):
-    env = {**os.environ, "NEWSRAG_HOME": str(home)}
-    return subprocess.run([str(BIN / "newsrag"), *args], input=stdin, capture_output=True, text=True, env=env,
-                          timeout=timeout)
+newsrag = cli
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
     """The five articles ingested from the command line, and a password file: alice edits, bob reads."""
     home = tmp_path_factory.mktemp("roles-home")
-    folder = tmp_path_factory.mktemp("roles-articles")
-    for p in ARTICLES.glob("*.txt"):
-        shutil.copy(p, folder / p.name)
-    assert newsrag("ingest", str(folder), home=home, timeout=300).returncode == 0
+    assert newsrag("ingest", str(ARTICLES), home=home).returncode == 0
     users = home / "users"
     assert newsrag("passwd", "alice", "--editor", "--file", str(users), home=home, stdin="alice-pw\n").returncode == 0
     assert newsrag("passwd", "bob", "--file", str(users), home=home, stdin="bob-pw\n").returncode == 0
