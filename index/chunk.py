@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from newsrag.index.load import Document
+from newsrag.settings import Settings
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\s*\n\s*\n|\s*$)", re.S)
 _WINDOW = 2_000  # pysbd is slow on very long paragraphs: feed it windows cut at sentence-ish breaks
@@ -120,7 +121,7 @@ def _tight(view: str, start: int, end: int) -> list[Sentence]:
     return pieces
 
 
-def chunk(doc: Document, max_chars: int = 700, overlap: int = 1) -> list[Chunk]:
+def chunk(doc: Document, max_chars: int = Settings.chunk_chars, overlap: int = Settings.chunk_overlap_sentences) -> list[Chunk]:
     """Group consecutive sentences into chunks of about `max_chars`, repeating `overlap` sentences."""
     sents = sentences(doc.view)
     groups: list[list[Sentence]] = []

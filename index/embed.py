@@ -6,6 +6,8 @@ import threading
 
 import numpy as np
 
+from newsrag.settings import Settings
+
 EMBED_BACKENDS = ("torch", "onnx-int8", "onnx-fp32")
 
 
@@ -26,7 +28,7 @@ class Embedder(BaseEmbedder):
 
     backend = "torch"
 
-    def __init__(self, batch_size: int = 64, model_path: str | None = None):
+    def __init__(self, batch_size: int = Settings.embed_batch_size, model_path: str | None = None):
         self.batch_size = batch_size
         self.model_path = model_path
         self._model = None

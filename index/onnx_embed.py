@@ -21,6 +21,7 @@ import numpy as np
 
 from newsrag.index.embed import BaseEmbedder
 from newsrag.errors import BackendError
+from newsrag.settings import Settings
 
 MAX_TOKENS = 256  # the model's sentence_bert_config.json max_seq_length
 OPSET = 17
@@ -153,7 +154,7 @@ class OnnxModel:
 class OnnxEmbedder(BaseEmbedder):
     """Same interface as `index.embed.Embedder`; the model is exported/loaded on first use."""
 
-    def __init__(self, cache_dir: Path, batch_size: int = 64, quantized: bool = True,
+    def __init__(self, cache_dir: Path, batch_size: int = Settings.embed_batch_size, quantized: bool = True,
                  model_path: str | None = None, threads: int = 2):
         self.cache_dir = Path(cache_dir)
         self.batch_size = batch_size
