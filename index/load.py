@@ -87,10 +87,13 @@ def decode(data: bytes, name: str) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding)  # the codec consumes the BOM
+                text = data.decode(encoding)  # the codec consumes the BOM
             except UnicodeDecodeError as e:
                 raise InputError(f"{name}: not valid {encoding.upper()} despite its byte-order mark "
                                  f"(bad data at byte {e.start}); save it as UTF-8") from e
+            if "\x00" in text[:65536]:
+                raise InputError(f"{name}: looks like a binary file, not text")
+            return text
     if b"\x00" in data[:65536]:
         raise InputError(f"{name}: looks like a binary file, not text")
     try:
