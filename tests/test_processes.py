@@ -137,6 +137,6 @@ def test_unreachable_chroma_server_is_named_in_the_api_and_the_cli(tmp_path):
             failed = g.call(fn, ["Who is the Kremlin spokesman?"])
             assert not failed["success"] and f"cannot reach the Chroma server at {url}" in failed["error"], failed
             assert "Unexpected" not in failed["error"]
-    cli = run("ask", "Who is the Kremlin spokesman?", "--chroma-url", url, home=home)
-    assert cli.returncode == 1 and f"cannot reach the Chroma server at {url}" in cli.stderr
-    assert len(cli.stderr.strip().splitlines()) == 1
+    said = run("ask", "Who is the Kremlin spokesman?", "--chroma-url", url, home=home)
+    assert said.returncode == 1 and f"cannot reach the Chroma server at {url}" in said.stderr
+    assert len(said.stderr.strip().splitlines()) == 1
