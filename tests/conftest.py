@@ -21,7 +21,6 @@ os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEM
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = ROOT / "articles"
 BIN = Path(sys.executable).parent
-OUTPUT = ROOT / "test-output"
 
 from newsrag.app import App  # noqa: E402
 from newsrag.index.embedders import make_embedder  # noqa: E402
@@ -43,6 +42,15 @@ def _isolated(tmp_path, monkeypatch, models_dir):
     monkeypatch.setenv("NEWSRAG_MODELS_DIR", str(models_dir))
     for key in ("NEWSRAG_CHROMA_URL", "NEWSRAG_BACKEND", "NEWSRAG_EMBED_BACKEND", "NEWSRAG_K", "OPENAI_API_KEY"):
         monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(scope="session")
+def output(tmp_path_factory) -> Path:
+    """Where tests leave artefacts worth a look (screenshots, load figures): a temp folder, never the repo.
+
+    pytest keeps the last three runs' temp folders; `pytest --basetemp DIR` puts it at DIR/test-output0/.
+    """
+    return tmp_path_factory.mktemp("test-output")
 
 
 def free_port() -> int:

@@ -1,7 +1,7 @@
 """End to end in Debian's Chromium (Playwright): ask, click a citation, follow up, upload, XSS.
 
 The app runs as `newsrag serve` in a subprocess over a data folder in tmp holding the five
-articles. Screenshots go to test-output/browser/.
+articles. Screenshots go to the session's temp folder (the `output` fixture), under browser/.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ import sys
 
 import pytest
 
-from conftest import ARTICLES, BIN, OUTPUT, free_port, running
+from conftest import ARTICLES, BIN, free_port, running
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
-SHOTS = OUTPUT / "browser"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -55,11 +54,18 @@ def app(tmp_path_factory):
         sys.stdout.write((home / "serve.log").read_text(errors="replace")[-3000:])
 
 
+@pytest.fixture(scope="module")
+def shots(output):
+    """Screenshots of each step, in the session's temp folder."""
+    folder = output / "browser"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture()
 def page(app):
     from playwright.sync_api import sync_playwright
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 950})
@@ -104,7 +110,7 @@ def expected(url: str, question: str) -> dict:
     return Client(url, verbose=False).predict(question, api_name="/ask")
 
 
-def test_ask_click_citation_and_follow_up(app, page):
+def test_ask_click_citation_and_follow_up(app, page, shots):
     url, _ = app
     page.get_by_text("What did Russia demand?").first.click()  # an example question, one click
     text = finished_answer(page, 0)
@@ -122,7 +128,7 @@ def test_ask_click_citation_and_follow_up(app, page):
                                                       if c["source"] == second["source"]})
     titles = page.locator("#source-panel .source-card").count()
     assert titles == len({c["source"] for c in want["citations"]})  # only cited articles are listed
-    page.screenshot(path=str(SHOTS / "01-answer-highlight.png"))
+    page.screenshot(path=str(shots / "01-answer-highlight.png"))
     page.press("#question textarea", "Enter")  # an empty question changes nothing
     page.wait_for_timeout(300)
     assert page.locator("#chat a.cite[href^='#cite-0-']").count() == cites.count()
@@ -139,10 +145,10 @@ def test_ask_click_citation_and_follow_up(app, page):
     assert "Geneva" in follow, follow
     mark = click_citation(page, 1, 1)
     assert mark.text_content() and mark.text_content() in page.locator("#source-panel").text_content()
-    page.screenshot(path=str(SHOTS / "02-follow-up.png"))
+    page.screenshot(path=str(shots / "02-follow-up.png"))
 
 
-def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path):
+def test_upload_then_ask_and_xss_stays_inert(app, page, shots, tmp_path):
     good = tmp_path / "zorblatt festival.txt"
     good.write_text(FESTIVAL, encoding="utf-8")
     evil = tmp_path / "glimmerfen.md"
@@ -157,7 +163,7 @@ def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path):
     assert "glimmerfen.md: added" in status.inner_text()
     assert "empty.txt: empty file" in status.inner_text()
     page.wait_for_function("() => document.querySelector('#article-list').innerText.includes('glimmerfen.md')")
-    page.screenshot(path=str(SHOTS / "03-upload.png"))
+    page.screenshot(path=str(shots / "03-upload.png"))
 
     answer = ask(page, "Where will the Zorblatt Lantern Festival be held?", 0)
     assert "Quillmere" in answer
@@ -172,7 +178,7 @@ def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path):
     mark = click_citation(page, 0, 1)
     assert "<script>window.__xss=1;alert(2)</script>" in mark.text_content()
     page.wait_for_timeout(500)  # give any injected handler time to fire
-    page.screenshot(path=str(SHOTS / "04-xss-inert.png"))
+    page.screenshot(path=str(shots / "04-xss-inert.png"))
     assert page.evaluate("() => typeof window.__xss") == "undefined"
     assert page.dialogs == []
     assert page.locator("#chat img, #source-panel img, #chat script, #source-panel script").count() == 0

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ARTICLES, BIN, OUTPUT, free_port, running
+from conftest import ARTICLES, BIN, free_port, running
 from newsrag.eval.metrics import percentile
 
 # (question, phrase the answer must contain)
@@ -56,7 +56,7 @@ def session(url: str, n: int) -> list[tuple[str, dict, float]]:
 
 
 @pytest.mark.slow
-def test_sixteen_concurrent_sessions(server):
+def test_sixteen_concurrent_sessions(server, output):
     expected = dict(QUESTIONS)
     # warm the model and the BM25 snapshot so the figures are warm latencies
     session(server, 0)
@@ -74,6 +74,5 @@ def test_sixteen_concurrent_sessions(server):
             latencies.append(seconds * 1000)
     figures = {"sessions": SESSIONS, "questions": len(latencies), "wall_s": round(wall, 2),
                "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1)}
-    OUTPUT.mkdir(exist_ok=True)
-    (OUTPUT / "load.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    (output / "load.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print("\nload:", figures)

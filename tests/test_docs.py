@@ -1,0 +1,54 @@
+"""The README and docs/ stay short and linked: every relative link resolves, the README fits a first screen or so."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# [text](target) and ![alt](target), not inside `code`; and reference definitions `[name]: target`.
+INLINE = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+REFERENCE = re.compile(r"^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+[\"'][^\"']*[\"'])?\s*$", re.M)
+FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+CODE = re.compile(r"`[^`\n]*`")
+
+
+def links(text: str) -> list[str]:
+    """Link targets of a markdown page, outside fenced blocks and inline code."""
+    prose = CODE.sub("", FENCE.sub("", text))
+    return INLINE.findall(prose) + REFERENCE.findall(prose)
+
+
+def relative(target: str) -> bool:
+    return not re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) and not target.startswith("#")
+
+
+# deployment.md is written on another branch; until it is merged its link is allowed to dangle.
+PENDING = {ROOT / "docs" / "deployment.md"}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_relative_link_resolves(page: Path):
+    missing = []
+    for target in filter(relative, links(page.read_text(encoding="utf-8"))):
+        path = (page.parent / target.split("#", 1)[0]).resolve()
+        if not path.exists() and path not in PENDING:
+            missing.append(target)
+    assert not missing, f"{page.name}: broken links {missing}"
+
+
+def test_readme_is_short_and_keeps_the_essentials():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250
+    for must in ("make run", "make test", "docs/screenshot.png", "## How it works", "--chroma-url", "--backend"):
+        assert must in text, must
+
+
+def test_link_parser_sees_links_and_skips_code():
+    text = "See [a](docs/a.md) and ![b](b.png 'x').\n`[c](nope.md)`\n```\n[d](nope2.md)\n```\n[e]: ref.md\n"
+    assert links(text) == ["docs/a.md", "b.png", "ref.md"]
+    assert not relative("https://example.com/x") and not relative("#section") and relative("docs/a.md")
