@@ -55,4 +55,4 @@ def _holder(path: Path) -> str:
 
 def _busy(home: Path, holder: str) -> str:
     return (f"the data folder {home} is in use by {holder}; wait for it or stop it, or share one index "
-            f"between processes through a Chroma server (--chroma-url, see docs/newsroom.md)")
+            f"between processes through a Chroma server (--chroma-url, see docs/deployment.md)")

@@ -273,7 +273,7 @@ def check_exposure(host: str, read_only: bool, users: Users | None) -> None:
     if read_only or users is not None or is_loopback(host):
         return
     raise NewsragError(f"refusing to serve on {host} without --auth-file or --read-only: anyone who can reach "
-                       f"it could upload and remove articles (see docs/newsroom.md)")
+                       f"it could upload and remove articles (see docs/deployment.md)")
 
 
 def is_loopback(host: str) -> bool:
