@@ -66,7 +66,7 @@ def run(settings: Settings, items: list[Item], articles: Path) -> list[tuple[dic
             a = refusal(item.question) if refuses(ev, s) else answerer.answer(ev)
             cites = [c.__dict__ for c in a.citations]
             rows.append({
-                "type": item.type, "answerable": item.type != "unanswerable", "refused": not a.answerable,
+                "type": item.type, "answerable": item.answerable, "refused": not a.answerable,
                 "match": a.answerable and M.contains_answer(a.answer, item.answers),
                 "support": (M.citation_support(cites, gold, item.answers) or 0.0) if a.answerable else 0.0,
                 "recall": M.evidence_recall(cites, gold) if item.type in ("multi", "conflict") else None,

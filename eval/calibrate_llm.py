@@ -32,7 +32,7 @@ NOVEL = [0.0, 0.34, 0.5, 0.67, 1.0]
 def pairs(settings: Settings, articles: Path) -> list[tuple[str, Support]]:
     """(kind, Support) for every proxy claim/sentence pair."""
     chain = App(settings).chain()
-    items = [i for i in load(DEFAULT_SET) if i.type != "unanswerable" and i.answers]
+    items = [i for i in load(DEFAULT_SET) if i.answerable and i.answers]
     out = []
     for idx, item in enumerate(items):
         ev = chain.evidence(item.question, item.history)

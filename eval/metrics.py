@@ -72,6 +72,12 @@ def evidence_recall(citations: list[dict], gold: list[tuple[str, int, int]]) -> 
     return len(wanted & {c["source"] for c in citations}) / len(wanted)
 
 
+def values_cited(answer: str, citations: list[dict], values: list[str]) -> bool:
+    """Every value is stated in the answer and quoted by one of its citations ("Reports differ: ...")."""
+    return all(contains_answer(answer, [v]) and any(contains_answer(c["text"], [v]) for c in citations)
+               for v in values)
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")

@@ -11,7 +11,9 @@ from typing import Callable, Iterable
 from newsrag.eval import metrics as M
 from newsrag.app import App
 
-TYPES = ("single", "multi", "conflict", "followup", "unanswerable")
+TYPES = ("single", "multi", "conflict", "followup", "speaker", "compare", "summarize", "unanswerable", "outcome")
+REFUSE = ("unanswerable", "outcome")  # types that must be refused ("outcome": an event known only as planned)
+SPREAD = ("multi", "conflict", "compare", "summarize")  # types whose evidence spans several articles
 DEFAULT_SET = Path(__file__).parent / "qa" / "news.jsonl"
 
 
@@ -23,6 +25,11 @@ class Item:
     answers: list[str]
     evidence: list[dict]
     history: list[dict] = field(default_factory=list)
+    must_cite: list[str] = field(default_factory=list)  # values the answer must state, each in a citation
+
+    @property
+    def answerable(self) -> bool:
+        return self.type not in REFUSE
 
     def gold_spans(self, articles: Path) -> list[tuple[str, int, int]]:
         spans = []
@@ -39,7 +46,7 @@ def load(path: Path) -> list[Item]:
         if line.strip():
             d = json.loads(line)
             items.append(Item(d["id"], d["question"], d["type"], d.get("answers", []), d.get("evidence", []),
-                              d.get("history", [])))
+                              d.get("history", []), d.get("must_cite", [])))
     return items
 
 
@@ -58,18 +65,25 @@ def score(app: App, item: Item, articles: Path) -> dict:
         if c["source"] not in texts:
             texts[c["source"]] = (articles / c["source"]).read_text(encoding="utf-8")
         exact.append(texts[c["source"]][c["start"]:c["end"]] == c["text"])
-    answerable = item.type != "unanswerable"
+    answerable = item.answerable
     return {
         "id": item.id, "type": item.type, "question": item.question, "answerable": answerable,
         "refused": not result["answerable"], "strength": evidence.strength, "latency": latency,
         "hit_rank": M.first_hit_rank(chunks, gold) if answerable else None,
         "match": M.contains_answer(result["answer"], item.answers) if answerable else None,
-        "f1": max((M.token_f1(result["answer"], a) for a in item.answers), default=0.0) if answerable else None,
+        "f1": max((M.token_f1(_said(result), a) for a in item.answers), default=0.0) if answerable else None,
         "exact": exact,
         "support": M.citation_support(cites, gold, item.answers) if answerable else None,
-        "evidence_recall": M.evidence_recall(cites, gold) if item.type in ("multi", "conflict") else None,
-        "answer": result["answer"], "citations": cites,
+        "evidence_recall": M.evidence_recall(cites, gold) if item.type in SPREAD else None,
+        "values_cited": M.values_cited(result["answer"], cites, item.must_cite) if item.must_cite else None,
+        "planned_notice": "only as planned" in (result["notice"] or "") if item.type == "outcome" else None,
+        "answer": result["answer"], "citations": cites, "notice": result["notice"],
     }
+
+
+def _said(result: dict) -> str:
+    """What the answer gives as its answer: the short answer when it has one, else the whole text."""
+    return (result.get("short_answer") or {}).get("text") or result["answer"]
 
 
 def aggregate(rows: list[dict], k: int) -> dict:
@@ -99,6 +113,8 @@ def _summary(rows: list[dict], k: int) -> dict:
         "citation_exact": _mean(exact) if exact else None,
         "citation_support": _mean(r["support"] for r in ans),
         "evidence_recall": _mean(r["evidence_recall"] for r in rows),
+        "values_cited": _mean(r.get("values_cited") for r in rows),
+        "planned_notice": _mean(r.get("planned_notice") for r in rows),
         # precision needs both kinds of question in the group: only "overall" has them
         "refusal_precision": (_mean(not r["answerable"] for r in refused)
                               if refused and ans and len(ans) < len(rows) else None),

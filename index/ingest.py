@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from newsrag.index.analyze import analyze_articles
 from newsrag.index.chunk import Chunk, chunk
 from newsrag.index.clean import clean
 from newsrag.index.embed import Embedder
-from newsrag.index.load import SUPPORTED, Document, has_control, load, printable
+from newsrag.index import dates
+from newsrag.index.load import SUPPORTED, Document, has_control, load, printable, with_meta
+from newsrag.index.meta import SIDECARS, read_sidecar, sidecar_for
 from newsrag.index.store import ChromaStore, StoredArticle
 from newsrag.errors import InputError
 from newsrag.settings import Settings
@@ -26,6 +30,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # not article files, in a folder
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file:line, reason), e.g. a bad sidecar row
     chunks: int = 0
 
     def summary(self) -> str:
@@ -63,7 +68,7 @@ def _walk(found: Found, taken: dict[str, Path], root: Path) -> None:
     real_root = root.resolve()
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
+        if any(part.startswith(".") for part in rel.parts) or rel.as_posix() in SIDECARS:
             continue
         name = printable(rel.as_posix())
         if not p.resolve().is_relative_to(real_root):  # a symlink must not pull in files from elsewhere
@@ -91,17 +96,37 @@ def _take(found: Found, taken: dict[str, Path], path: Path, source: str) -> None
 def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settings: Settings,
            progress: Progress | None = None) -> IngestReport:
     """Index every article under `paths`; failures are reported, never fatal to the others."""
+    paths = [Path(p) for p in paths]
     found = discover(paths)
     report = IngestReport(skipped=found.skipped, failed=found.failed)
+    sidecar = _sidecars(paths, found.files, report)
 
     def loaded() -> Iterator[Document]:  # lazily, so a big folder is never all in memory
         for path, source in found.files:
             try:
-                yield load(path, source, settings.max_file_bytes)
+                doc = load(path, source, settings.max_file_bytes, settings.min_html_chars, settings.min_html_share)
             except InputError as e:
                 report.failed.append((source, str(e)))
+                continue
+            yield with_meta(doc, sidecar_for(sidecar.get(path, {}), source))
 
     return ingest_documents(loaded(), store, embedder, settings, progress, report)
+
+
+def _sidecars(roots: list[Path], files: list[tuple[Path, str]], report: IngestReport) -> dict[Path, dict]:
+    """Each ingested file's folder sidecar rows (articles.csv / .jsonl); bad or unmatched rows become warnings."""
+    out: dict[Path, dict] = {}
+    for root in roots:
+        if not root.is_dir():
+            continue
+        rows, problems = read_sidecar(root)
+        report.warnings.extend(problems)
+        mine = [(p, s) for p, s in files if root in p.parents]
+        known = {s for _, s in mine} | {Path(s).name for _, s in mine}
+        report.warnings.extend((where, f"no article file named {name!r} in the folder")
+                               for name, (where, _) in rows.items() if name not in known)
+        out.update((p, rows) for p, _ in mine)
+    return out
 
 
 def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Embedder, settings: Settings,
@@ -120,7 +145,7 @@ def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Emb
             continue
         seen.add(source)
         old = known.get(source)
-        if old is not None and old.doc_hash == doc.doc_hash:
+        if old is not None and old.doc_hash == doc.doc_hash and (old.title, old.meta) == (doc.title, doc.meta):
             if store.has_stale(source, doc.doc_hash):  # left over by an interrupted run
                 store.drop_stale(source, doc.doc_hash)
             report.unchanged.append(source)
@@ -144,16 +169,30 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
             continue
         chunked.append((doc, chunks))
     texts = list(dict.fromkeys(s.text for _, cs in chunked for c in cs for s in c.sentences))
-    by_text = store.known_vectors(texts)
-    missing = [t for t in texts if t not in by_text]
-    by_text.update(zip(missing, _encode(missing, embedder, progress)))
+    by_text, analysed = store.known_sentences(texts)
+    spans = [sorted({(s.start, s.end) for c in chunks for s in c.sentences}) for _, chunks in chunked]
+    reuse = {doc.view[s:e]: analysed[doc.text[s:e]] for (doc, _), sp in zip(chunked, spans)
+             for s, e in sp if doc.text[s:e] in analysed}  # an unchanged sentence is not analysed again
+    with ThreadPoolExecutor(1) as worker:  # spaCy runs while the embedder encodes: both release the GIL
+        analysis = worker.submit(analyze_articles, [(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse)
+        missing = [t for t in texts if t not in by_text]
+        by_text.update(zip(missing, _encode(missing, embedder, progress)))
+        infos = analysis.result()
     batch = []
-    for doc, chunks in chunked:
+    for (doc, chunks), sp, info in zip(chunked, spans, infos):
         sent_vecs = {(s.start, s.end): by_text[s.text] for c in chunks for s in c.sentences}
         chunk_vecs = np.stack([_mean([by_text[s.text] for s in c.sentences]) for c in chunks])
-        batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs))
+        by_span = dict(zip(sp, info))
+        sent_dates = dates.resolve(doc.view, _date_ents(by_span), doc.meta.get("published"))
+        batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs,
+                                   by_span, doc.meta, sent_dates))
     store.write(batch, replacing=set(report.updated))
     return sum(len(a.chunks) for a in batch)
+
+
+def _date_ents(analysis: dict) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """The spaCy DATE entities found by the analysis, per sentence span (article offsets)."""
+    return {span: [(s, e) for label, s, e in info.ents if label == "DATE"] for span, info in analysis.items()}
 
 
 def _encode(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:

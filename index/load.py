@@ -5,12 +5,13 @@ from __future__ import annotations
 import codecs
 import hashlib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from newsrag.errors import InputError
 from newsrag.index.html import article_view
+from newsrag.index import meta as metadata
 from newsrag.settings import Settings
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -31,13 +32,15 @@ class Document:
 
     `view` has the same length as `text` with everything that is not article prose (HTML tags,
     scripts, and later boilerplate) overwritten by spaces, so offsets into `view` are offsets into
-    `text`. Chunking reads `view`; citations quote `text`.
+    `text`. Chunking reads `view`; citations quote `text`. `meta` holds what the article states about
+    itself (outlet, published, url, author; index/meta.py), unknown fields absent.
     """
 
     source: str
     title: str
     text: str
     view: str
+    meta: dict = field(default_factory=dict, hash=False)
 
     @cached_property  # the text can be megabytes; every chunk ID needs the hash
     def doc_hash(self) -> str:
@@ -102,16 +105,58 @@ def decode(data: bytes, name: str) -> str:
         raise InputError(f"{name}: not valid UTF-8 (bad byte at offset {e.start}); save it as UTF-8") from e
 
 
-def load(path: Path, source: str, max_bytes: int = Settings.max_file_bytes) -> Document:
+def load(path: Path, source: str, max_bytes: int = Settings.max_file_bytes,
+         min_html_chars: int = Settings.min_html_chars, min_html_share: float = Settings.min_html_share) -> Document:
     """Read `path` as the article named `source` (its path relative to the ingested folder)."""
-    text = read_text(path, max_bytes)
-    if path.suffix.lower() in HTML_SUFFIXES:
+    return parse(read_text(path, max_bytes), source, min_html_chars, min_html_share)
+
+
+def parse(text: str, source: str, min_html_chars: int = Settings.min_html_chars,
+          min_html_share: float = Settings.min_html_share) -> Document:
+    """The article named `source` from its text, read as its suffix says (HTML page, Markdown or plain text)."""
+    suffix = Path(source).suffix.lower()
+    meta: dict = {}
+    if suffix in HTML_SUFFIXES:
         title, view = article_view(text)
+        meta = metadata.from_html(text)
+        _require_body(Path(source), view, min_html_chars, min_html_share)
+    elif suffix == ".md":
+        title, view, meta = _markdown(Path(source), text)
     else:
         title, view = _first_line(text), text
     if not view.strip():
-        raise InputError(f"{printable(path.name)}: no article text found")
-    return Document(source=source, title=title or Path(source).stem, text=text, view=line_view(view))
+        raise InputError(f"{printable(Path(source).name)}: no article text found")
+    stated = meta.pop("title", None)  # front matter names the title; a page's own h1 beats its meta title
+    title = (stated or title) if suffix == ".md" else (title or stated)
+    return Document(source=source, title=title or Path(source).stem, text=text, view=line_view(view), meta=meta)
+
+
+def _markdown(path: Path, text: str) -> tuple[str, str, dict]:
+    """Front matter is metadata, not body: blanked in the view (offsets unchanged)."""
+    try:
+        meta, length = metadata.front_matter(text)
+    except ValueError as e:
+        raise InputError(f"{path.name}: {e}") from e
+    view = " " * length + text[length:] if length else text
+    return _first_line(view), view, meta
+
+
+def _require_body(path: Path, view: str, min_chars: int, min_share: float) -> None:
+    """A big page with almost no body text has its article elsewhere (script, paywall): refuse it
+    rather than index a caption as the article."""
+    found = len(" ".join(view.split()))
+    if found < min_chars and found < min_share * len(view):
+        raise InputError(f"{path.name}: no extractable article body (only {found} characters of text in the page; "
+                         f"the article is probably loaded by script or behind a paywall)")
+
+
+def with_meta(doc: Document, extra: dict) -> Document:
+    """`doc` with metadata from a sidecar row laid over its own (a row's title replaces the title)."""
+    if not extra:
+        return doc
+    extra = dict(extra)
+    title = extra.pop("title", None) or doc.title
+    return replace(doc, title=title, meta={**doc.meta, **extra})
 
 
 def from_text(text: str, source: str, title: str | None = None) -> Document:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 from urllib.parse import urlparse
 
 import numpy as np
 
+from newsrag.index.analyze import Local, SentenceInfo, local_from_meta
 from newsrag.index.chunk import Chunk
 from newsrag.index.embed import EMBED_BACKENDS
 from newsrag.errors import BackendError
@@ -46,12 +47,24 @@ def article_id(source: str) -> str:
     return "a" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:23]
 
 
+NEWS_FIELDS = ("outlet", "published", "url", "author")  # what an article states about itself; unknown = None
+
+
 @dataclass(frozen=True)
 class Article:
     source: str
     title: str
     doc_hash: str
     chunks: int
+    outlet: str | None = None
+    published: str | None = None  # ISO date
+    url: str | None = None
+    author: str | None = None
+
+    @property
+    def meta(self) -> dict:
+        """The known news fields only (as a loaded Document's `meta`)."""
+        return {k: getattr(self, k) for k in NEWS_FIELDS if getattr(self, k) is not None}
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,9 @@ class StoredArticle:
     chunks: list[Chunk]
     sentence_vectors: dict[tuple[int, int], np.ndarray]
     chunk_vectors: np.ndarray
+    analysis: dict[tuple[int, int], SentenceInfo] = field(default_factory=dict)  # by sentence span
+    meta: dict = field(default_factory=dict)  # outlet, published, url, author (index/meta.py)
+    sentence_dates: dict[tuple[int, int], list] = field(default_factory=dict)  # index/dates.py
 
 
 class _Rows:
@@ -90,9 +106,31 @@ class _Rows:
 def _sentence_rows(a: StoredArticle, rows: _Rows) -> None:
     sents = {(s.start, s.end): s for c in a.chunks for s in c.sentences}
     for (start, end), s in sorted(sents.items()):
-        rows.add(sentence_id(a.source, a.doc_hash, start, end), a.sentence_vectors[(start, end)], s.text,
-                 {"source": a.source, "doc_hash": a.doc_hash, "start": start, "end": end,
-                  "quote": a.text[start:end], "text_hash": text_hash(s.text)})
+        meta = {"source": a.source, "doc_hash": a.doc_hash, "start": start, "end": end,
+                "quote": a.text[start:end], "text_hash": text_hash(s.text)}
+        info = a.analysis.get((start, end))
+        if info is not None:
+            meta.update(info.meta(start))
+        meta.update(filter_fields(a.meta))
+        dates = a.sentence_dates.get((start, end))
+        meta["dates"] = json.dumps(dates) if dates else None
+        rows.add(sentence_id(a.source, a.doc_hash, start, end), a.sentence_vectors[(start, end)], s.text, meta)
+
+
+def filter_fields(meta: dict) -> dict:
+    """The record fields filters match on: outlet lowercased, published as YYYYMMDD (for range queries).
+
+    Unknown ones are None, which Chroma's upsert turns into "no such key": a re-ingest that drops a
+    value must not leave the old one behind (upsert merges metadata).
+    """
+    published = meta.get("published")
+    return {"outlet": meta["outlet"].lower() if meta.get("outlet") else None,
+            "published": int(published.replace("-", "")) if published else None}
+
+
+def sentence_dates(meta: dict) -> list[tuple[int, int, str]]:
+    """The resolved date expressions of a stored sentence as (start, end, iso), in article offsets."""
+    return [tuple(x) for x in json.loads(meta.get("dates") or "[]")]
 
 
 @dataclass(frozen=True)
@@ -218,7 +256,7 @@ class ChromaStore:
         for a in articles:
             _sentence_rows(a, s_rows)
             for c, v in zip(a.chunks, a.chunk_vectors):
-                c_rows.add(c.id, v, c.text, _chunk_meta(c))
+                c_rows.add(c.id, v, c.text, {**_chunk_meta(c), **filter_fields(a.meta)})
         self._upsert(self.sentences, *s_rows.columns())
         self._upsert(self.chunks, *c_rows.columns())
         for i in range(0, len(articles), 100):  # the commit point
@@ -226,8 +264,8 @@ class ChromaStore:
             self.registry.upsert(
                 ids=[article_id(a.source) for a in part], embeddings=[[1.0]] * len(part),
                 documents=[a.text for a in part],
-                metadatas=[{"source": a.source, "title": a.title, "doc_hash": a.doc_hash, "chunks": len(a.chunks)}
-                           for a in part],
+                metadatas=[{"source": a.source, "title": a.title, "doc_hash": a.doc_hash, "chunks": len(a.chunks),
+                            **{k: a.meta.get(k) for k in NEWS_FIELDS}} for a in part],
             )
         for a in articles:
             if a.source in replacing:
@@ -274,8 +312,14 @@ class ChromaStore:
         out = {}
         for rid, m in zip(got["ids"], got["metadatas"]):
             if rid != _STATE:
-                out[m["source"]] = Article(m["source"], m["title"], m["doc_hash"], int(m["chunks"]))
+                out[m["source"]] = _article(m)
         return dict(sorted(out.items()))
+
+    def article_meta(self, sources: Iterable[str]) -> dict[str, Article]:
+        """The committed registry entries of a few articles (e.g. the cited ones), by source."""
+        ids = [article_id(s) for s in dict.fromkeys(sources)]
+        got = self.registry.get(ids=ids, include=["metadatas"]) if ids else {"metadatas": []}
+        return {m["source"]: _article(m) for m in got["metadatas"]}
 
     def has_stale(self, source: str, doc_hash: str) -> bool:
         """True if records of `source` with another content hash survive (an interrupted write)."""
@@ -288,6 +332,11 @@ class ChromaStore:
         got = self.registry.get(ids=[article_id(source)], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
+    def mentions(self, word: str) -> bool:
+        """True if any indexed article's original text contains `word` (case-sensitive), even in a
+        heading or byline that chunking left out."""
+        return bool(self.registry.get(where_document={"$contains": word}, limit=1, include=[])["ids"])
+
     def iter_chunks(self, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
         """Every stored chunk as (id, text, metadata), paged so memory stays bounded."""
         offset = 0
@@ -298,13 +347,14 @@ class ChromaStore:
             yield from ((i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if m is not None)
             offset += len(got["ids"])
 
-    def query(self, collection: str, vector: np.ndarray, n: int) -> list[Hit]:
+    def query(self, collection: str, vector: np.ndarray, n: int, where: dict | None = None) -> list[Hit]:
+        """The `n` nearest records, only among those matching `where` (a Chroma filter) if given."""
         col = {"chunks": self.chunks, "sentences": self.sentences}[collection]
         count = col.count()
         if count == 0:
             return []
         got = col.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(n, count),
-                        include=["documents", "metadatas", "distances"])
+                        where=where or None, include=["documents", "metadatas", "distances"])
         # A row deleted by another process can still be found by a vector index loaded earlier: its
         # document and metadata come back as None. Skip it; the reader must never fail on it.
         return [Hit(i, similarity(d), t, m) for i, d, t, m in
@@ -318,16 +368,21 @@ class ChromaStore:
         got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
         return {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if m is not None}
 
-    def known_vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Vectors already stored for any of these sentence texts (an edit re-encodes only what changed)."""
+    def known_sentences(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Local]]:
+        """What is already stored for any of these sentence texts, so an edit re-encodes and re-analyses
+        only what changed: vectors by normalised text, analyses by exact quote."""
         by_hash = {text_hash(t): t for t in texts}
-        out: dict[str, np.ndarray] = {}
+        vectors: dict[str, np.ndarray] = {}
+        analyses: dict[str, Local] = {}
         hashes = list(by_hash)
         for i in range(0, len(hashes), 500):
             got = self.sentences.get(where={"text_hash": {"$in": hashes[i:i + 500]}}, include=["embeddings", "metadatas"])
             for v, m in zip(got["embeddings"], got["metadatas"]):
-                out.setdefault(by_hash[m["text_hash"]], np.asarray(v, dtype=np.float32))
-        return out
+                vectors.setdefault(by_hash[m["text_hash"]], np.asarray(v, dtype=np.float32))
+                local = local_from_meta(m)
+                if local is not None:
+                    analyses.setdefault(m["quote"], local)
+        return vectors, analyses
 
     def get_sentences(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, str, dict]]:
         """Sentence (vector, normalised text, metadata) by ID; metadata `quote` is the exact span."""
@@ -342,6 +397,10 @@ class ChromaStore:
     def counts(self) -> dict[str, int]:
         return {"chunks": self.chunks.count(), "sentences": self.sentences.count(),
                 "articles": len(self.articles())}
+
+
+def _article(m: dict) -> Article:
+    return Article(m["source"], m["title"], m["doc_hash"], int(m["chunks"]), *(m.get(k) for k in NEWS_FIELDS))
 
 
 def _chunk_meta(c: Chunk) -> dict:

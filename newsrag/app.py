@@ -17,13 +17,14 @@ from typing import Callable, Iterable, Iterator
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.embedders import make_embedder
 from newsrag.index.ingest import IngestReport, ingest, ingest_documents
-from newsrag.index.load import Document
+from newsrag.index.load import Document, parse
 from newsrag.index.store import Article, ChromaStore
 from newsrag.index.uploads import discard, save_uploads
 from newsrag.index.view import reading_view
 from newsrag.rag import backends
 from newsrag.rag.answer import Answerer
 from newsrag.rag.chain import NewsChain
+from newsrag.rag.filters import Filters
 from newsrag.rag.lexical import CorpusCache
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.settings import Settings
@@ -70,15 +71,15 @@ class App:
             return self._chains[name]
 
     def stream(self, question: str, history: list[dict] | None = None, k: int | None = None,
-               backend: str | None = None) -> Iterator[dict]:
-        """{"delta": text} pieces, then {"answer", "notice", "closest", "evidence"}."""
-        yield from self.chain(backend).stream({"question": question, "history": history, "k": k})
+               backend: str | None = None, filters: Filters | None = None) -> Iterator[dict]:
+        """{"delta": text} pieces, then {"answer", "notice", "closest", "evidence"}; `filters` restrict the sources."""
+        yield from self.chain(backend).stream({"question": question, "history": history, "k": k, "filters": filters})
 
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None,
-            backend: str | None = None) -> dict:
+            backend: str | None = None, filters: Filters | None = None) -> dict:
         """The final event of `stream`: the answer JSON dict with its evidence and the closest articles."""
         final: dict = {}
-        for event in self.stream(question, history, k, backend):
+        for event in self.stream(question, history, k, backend, filters):
             if "answer" in event:
                 final = dict(event)
         return final
@@ -118,6 +119,10 @@ class App:
             removed = self.store.remove(source)
         discard(self.settings.home, source)
         return removed
+
+    def restore(self, source: str, text: str) -> IngestReport:
+        """Index `source` again from its original text (what `article` returned): undoes a removal."""
+        return self.ingest_documents([parse(text, source)])
 
     def articles(self) -> list[Article]:
         return list(self.store.articles().values())

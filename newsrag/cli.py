@@ -47,7 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ask", parents=[common], help="answer a question with numbered citations")
     s.add_argument("question", help="the question, or - to read one question per line from stdin")
     s.add_argument("--json", action="store_true", help="print the answer as JSON (one object per line)")
-    sub.add_parser("list", parents=[common], help="list the indexed articles")
+    s.add_argument("--outlet", action="append", metavar="NAME", help="only this outlet (any case; repeatable)")
+    s.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)")
+    s.add_argument("--until", metavar="DATE", help="only articles published on or before DATE (YYYY-MM-DD)")
+    s.add_argument("--source", action="append", metavar="FILE", help="only this article file (repeatable)")
+    s = sub.add_parser("list", parents=[common], help="list the indexed articles")
+    s.add_argument("--json", action="store_true", help="print one JSON object per article")
     s = sub.add_parser("remove", parents=[common], help="drop an article and all its chunks")
     s.add_argument("sources", nargs="+")
     s = sub.add_parser("serve", parents=[common], help="open the chat in the browser")
@@ -119,6 +124,8 @@ def cmd_ingest(args, settings: Settings) -> int:
         print(f"skipped {name}: {reason}", file=sys.stderr)
     for name, reason in report.failed:
         print(f"failed  {reason}", file=sys.stderr)
+    for where, reason in report.warnings:
+        print(f"warning {where}: {reason}", file=sys.stderr)
     for label, names in (("added", report.added), ("updated", report.updated)):
         for name in names:
             print(f"{label:8}{name}")
@@ -136,16 +143,19 @@ def _questions(arg: str):
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from newsrag.rag.filters import Filters
+
+    filters = Filters.parse(args.outlet, args.since, args.until, args.source)
     # shared: other readers are welcome, but no process may write under our loaded vector index
     with data_lock(settings, "newsrag ask", shared=True):
-        return _ask(args, App(settings).chain())
+        return _ask(args, App(settings).chain(), filters)
 
 
-def _ask(args, chain) -> int:
+def _ask(args, chain, filters) -> int:
     status = 0
     for question in _questions(args.question):
         try:
-            result = chain.invoke({"question": question})
+            result = chain.invoke({"question": question, "filters": filters})
         except InputError as e:
             if args.question != "-":
                 raise
@@ -168,18 +178,31 @@ def format_answer(result: dict) -> str:
         lines.append("Sources:")
         for c in result["citations"]:
             quote = " ".join(c["text"].split())
-            lines.append(f"[{c['n']}] {c['source']} ({c['start']}-{c['end']}): {quote}")
+            lines.append(f"[{c['n']}] {source_line(c)}")
+            lines.append(f"    {c['start']}-{c['end']}: {quote}")
     return "\n".join(lines)
+
+
+def source_line(c: dict) -> str:
+    """"Reuters, 2020-01-20 — title (file)"; unknown outlet or date are left out, never guessed."""
+    who = ", ".join(x for x in (c.get("outlet"), c.get("published")) if x)
+    return f"{who + ' — ' if who else ''}{c['title']} ({c['source']})"
 
 
 def cmd_list(args, settings: Settings) -> int:
     articles = App(settings).articles()
+    if args.json:
+        for a in articles:
+            print(json.dumps({"source": a.source, "title": a.title, "outlet": a.outlet, "published": a.published,
+                              "url": a.url, "author": a.author, "chunks": a.chunks}, ensure_ascii=False))
+        return 0
     if not articles:
         print("no articles indexed yet; run: newsrag ingest articles/")
         return 0
     width = max(len(a.source) for a in articles)
     for a in articles:
-        print(f"{a.source:<{width}}  {a.chunks:>4} chunks  {a.title[:80]}")
+        who = ", ".join(x for x in (a.outlet, a.published) if x)
+        print(f"{a.source:<{width}}  {a.chunks:>4} chunks  {who + ' — ' if who else ''}{a.title[:80]}")
     print(f"{len(articles)} articles, {sum(a.chunks for a in articles)} chunks")
     return 0
 

@@ -28,6 +28,10 @@ class Settings:
     chunk_chars: int = 700
     chunk_overlap_sentences: int = 1
     max_file_bytes: int = 10_000_000
+    # An HTML page whose body text is shorter than min_html_chars AND under min_html_share of the page's size is
+    # refused: its body is not in the page (loaded by script, paywall). A short brief in a small page is kept.
+    min_html_chars: int = 500
+    min_html_share: float = 0.01
     max_question_chars: int = 2_000
     # the page's upload route (ui/guard.py): per request, per minute, and what Gradio's temp folder may hold
     upload_request_bytes: int = 50_000_000
@@ -44,6 +48,12 @@ class Settings:
     max_answer_sentences: int = 5
     relative_keep: float = 0.75  # keep sentences scoring >= this share of the best one
     duplicate_similarity: float = 0.70  # cosine above which two sentences state the same fact
+    # composed answers (rag/compose.py): summaries, comparisons, differing figures; the outcome rule
+    wide_k: int = 30  # chunks retrieved for a summary or comparison (every outlet's view)
+    compose_keep: float = 0.3  # a sentence's figure or outlet counts if it scores >= this share of the best
+    compose_pool: int = 12  # ... and it is among this many best sentences
+    summary_sentences: int = 2  # sentences per article in a summary
+    summary_keep: float = 0.5  # on a topic, an article joins if its best sentence scores >= this share of the best
     # answer backend
     backend: str = "extractive"
     llm_base_url: str | None = None

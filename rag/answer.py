@@ -22,6 +22,13 @@ class Citation:
     end: int
     text: str
     supported: bool = True  # an answer sentence citing it passed the support check (always, for quotes)
+    speaker: str | None = None  # who the cited sentence reports as speaking
+    short: dict | None = None  # {"start", "end"}: the short answer inside this span (article offsets)
+    outlet: str | None = None  # what the article states about itself (null when unknown)
+    published: str | None = None
+    url: str | None = None
+    author: str | None = None
+    dates: list = field(default_factory=list)  # [start, end, iso] of the date expressions in the span
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     notice: str | None = None  # e.g. "fell back to the extractive answer"
     sentences: list[Sentence] = field(default_factory=list)
+    short_answer: dict | None = None  # {"text", "n"}: the entity/number/date answering a typed question
+    conflict: bool = False  # the answer reports differing values from different outlets
+    intent: str = "fact"  # fact, list, compare, summarize, timeline or outcome (rag/intent.py)
 
     def to_json(self) -> dict:
         """The `newsrag ask --json` schema (fields are only ever added; see docs/answer-json.md)."""
@@ -51,6 +61,9 @@ class Answer:
             "citations": [asdict(c) for c in self.citations],
             "sentences": [asdict(s) for s in self.sentences],
             "notice": self.notice,
+            "short_answer": self.short_answer,
+            "conflict": self.conflict,
+            "intent": self.intent,
         }
 
 

@@ -19,9 +19,13 @@ from langchain_core.runnables.config import run_in_executor
 from langchain_core.runnables.utils import AddableDict
 
 from newsrag.errors import InputError
+from newsrag.rag import compose, intent, outcome
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
+from newsrag.rag.filters import Filters
 from newsrag.rag.retrieve import HybridRetriever
+from newsrag.rag.sources import with_sources
+from newsrag.rag.terms import terms
 from newsrag.settings import Settings
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
@@ -60,6 +64,11 @@ def validate(question: Any, max_chars: int) -> str:
     return question
 
 
+def names(words: tuple[str, ...]) -> str:
+    """"A", "A or B", "A, B or C": how the refusal notice lists unknown names."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 def closest(evidence: Evidence, limit: int = 3) -> list[tuple[str, str]]:
     """(source, title) of the best-ranked retrieved articles, offered when we refuse."""
     seen: dict[str, str] = {}
@@ -86,6 +95,8 @@ class NewsChain(Runnable[dict, dict]):
         self.retriever = retriever
         self.answerer = answerer
         self.guard = guard or contextlib.nullcontext()
+        self.rules = compose.Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
+                                   settings.summary_sentences, settings.summary_keep)
 
     @property
     def store(self):
@@ -140,30 +151,56 @@ class NewsChain(Runnable[dict, dict]):
     def events(self, input: dict, config: RunnableConfig | None = None) -> Iterator[dict]:
         """Validate, gather evidence (history-aware), then refuse or stream the answerer's pieces."""
         question = validate(input.get("question"), self.settings.max_question_chars)
+        filters = input.get("filters") or Filters()
         with self.guard:
-            evidence = self.evidence(question, input.get("history"), input.get("k"), config)
-        yield from self.answer_events(question, evidence)
+            nothing, notice = self.scope(filters)
+            if nothing is None:
+                evidence = self.evidence(question, input.get("history"), input.get("k"), config, filters)
+        if nothing is not None:  # never silently search everything instead
+            yield AddableDict(delta=nothing)
+            yield AddableDict(answer=Answer(question, nothing, False).to_json(), notice=None, evidence=None,
+                              closest=[])
+            return
+        yield from self.answer_events(question, evidence, notice)
+
+    def scope(self, filters: Filters) -> tuple[str | None, str | None]:
+        """(message if no article matches the filters, notice of undated articles a date filter left out)."""
+        if not filters:
+            return None, None
+        matched, undated = filters.scope(self.corpus.get().articles())
+        if not matched:
+            return f"No article matches the filters ({filters.describe()}).", None
+        if undated:
+            plural = "s" if undated > 1 else ""
+            return None, f"{undated} article{plural} without a publication date left out by the date filter."
+        return None, None
 
     def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None,
-                 config: RunnableConfig | None = None) -> Evidence:
+                 config: RunnableConfig | None = None, filters: Filters | None = None) -> Evidence:
         """History-aware evidence: with a previous turn, retrieve for the question alone and in context.
 
         A follow-up that cannot stand alone ("And where?") finds stronger evidence in context; a new,
-        self-contained question ("When will the talks take place?") finds it on its own.
+        self-contained question ("When will the talks take place?") finds it on its own. A summary or
+        comparison wants every outlet's view: more chunks, retrieved for its topic alone.
         """
-        own = self._evidence(question, question, k, config)
+        asked = intent.detect(question)
+        if asked.kind in compose.WIDE:
+            query = asked.topic if terms(asked.topic) else question
+            return self._evidence(query, question, max(k or self.settings.k, self.settings.wide_k), config,
+                                  filters=filters)
+        own = self._evidence(question, question, k, config, filters=filters)
         query = contextual_question(question, history)
         if query is None:
             return own
         previous = next(t["content"] for t in reversed(history) if t.get("role") == "user")
         in_context = self._evidence(query, question, k, config, seen=last_reply(history),
-                                    focus=f"{previous} {question}")
+                                    focus=f"{previous} {question}", filters=filters)
         return in_context if in_context.strength > own.strength else own
 
     def _evidence(self, query: str, asked: str, k: int | None, config: RunnableConfig | None,
-                  seen: str = "", focus: str | None = None) -> Evidence:
+                  seen: str = "", focus: str | None = None, filters: Filters | None = None) -> Evidence:
         vector = self.embedder.encode([query])[0]
-        docs = self.retriever.invoke(query, config, k=k or self.settings.k, vector=vector)
+        docs = self.retriever.invoke(query, config, k=k or self.settings.k, vector=vector, filters=filters)
         return gather(self.store, self.corpus.get(), query, vector, docs,
                       self.settings.dense_weight, self.settings.misfit_penalty, asked=asked, seen=seen,
                       focus=focus)
@@ -171,19 +208,38 @@ class NewsChain(Runnable[dict, dict]):
     def refuses(self, evidence: Evidence) -> bool:
         return refuses(evidence, self.settings)
 
-    def answer_events(self, question: str, evidence: Evidence) -> Iterator[dict]:
-        """Refuse on weak evidence without calling the answerer; else stream the answerer's pieces."""
-        if self.refuses(evidence):
-            notice = f"No article mentions {', '.join(evidence.unknown)}." if evidence.unknown else None
-            answer = refusal(question, notice)
+    def answer_events(self, question: str, evidence: Evidence, notice: str | None = None) -> Iterator[dict]:
+        """Refuse or compose without calling the answerer when that settles it; else stream its pieces.
+
+        `notice` (e.g. undated articles a date filter left out) is added to the answer's own.
+        """
+        asked = intent.detect(question)
+        answer = self.settled(question, asked, evidence)
+        if answer is not None:
             yield AddableDict(delta=answer.answer)
         else:
-            answer = None
             for item in self.answerer.stream(evidence):
                 if isinstance(item, Answer):
                     answer = item
                 else:
                     yield AddableDict(delta=item)
-        result = replace(answer, question=question, answer=answer.answer.strip())
+        notes = " ".join(n for n in (answer.notice, notice) if n) or None
+        result = replace(answer, question=question, answer=answer.answer.strip(), intent=asked.kind, notice=notes)
+        result = with_sources(result, evidence, self.store)
         yield AddableDict(answer=result.to_json(), notice=result.notice, evidence=evidence,
                           closest=None if result.citations else closest(evidence))
+
+    def settled(self, question: str, asked: intent.Intent, evidence: Evidence) -> Answer | None:
+        """A refusal (weak evidence, or an outcome known only as planned) or a composed answer; else None.
+
+        A summary or comparison with no topic ("Summarize what each outlet reports") has no question
+        to match, so weak evidence does not refuse it.
+        """
+        if evidence.unknown:
+            return refusal(question, f"No article mentions {names(evidence.unknown)}.")
+        topical = asked.kind not in compose.WIDE or bool(terms(asked.topic))
+        if not evidence.candidates or (topical and self.refuses(evidence)):
+            return refusal(question)
+        if (notice := outcome.only_planned(asked, evidence, self.settings.compose_keep, self.settings.compose_pool)) is not None:
+            return refusal(question, notice)
+        return compose.compose(question, asked, evidence, self.rules)

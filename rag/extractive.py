@@ -6,12 +6,15 @@ statement citing each outlet, orders statements by article and position, and add
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
+from newsrag.rag import qtype, speakers
 from newsrag.rag.answer import Answer, Answerer, Citation, Sentence, refusal
 from newsrag.rag.evidence import Candidate, Evidence
+from newsrag.rag.question import Question, analyze_question
+from newsrag.rag.short import Short, short_answer
 from newsrag.rag.terms import terms
 
 Statement = list[Candidate]  # first = the sentence shown; all = the citations
@@ -27,17 +30,27 @@ class ExtractiveAnswerer(Answerer):
         self.min_words = min_words
 
     def stream(self, evidence: Evidence) -> Iterator[str | Answer]:
-        statements = self.select(evidence)
+        question = analyze_question(evidence.asked or evidence.question)
+        statements = self.select(evidence, question)
         if not statements:
             yield refusal(evidence.question)
             return
-        answer = compose(evidence.question, statements)
+        ranked = sorted((c for st in statements for c in st), key=lambda c: c.score, reverse=True)
+        dated = qtype.expected(evidence.question) == "date"  # "when" answers show the absolute date too
+        answer = compose(evidence.question, statements, short_answer(question, ranked, evidence.question),
+                         render=_dated if dated else None)
         for piece in answer.answer.split(" "):
             yield piece + " "
         yield answer
 
-    def select(self, evidence: Evidence) -> list[Statement]:
-        pool = [c for c in evidence.candidates if len(c.text.split()) >= self.min_words]
+    def select(self, evidence: Evidence, question: Question | None = None) -> list[Statement]:
+        """The statements to quote: headlines and captions never; for a question about what someone
+        said or thinks, their own words first and nobody else's words put in their mouth."""
+        pool = [c for c in evidence.candidates if c.statement and len(c.text.split()) >= self.min_words]
+        question = question or analyze_question(evidence.asked or evidence.question)
+        by_speaker = speakers.applies(question, pool)
+        if by_speaker:
+            pool = speakers.prefer(pool, question)
         if not pool:
             return []
         best = pool[0].score
@@ -53,16 +66,24 @@ class ExtractiveAnswerer(Answerer):
         for c in pool:  # other outlets stating a selected fact, even if they scored lower
             if c.score >= 0.5 * best and (same := self._same_fact(c, statements)) is not None:
                 _cite_too(same, c)
-        return order(statements)
+        ordered = order(statements)
+        if by_speaker:  # their own words lead (a stable sort keeps the reading order otherwise)
+            ordered.sort(key=lambda st: not speakers.is_own(st[0], question))
+        return ordered
 
     def _same_fact(self, c: Candidate, statements: list[Statement]) -> Statement | None:
-        for st in statements:
-            head = st[0]
-            if (head.source, head.start) == (c.source, c.start):
-                return st
-            if float(np.dot(head.vector, c.vector)) >= self.duplicate_similarity or _jaccard(head, c) >= 0.6:
-                return st
-        return None
+        return same_fact(c, statements, self.duplicate_similarity)
+
+
+def same_fact(c: Candidate, statements: list[Statement], similarity: float) -> Statement | None:
+    """The statement already stating what `c` states (same sentence, near-same vector or wording), or None."""
+    for st in statements:
+        head = st[0]
+        if (head.source, head.start) == (c.source, c.start):
+            return st
+        if float(np.dot(head.vector, c.vector)) >= similarity or _jaccard(head, c) >= 0.6:
+            return st
+    return None
 
 
 def _cite_too(statement: Statement, c: Candidate) -> None:
@@ -84,20 +105,42 @@ def order(statements: list[Statement]) -> list[Statement]:
     return sorted(statements, key=lambda st: (first_seen[st[0].source], st[0].start))
 
 
-def compose(question: str, statements: list[Statement]) -> Answer:
-    """Answer text with `[n]` markers; one citation per distinct span, numbered by first use."""
+def _dated(st: Statement) -> str:
+    """A statement's sentence with each resolved date beside its expression, attributed to its speaker."""
+    return speakers.attributed(st[0].dated_text(), st[0].speaker)
+
+
+def compose(question: str, statements: list[Statement], short: Short | None = None,
+            render: Callable[[Statement], str] | None = None, joiner: str = " ") -> Answer:
+    """Answer text with `[n]` markers; one citation per distinct span, numbered by first use.
+
+    A short answer comes first ("Karen Donfried [1]."), its citation marking where it sits in the
+    sentence; a quote is attributed to its speaker ("Lavrov said: “…” [2]"). `render` writes a
+    statement's text (default: its first sentence, attributed); statements are joined by `joiner`.
+    """
+    render = render or (lambda st: speakers.attributed(st[0].text, st[0].speaker))
     numbers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
-    parts = []
-    sentences = []
+
+    def cite(c: Candidate) -> int:
+        key = (c.source, c.start, c.end)
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+            span = {"start": short.start, "end": short.end} if short and short.candidate is c else None
+            citations.append(Citation(numbers[key], c.source, c.title, c.start, c.end, c.quote,
+                                      speaker=c.speaker, short=span))
+        return numbers[key]
+
+    parts, sentences = [], []
+    short_json = None
+    if short is not None:
+        n = cite(short.candidate)
+        short_json = {"text": short.text, "n": n}
+        parts.append(f"{short.text} [{n}].")
+        sentences.append(Sentence(short.text, [n]))
     for st in statements:
-        marks = []
-        for c in st:
-            key = (c.source, c.start, c.end)
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
-                citations.append(Citation(numbers[key], c.source, c.title, c.start, c.end, c.quote))
-            marks.append(f"[{numbers[key]}]")
-        parts.append(f"{st[0].text} {''.join(dict.fromkeys(marks))}")
-        sentences.append(Sentence(st[0].text, [int(m[1:-1]) for m in dict.fromkeys(marks)]))
-    return Answer(question, " ".join(parts), True, citations, sentences=sentences)
+        marks = list(dict.fromkeys(cite(c) for c in st))
+        text = render(st)
+        parts.append(f"{text} {''.join(f'[{n}]' for n in marks)}")
+        sentences.append(Sentence(text, marks))
+    return Answer(question, joiner.join(parts), True, citations, sentences=sentences, short_answer=short_json)

@@ -8,6 +8,9 @@ import pickle
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+import numpy as np
 
 from newsrag.index.store import ChromaStore, chunk_sentences
 from newsrag.rag.terms import terms
@@ -25,12 +28,19 @@ class Corpus:
     idf: dict[str, float]
     sentence_chunks: dict[tuple[str, str, int], tuple[str, ...]]  # (source, hash, start) -> chunk IDs
 
-    def search(self, query: str, n: int) -> list[tuple[str, float]]:
+    def search(self, query: str, n: int, keep: Callable[[dict], bool] | None = None) -> list[tuple[str, float]]:
+        """The `n` best chunks by BM25; with `keep`, only among chunks whose metadata it accepts."""
         q = [t for t in terms(query) if t in self.idf]
         if not q or self.bm25 is None:
             return []
-        docs, scores = self.bm25.retrieve([q], k=min(n, len(self.ids)), show_progress=False, n_threads=1)
+        mask = None if keep is None else np.array([keep(self.metas[c]) for c in self.ids], dtype=np.float32)
+        docs, scores = self.bm25.retrieve([q], k=min(n, len(self.ids)), show_progress=False, n_threads=1,
+                                          weight_mask=mask)
         return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def articles(self) -> list[dict]:
+        """One chunk's metadata per article (source, outlet, published): what filters are checked against."""
+        return list({m["source"]: m for m in self.metas.values()}.values())
 
     def weight(self, term: str) -> float:
         """IDF of a term; unseen terms weigh like the rarest ones."""

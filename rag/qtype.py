@@ -17,7 +17,7 @@ _NUMWORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fif
              "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|several")
 _NUMBER = re.compile(rf"\d[\d,.]*|\b({_NUMWORDS})\b", re.I)
 _UNITS = r"(second|minute|hour|day|week|month|year|decade|century)s?"
-_DURATION = re.compile(rf"(\d[\d,.]*|\b(a|an|{_NUMWORDS}))\s+{_UNITS}\b", re.I)
+DURATION = _DURATION = re.compile(rf"(\d[\d,.]*|\b(a|an|{_NUMWORDS}))\s+{_UNITS}\b", re.I)
 _DATE = re.compile(
     rf"\b({_MONTHS}|{_DAYS}|\d{{4}}|\d+(st|nd|rd|th)|yesterday|today|tomorrow|tonight|"
     r"(next|last|this|early|late|earlier)\s+(week|month|year|winter|spring|summer|autumn)|ago)\b", re.I)

@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.store import ChromaStore
+from newsrag.rag.filters import Filters
 from newsrag.rag.lexical import Corpus, CorpusCache
 from newsrag.settings import Settings
 
@@ -31,37 +32,45 @@ class HybridRetriever(BaseRetriever):
     k: int = Settings.k
     rrf_k: int = Settings.rrf_k
     lexical_weight: float = Settings.lexical_weight  # BM25's vote in the fusion, relative to each dense ranking
+    filters: Filters = Filters()  # the default restriction; `invoke(..., filters=...)` overrides it
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                k: int | None = None, vector: np.ndarray | None = None) -> list[Document]:
-        """`invoke(query, k=..., vector=...)`: pass `vector` when the caller already encoded the query."""
+                                k: int | None = None, vector: np.ndarray | None = None,
+                                filters: Filters | None = None) -> list[Document]:
+        """`invoke(query, k=..., vector=..., filters=...)`: pass `vector` when the caller already encoded the query."""
         if vector is None:
             vector = self.embedder.encode([query])[0]
-        return self.search(query, vector, k or self.k)
+        return self.search(query, vector, k or self.k, self.filters if filters is None else filters)
 
-    def search(self, query: str, vector: np.ndarray, k: int) -> list[Document]:
-        """Fuse three rankings; only chunks committed in the registry (present in the corpus) survive."""
+    def search(self, query: str, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Document]:
+        """Fuse three rankings; only chunks committed in the registry (present in the corpus) survive.
+
+        `filters` restrict every ranking alike: Chroma `where` on both dense sides, the same predicate on BM25.
+        """
         corpus = self.corpus.get()
         if not corpus.ids:
             return []
+        filters = filters or Filters()
+        keep = filters.matches if filters else None
         pool = max(4 * k, 20)
-        dense = [(h.id, h.score) for h in self.store.query("chunks", vector, pool)]
-        sentence = self._sentence_ranking(corpus, vector, pool)
-        lexical = corpus.search(query, pool)
+        dense = [(h.id, h.score) for h in self.store.query("chunks", vector, pool, filters.where())]
+        sentence = self._sentence_ranking(corpus, vector, pool, filters.where())
+        lexical = corpus.search(query, pool, keep)
         fused: dict[str, float] = defaultdict(float)
         for ranking, weight in ((dense, 1.0), (sentence, 1.0), (lexical, self.lexical_weight)):
-            seen = [cid for cid, _ in ranking if cid in corpus.metas]
+            seen = [cid for cid, _ in ranking if cid in corpus.metas and (keep is None or keep(corpus.metas[cid]))]
             for rank, cid in enumerate(dict.fromkeys(seen)):
                 fused[cid] += weight / (self.rrf_k + rank + 1)
         best = sorted(fused, key=fused.get, reverse=True)[:k]
         scores = {"dense": dict(dense), "sentence": dict(sentence), "lexical": dict(lexical)}
         return [self._document(corpus, cid, fused[cid], scores) for cid in best]
 
-    def _sentence_ranking(self, corpus: Corpus, vector: np.ndarray, pool: int) -> list[tuple[str, float]]:
+    def _sentence_ranking(self, corpus: Corpus, vector: np.ndarray, pool: int,
+                          where: dict | None = None) -> list[tuple[str, float]]:
         """Chunks ranked by their best-matching sentence (a sentence lives in one or two chunks)."""
         by_sentence = corpus.sentence_chunks
         out = []
-        for hit in self.store.query("sentences", vector, pool):
+        for hit in self.store.query("sentences", vector, pool, where):
             m = hit.meta
             for cid in by_sentence.get((m["source"], m["doc_hash"], m["start"]), ()):
                 out.append((cid, hit.score))

@@ -9,21 +9,32 @@ from hypothesis import strategies as st
 from conftest import article_text
 from newsrag.errors import InputError
 
-SCHEMA = {"question": str, "answer": str, "answerable": bool, "citations": list, "sentences": list}
+SCHEMA = {"question": str, "answer": str, "answerable": bool, "citations": list, "sentences": list,
+          "conflict": bool, "intent": str}
 CITATION = {"n": int, "source": str, "title": str, "start": int, "end": int, "text": str, "supported": bool}
+OPTIONAL = {"notice", "short_answer"}  # null or a value
 
 
 def check_schema(result: dict) -> None:
-    assert set(result) == set(SCHEMA) | {"notice"}
+    assert set(result) == set(SCHEMA) | OPTIONAL
     for key, kind in SCHEMA.items():
         assert isinstance(result[key], kind), key
     assert result["notice"] is None or isinstance(result["notice"], str)
     for s in result["sentences"]:
         assert set(s) == {"text", "citations", "supported"} and isinstance(s["supported"], bool)
         assert all(1 <= n <= len(result["citations"]) for n in s["citations"])
+    short = result["short_answer"]
+    assert short is None or (set(short) == {"text", "n"} and 1 <= short["n"] <= len(result["citations"]))
     for i, c in enumerate(result["citations"], 1):
-        assert set(c) == set(CITATION)
+        assert set(c) == set(CITATION) | {"speaker", "short", "outlet", "published", "url", "author", "dates"}
         assert all(isinstance(c[k], t) for k, t in CITATION.items())
+        assert all(c[k] is None for k in ("outlet", "published", "url", "author"))  # the bundled articles state none
+        assert all(c["start"] <= a < b <= c["end"] and isinstance(iso, str) for a, b, iso in c["dates"])
+        assert c["speaker"] is None or isinstance(c["speaker"], str)
+        if c["short"] is not None:
+            assert c["start"] <= c["short"]["start"] < c["short"]["end"] <= c["end"]
+        if short is not None and short["n"] == i:
+            assert article_text(c["source"])[c["short"]["start"]:c["short"]["end"]] == short["text"]
         assert c["n"] == i
         assert f"[{i}]" in result["answer"]
         assert article_text(c["source"])[c["start"]:c["end"]] == c["text"]
@@ -63,8 +74,16 @@ def test_narrow_questions_get_a_short_cited_answer(chain, question, expected, so
 def test_unanswerable_questions_are_refused(chain, question):
     result = chain.invoke({"question": question})
     check_schema(result)
-    assert {k: v for k, v in result.items() if k != "notice"} == {
-        "question": question, "answer": "The articles don't say.", "answerable": False, "citations": [], "sentences": []}
+    assert {k: v for k, v in result.items() if k not in ("notice", "intent")} == {
+        "question": question, "answer": "The articles don't say.", "answerable": False, "citations": [], "sentences": [],
+        "short_answer": None, "conflict": False}
+
+
+def test_refusal_notice_lists_only_names_no_article_contains(chain):
+    # "World" is in an article ("World News", a heading left out of the indexed passages): not listed
+    result = chain.invoke({"question": "Who won the 2018 FIFA World Cup?"})
+    assert not result["answerable"] and result["notice"] == "No article mentions FIFA or Cup."
+    assert chain.invoke({"question": "What did Lavrov tell Zorblatt?"})["notice"] == "No article mentions Zorblatt."
 
 
 def test_runnable_stream_and_batch(chain):

@@ -22,14 +22,17 @@ def test_qa_set_is_well_formed():
     assert len(ITEMS) >= 60 and len(set(ids)) == len(ids)
     assert set(types) <= set(news.TYPES) and all(types[t] for t in news.TYPES)
     assert types["unanswerable"] >= 15
+    assert sum(types[t] for t in ("speaker", "compare", "summarize", "outcome")) >= 15
     for it in ITEMS:
-        if it.type == "unanswerable":
-            assert not it.answers and not it.evidence, it.id
+        if not it.answerable:
+            assert not it.answers and not it.evidence and not it.must_cite, it.id
             continue
         assert it.answers and it.evidence, it.id
         assert all(ev["text"] in (ARTICLES / ev["source"]).read_text(encoding="utf-8") for ev in it.evidence), it.id
-        if it.type in ("multi", "conflict"):
+        if it.type in news.SPREAD:
             assert len({ev["source"] for ev in it.evidence}) >= 2, it.id
+        # a value that must be cited is quoted by the gold evidence itself
+        assert all(any(metrics.contains_answer(ev["text"], [v]) for ev in it.evidence) for v in it.must_cite), it.id
         if it.type == "followup":
             assert any(t["role"] == "user" for t in it.history), it.id
 
@@ -40,6 +43,9 @@ def test_metrics_on_known_cases():
     assert metrics.token_f1("the Geneva talks", "Geneva") == pytest.approx(2 / 3)
     assert metrics.first_hit_rank([("a", 0, 10), ("b", 0, 50)], [("b", 5, 20)]) == 2
     assert metrics.evidence_recall([{"source": "a"}], [("a", 0, 1), ("b", 0, 1)]) == 0.5
+    cites = [{"text": "of 100,000 troops"}, {"text": "around 175,000 on"}]
+    assert metrics.values_cited("Reports differ: 100,000 [1]; 175,000 [2].", cites, ["100,000", "175,000"])
+    assert not metrics.values_cited("100,000 troops [1].", cites[:1], ["100,000", "175,000"])
     assert gate.failures({"overall": {"hit@8": 0.5}}, 8, {"overall": {"hit@k": 0.9, "mrr": 0.1}}) == [
         "overall hit@8 = 0.500 < 0.9", "overall mrr = missing < 0.1"]
 

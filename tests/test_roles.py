@@ -59,7 +59,7 @@ def test_read_only_page_has_no_write_handler_and_refuses_uploads(home):
     with serve(home, "--read-only") as proc:
         g = RawGradio(url_of(proc))
         config = g.config()
-        assert g.fn_index(config, "upload", "upload") is None and g.fn_index(config, "remove", "click") is None
+        assert all(g.fn_index(config, e, v) is None for e, v in (("upload", "upload"), ("remove-yes", "click"), ("undo", "click")))
         before = listed(home)
         for dep in config["dependencies"]:  # every handler the page has, fed what a remove would get
             g.call(dep["id"], [TRUSTED])
@@ -88,7 +88,7 @@ def test_auth_file_requires_a_login_and_an_editor_to_write(home):
         bob, alice = RawGradio(url), RawGradio(url)
         assert bob.login("bob", "bob-pw") == 200 and alice.login("alice", "alice-pw") == 200
         config = bob.config()
-        remove = bob.fn_index(config, "remove", "click")
+        remove = bob.fn_index(config, "remove-yes", "click")  # the confirmation, which removes
         upload = bob.fn_index(config, "upload", "upload")
         load = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "articles")
         assert ask(bob, config, "Who is the Kremlin spokesman?")["success"]

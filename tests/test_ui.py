@@ -10,6 +10,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from conftest import ARTICLES, article_text, free_port
 from newsrag.errors import InputError
+from newsrag.index.store import Article
 from newsrag.ui import render
 from newsrag.index.uploads import discard, inside, safe_name, save_uploads, upload_dir
 
@@ -51,7 +52,8 @@ def assert_inert(markup: str) -> Tags:
     for tag, attrs in parsed.tags:
         assert tag in ALLOWED_TAGS, tag
         assert not any(k.startswith("on") or k in ("src", "style") for k in attrs), attrs
-        assert not attrs.get("href") or re.fullmatch(r"#cite-\d+-\d+", attrs["href"]), attrs
+        link = attrs.get("class") == "src-link" and re.fullmatch(r"https?://[^\s\"'<>]+", attrs.get("href", ""))
+        assert not attrs.get("href") or link or re.fullmatch(r"#cite-\d+-\d+|#article|#chat", attrs["href"]), attrs
     # nothing Markdown, KaTeX or a JS template could act on survives outside our own tags
     assert not re.search(r"[\[\]*_`$]|\$\{|\{\{", re.sub(r"<[^>]*>", "", markup))
     return parsed
@@ -83,16 +85,24 @@ def test_ask_api_returns_the_cli_json(served):
     client = Client(url, verbose=False)
     got = client.predict("What did Russia demand?", api_name="/ask")
     assert got == chain.invoke({"question": "What did Russia demand?"})  # what `newsrag ask --json` prints
-    assert set(got) == {"question", "answer", "answerable", "citations", "sentences", "notice"} and got["answerable"]
+    assert set(got) == {"question", "answer", "answerable", "citations", "sentences", "notice", "short_answer",
+                        "conflict", "intent"} and got["answerable"]
     assert len(got["citations"]) >= 2
     for c in got["citations"]:
-        assert set(c) == {"n", "source", "title", "start", "end", "text", "supported"}
+        assert set(c) == {"n", "source", "title", "start", "end", "text", "supported", "speaker", "short",
+                          "outlet", "published", "url", "author", "dates"}
         assert article_text(c["source"])[c["start"]:c["end"]] == c["text"]
         assert f"[{c['n']}]" in got["answer"]
     refused = client.predict("What did the Martian ambassador say about Jupiter?", api_name="/ask")
     assert refused["answerable"] is False and refused["citations"] == []
     with pytest.raises(AppError, match="empty"):
         client.predict("   ", api_name="/ask")
+    only = client.predict("What did Russia demand?", None, None, None, ["003_f3e8cce4618215f0.txt"], api_name="/ask")
+    assert only["citations"] and {c["source"] for c in only["citations"]} == {"003_f3e8cce4618215f0.txt"}
+    nothing = client.predict("What did Russia demand?", ["Reuters"], api_name="/ask")
+    assert nothing["answer"] == "No article matches the filters (outlet reuters)." and not nothing["citations"]
+    with pytest.raises(AppError, match="not a date"):
+        client.predict("What did Russia demand?", None, "last week", api_name="/ask")
 
 
 # -- uploads: safe names, only inside the data folder, size limit ---------------------------------
@@ -248,8 +258,29 @@ def test_answer_and_panel_render_untrusted_text_inert():
     panel = render.source_panel(answer, lambda s: (text, None), focus=1)
     parsed = assert_inert(panel)
     assert parsed.marks == [cite["text"]]
-    assert_inert(render.articles_table([(f"{EVIL}.txt", EVIL, 3)]))
+    assert_inert(render.articles_table([Article(f"{EVIL}.txt", EVIL, "h", 3, EVIL, "2020-01-20", EVIL, EVIL)]))
+    assert_inert(render.article_panel(f"{EVIL}.txt", EVIL, (text, None)))
+    assert_inert(render.confirm_html(EVIL, EVIL))
+    assert_inert(render.removed_html(EVIL, EVIL) + render.hint_html(EVIL, 3000, 2000))
+    assert_inert("".join(m["content"] for m in render.conversation([{**answer, "notice": EVIL}])))
+    evil_url = {**cite, "outlet": EVIL, "published": EVIL, "url": f"javascript:alert(1)//{EVIL}"}
+    odd_url = {**cite, "url": f'https://example.org/a?b="><script>{EVIL}'}
+    for bad in (evil_url, odd_url):  # no link unless it is a plain http(s) URL
+        assert "src-link" not in render.news_meta(bad)
+        assert_inert(render.sources_list(0, [bad]))
+        assert_inert(render.source_panel({"citations": [bad]}, lambda s: (text, None)))
+    linked = assert_inert(render.sources_list(0, [{**cite, "url": "https://example.org/news/a_1?x=1&y=2"}]))
+    assert ("a", {"class": "src-link", "href": "https://example.org/news/a_1?x=1&y=2", "target": "_blank",
+                  "rel": "noopener noreferrer nofollow"}) in linked.tags
     assert_inert(render.status_html([("bad", EVIL)]))
+
+
+def test_answer_lines_stay_lines():
+    """A summary's one line per article is kept in the chat."""
+    cites = [{"n": 1, "source": "a.txt", "title": "A", "start": 0, "end": 1, "text": "x"},
+             {"n": 2, "source": "b.txt", "title": "B", "start": 0, "end": 1, "text": "y"}]
+    chat = render.answer_html("A: x [1]\nB: y [2]", 0, cites)
+    assert chat.count("<br>") == 1 and chat.index("<br>") < chat.index("#cite-0-2")
 
 
 def test_refusal_lists_no_sources_but_may_offer_closest():
@@ -300,3 +331,12 @@ def test_backends_share_one_bm25_snapshot(indexed, embedder):
     assert chain.corpus is service.corpus
     assert chain.invoke({"question": "Which TV channel interviewed Lavrov?"})["answerable"]
     assert service.corpus._corpus is not None  # the answer above built the shared snapshot
+
+
+def test_browser_secret_is_kept_in_the_data_folder(tmp_path):
+    """The conversation kept in a browser stays readable after the server restarts."""
+    from newsrag.ui.app import browser_secret
+
+    first = browser_secret(tmp_path / "home")
+    assert first == browser_secret(tmp_path / "home") != browser_secret(tmp_path / "other")
+    assert (tmp_path / "home" / "browser-secret").stat().st_mode & 0o077 == 0  # only the owner reads it

@@ -6,28 +6,34 @@ string shown to the user is built in ui/render.py, which escapes all untrusted t
 
 from __future__ import annotations
 
+import hashlib
 import html
 import ipaddress
 import logging
 import os
+import secrets
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
+from gradio.utils import MatplotlibBackendMananger, get_upload_folder
 from starlette.middleware import Middleware
 
 from newsrag.app import App
 from newsrag.errors import NewsragError
+from newsrag.rag.filters import Filters
 from newsrag.settings import Settings
 from newsrag.ui import render
-from newsrag.ui.assets import CSS, PANEL_JS
+from newsrag.ui import export
+from newsrag.ui.assets import CSS, DONE_JS, PAGE_JS, PANEL_JS, SUBMIT_JS, THEME_JS
 from newsrag.ui.auth import Access, Users
 from newsrag.ui.guard import UploadGuard, UploadLimits
 
 log = logging.getLogger("newsrag.ui")
 
+STREAM_EVERY = 0.1  # seconds between chat updates while an answer streams: the browser redraws the chat each time
 EXAMPLES = ["What did Russia demand?", "When and where will the US-Russia talks take place?",
             "Which TV channel interviewed Lavrov?", "How many Russian troops are near Ukraine's border?"]
 
@@ -46,6 +52,11 @@ def friendly():
         raise gr.Error(html.escape(f"Unexpected error ({type(e).__name__}: {e}). See the server log.")) from e
 
 
+def filters_of(outlets: str | None, since: str | None, until: str | None, sources: list[str] | None) -> Filters:
+    """The filter bar's values (outlets comma-separated) as `Filters`; a bad date raises InputError."""
+    return Filters.parse((outlets or "").split(","), since, until, sources or [])
+
+
 def history_of(results: list[dict]) -> list[dict]:
     """The chain's chat history from the answers so far (plain text, markers included)."""
     turns = []
@@ -61,110 +72,212 @@ class Handlers:
         self.app = app
         self.access = access
 
-    def _editor(self, request: gr.Request | None) -> None:
+    def editor(self, request: gr.Request | None) -> None:
         """Refuse a write unless the request's user may write (a raw HTTP call is checked too)."""
         if not self.access.may_write(getattr(request, "username", None)):
             raise gr.Error("Only editors may upload or remove articles.")
-
-    def start(self, question: str, chat: list):
-        """Show the user's question at once and hand it on to `respond`."""
-        question = (question or "").strip()
-        if not question:
-            gr.Warning("Type a question first.")
-            return gr.skip(), gr.skip(), ""
-        return "", chat + [{"role": "user", "content": render.safe(question)}], question
 
     @staticmethod
     def from_example(evt: gr.SelectData) -> str:
         """An example question was clicked: put it in the box (then it is asked like a typed one)."""
         return evt.value["text"]
 
-    def respond(self, question: str, chat: list, results: list, k: float, backend: str):
-        """Stream the answer into the chat, then show its sources in the panel."""
-        if not question:  # nothing was asked: leave the page as it is
-            yield gr.skip(), gr.skip(), gr.skip()
+    def respond(self, question: str, chat: list, results: list, k: float, backend: str,
+                outlets: str = "", since: str = "", until: str = "", sources: list[str] | None = None):
+        """Stream the answer into the chat, then show its sources in the panel and offer downloads.
+
+        Outputs: chat, results (kept in the browser), panel, hint under the box, the two downloads.
+        A question that is empty or too long leaves everything as it is, with a word under the box.
+        """
+        question, limit = (question or "").strip(), self.app.settings.max_question_chars
+        if not question or len(question) > limit:
+            message = (f"This question is {len(question):,} characters long; the limit is {limit:,}. "
+                       "Shorten it, then press Enter.") if question else "Type a question first."
+            yield *[gr.skip()] * 3, render.hint_html(message, len(question), limit), gr.skip(), gr.skip()
             return
-        turn = len(results)
-        chat = chat + [{"role": "assistant", "content": "…"}]
-        text = ""
+        turn, results = len(results), results or []
+        chat = chat + [{"role": "user", "content": render.safe(question)},
+                       {"role": "assistant", "content": render.thinking()}]
+        yield chat, gr.skip(), gr.skip(), render.hint_html(limit=limit), gr.skip(), gr.skip()
+        text, shown = "", time.monotonic()
         with friendly():
-            for event in self.app.stream(question, history_of(results), int(k), backend):
+            filters = filters_of(outlets, since, until, sources)
+            for event in self.app.stream(question, history_of(results), int(k), backend, filters):
                 if "delta" in event:
                     text += event["delta"]
-                    chat[-1] = {"role": "assistant", "content": render.answer_html(text, turn)}
-                    yield chat, results, gr.skip()
+                    if time.monotonic() - shown >= STREAM_EVERY:
+                        chat[-1], shown = {"role": "assistant", "content": render.answer_html(text, turn)}, time.monotonic()
+                        yield chat, *[gr.skip()] * 5
                     continue
-                result = event["answer"]
-                content = render.answer_html(result["answer"], turn, result["citations"])
-                if event.get("notice"):  # e.g. "No article mentions X." under a refusal
-                    content += f'<div class="notice">{render.safe(event["notice"])}</div>'
-                chat[-1] = {"role": "assistant", "content": content}
-                panel = render.source_panel(result, self.app.article, nonce=time.time_ns(),
-                                            closest=event.get("closest"))
-                yield chat, results + [result], panel
+                kept = {**event["answer"], "closest": event.get("closest") or []}
+                chat[-1] = {"role": "assistant", "content": render.answer_message(kept, turn, event.get("notice"))}
+                yield chat, results + [kept], self.panel_for(kept), gr.skip(), *self.downloads(results + [kept])
+
+    def panel_for(self, result: dict | None, focus: int | None = None) -> str:
+        return render.source_panel(result, self.app.article, focus=focus, nonce=time.time_ns(),
+                                   closest=[tuple(c) for c in (result or {}).get("closest") or []])
 
     def show_source(self, results: list, evt: gr.EventData):
-        """A [n] link was clicked: the panel shows that answer's sources, focused on n."""
+        """A [n] link was clicked: the panel shows that answer's sources, focused on n.
+
+        An article title clicked in a list (closest articles, the article table) opens that article.
+        """
         data = getattr(evt, "_data", None) or {}
+        if isinstance(data.get("source"), str):
+            return self.open_article(data["source"])
         try:
             turn, n = int(data.get("turn")), int(data.get("n"))
         except (TypeError, ValueError):
             return gr.skip()
-        if not 0 <= turn < len(results):
+        if not 0 <= turn < len(results or []):
             return gr.skip()
         with friendly():
-            return render.source_panel(results[turn], self.app.article, focus=n, nonce=time.time_ns())
+            return self.panel_for(results[turn], focus=n)
+
+    def open_article(self, source: str) -> str:
+        with friendly():
+            titles = {a.source: a.title for a in self.app.articles()}
+            return render.article_panel(source, titles.get(source, source), self.app.article(source),
+                                        nonce=time.time_ns())
+
+    def restore(self, results: list):
+        """Page load: the conversation kept in this browser, its last sources, its downloads."""
+        results = [r for r in results or [] if isinstance(r, dict) and "answer" in r]
+        if not results:  # nothing kept: leave the page alone (a question may already be on its way)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        with friendly():
+            return (render.conversation(results), self.panel_for(results[-1] if results else None),
+                    *self.downloads(results))
 
     def clear(self):
-        return [], [], render.source_panel(None, self.app.article), ""
+        """A fresh conversation: nothing kept in the browser either."""
+        return [], [], self.panel_for(None), render.hint_html(limit=self.app.settings.max_question_chars), \
+            *self.downloads([])
 
-    def article_list(self):
-        return render.articles_table([(a.source, a.title, a.chunks) for a in self.app.articles()])
+    @staticmethod
+    def downloads(results: list[dict]) -> tuple:
+        """The two download buttons: the last answer and the whole conversation as Markdown."""
+        if not results:
+            return gr.update(value=None, visible=False), gr.update(value=None, visible=False)
+        last = write_export(export.answer_markdown(results[-1]), "newsrag-answer.md")
+        whole = write_export(export.conversation_markdown(results), "newsrag-conversation.md")
+        return gr.update(value=last, visible=True), gr.update(value=whole, visible=True)
 
     def articles(self):
-        rows = [(a.source, a.title, a.chunks) for a in self.app.articles()]
-        return render.articles_table(rows), gr.update(choices=[s for s, _, _ in rows], value=None)
+        rows = self.app.articles()
+        choices = [(render.article_label(a.title, a.source), a.source) for a in rows]
+        return render.articles_table(rows), gr.update(choices=choices, value=None), gr.update(choices=choices)
 
     def upload(self, files: list | None, request: gr.Request, progress=gr.Progress()):
         """Save and ingest the uploaded files, reporting each one; bad files never stop the others."""
-        self._editor(request)
+        self.editor(request)
         if not files:
-            return (gr.skip(),) * 4
+            return (gr.skip(),) * 5
         with friendly(), _forgetting(files):
             progress(0, desc="Saving files")
             report, refused = self.app.upload(
                 [(Path(f), Path(f).name) for f in files],
-                lambda done, total: progress((done, total), desc="Embedding sentences", unit="sentences"))
+                lambda done, total: progress((done, total), desc="Reading sentences", unit="sentences"))
         lines = ([("ok", f"{s}: added") for s in report.added] + [("ok", f"{s}: updated") for s in report.updated]
                  + [("same", f"{s}: already indexed, nothing changed") for s in report.unchanged]
                  + [("bad", reason) for _, reason in refused + report.failed])
         bad = len(refused) + len(report.failed)
         if bad:
-            gr.Warning(html.escape(f"{bad} file(s) could not be indexed; see the list under the upload box."))
-        if report.added or report.updated:
-            gr.Info(f"{len(report.added) + len(report.updated)} article(s) indexed and ready to ask about.")
+            gr.Warning(html.escape(f"{bad} file(s) could not be indexed; see the list under the upload box."),
+                       duration=4)
         return (render.status_html(lines), *self.articles(), None)
 
-    def remove(self, source: str | None, request: gr.Request):
-        self._editor(request)
+    def ask(self, question: str, outlet: list[str] | None = None, since: str | None = None,
+            until: str | None = None, source: list[str] | None = None) -> dict:
+        """Answer one question; returns the same JSON object as `newsrag ask --json`.
+
+        Optional filters as in the CLI: outlet names (any case), inclusive ISO dates, article files.
+        """
+        with friendly():
+            return self.app.ask(question, filters=Filters.parse(outlet, since, until, source))["answer"]
+
+
+class Removal:
+    """Removing an article from the page: pick, confirm (naming its title), undo until the next removal."""
+
+    def __init__(self, h: Handlers):
+        self.h, self.app = h, h.app
+
+    def ask(self, source: str | None):
+        """Outputs: the confirmation box (shown) and its message."""
         if not source:
-            gr.Warning("Pick an article to remove first.")
-            return (gr.skip(),) * 3
+            gr.Warning("Pick an article to remove first.", duration=3)
+            return gr.skip(), gr.skip()
+        title = {a.source: a.title for a in self.app.articles()}.get(source, source)
+        return gr.update(visible=True), render.confirm_html(title, source)
+
+    @staticmethod
+    def cancel():
+        return gr.update(visible=False)
+
+    def confirm(self, source: str | None, request: gr.Request):
+        """Remove it, keeping its text so it can be put back. Outputs: status, table, pick, source filter,
+        confirmation box, undo box, undo message, the kept article."""
+        self.h.editor(request)
+        if not source:
+            return *[gr.skip()] * 4, gr.update(visible=False), gr.skip(), gr.skip(), gr.skip()
         with friendly():
+            title = {a.source: a.title for a in self.app.articles()}.get(source, source)
+            shown = self.app.article(source)
             removed = self.app.remove(source)
-        line = ("ok", f"{source}: removed") if removed else ("bad", f"{source}: was not indexed")
-        return (render.status_html([line]), *self.articles())
+        line = ("ok", f"{title} ({source}): removed") if removed else ("bad", f"{source}: was not indexed")
+        kept = {"source": source, "title": title, "text": shown[0]} if removed and shown else None
+        return (render.status_html([line]), *self.h.articles(), gr.update(visible=False),
+                gr.update(visible=kept is not None), render.removed_html(title, source), kept)
 
-    def ask(self, question: str) -> dict:
-        """Answer one question; returns the same JSON object as `newsrag ask --json`."""
+    def undo(self, kept: dict | None, request: gr.Request):
+        """Index the last removed article again. Outputs: status, table, pick, source filter, undo box, kept."""
+        self.h.editor(request)
+        if not kept:
+            return *[gr.skip()] * 4, gr.update(visible=False), None
         with friendly():
-            return self.app.ask(question)["answer"]
+            report = self.app.restore(kept["source"], kept["text"])
+        ok = not report.failed
+        line = ("ok", f"{kept['title']} ({kept['source']}): restored") if ok else ("bad", report.failed[0][1])
+        return render.status_html([line]), *self.h.articles(), gr.update(visible=False), None
 
 
-def backend_choices(app: App) -> list[str]:
+def browser_secret(home: Path) -> str:
+    """The key the conversation kept in each browser is encrypted with, kept in the data folder so a
+    restarted server can still read it (Gradio's default is a new random key per start)."""
+    path = Path(home) / "browser-secret"
+    try:
+        return path.read_text(encoding="utf-8").strip() or _new_secret(path)
+    except FileNotFoundError:
+        return _new_secret(path)
+
+
+def _new_secret(path: Path) -> str:
+    secret = secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(secret, encoding="utf-8")
+    path.chmod(0o600)
+    return secret
+
+
+def write_export(markdown: str, name: str) -> str:
+    """Save a download under Gradio's cache, in a folder named by its content (same text, same file)."""
+    folder = Path(get_upload_folder()) / "exports" / hashlib.sha256(markdown.encode()).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(markdown, encoding="utf-8")
+    return str(path)
+
+
+BACKEND_LABELS = {"extractive": "newsrag itself, quoting the articles", "openai": "an OpenAI-compatible model",
+                  "llamacpp": "a local model (llama.cpp)"}
+
+
+def backend_choices(app: App) -> list[tuple[str, str]]:
     """Every installed answer backend, plus the configured one (so a misconfiguration shows, not hides)."""
     names = app.backends()
-    return names if app.settings.backend in names else names + [app.settings.backend]
+    names = names if app.settings.backend in names else names + [app.settings.backend]
+    return [(f"{BACKEND_LABELS.get(n, n)} ({n})", n) for n in names]
 
 
 @contextmanager
@@ -182,42 +295,69 @@ def build_app(app: App, access: Access = Access()) -> gr.Blocks:
 
     A read-only page has no upload or remove component and registers no handler for them.
     """
-    # delete_cache: Gradio's leftover copies of uploads are dropped after ten minutes.
+    # delete_cache: Gradio's leftover copies (uploads are deleted once handled) go after ten minutes.
     with gr.Blocks(title="newsrag", delete_cache=(600, 600)) as demo:
-        gr.Markdown("## newsrag\nAsk about the indexed news articles. Every statement cites the exact "
-                    "passage it comes from: click a **[n]** to see it highlighted in its article.")
-        c = SimpleNamespace(results=gr.State([]), pending=gr.State(""))  # answers so far; question being asked
+        with gr.Row(equal_height=True):
+            gr.Markdown("## newsrag")
+            theme = gr.Button("◐ Light / dark", size="sm", scale=0, min_width=120, elem_id="theme")
+        gr.Markdown("Ask about the indexed news articles. Every statement cites the exact passage it comes "
+                    "from: click a **[n]** to see it highlighted in its article.")
+        # answers so far, kept in this browser (a reload keeps them); the article removed last (for undo)
+        c = SimpleNamespace(results=gr.BrowserState([], storage_key="newsrag-conversation",
+                                                    secret=browser_secret(app.settings.home)), kept=gr.State(None))
         _chat_row(c, app)
         _articles_box(c, app.settings, writable=not access.read_only)
         with gr.Accordion("Settings", open=False):
-            c.k = gr.Slider(1, 30, step=1, value=app.settings.k, label="Passages retrieved (k)", elem_id="k")
-            c.backend = gr.Dropdown(backend_choices(app), value=app.settings.backend,
-                                    label="Answer backend")
-        _wire(Handlers(app, access), c, demo)
+            c.k = gr.Slider(1, 30, step=1, value=app.settings.k, label="Passages to read", elem_id="k",
+                            info="How many passages of the articles are read to answer each question")
+            c.backend = gr.Dropdown(backend_choices(app), value=app.settings.backend, label="Answer written by")
+        h = Handlers(app, access)
+        _wire(h, c, demo)
+        if not access.read_only:  # a read-only page has no write handler at all
+            _wire_removal(Removal(h), c)
+        theme.click(None, js=THEME_JS, **PRIVATE)
+        demo.load(None, js=PAGE_JS, **PRIVATE)
     return demo
 
 
 def _chat_row(c: SimpleNamespace, app: App) -> None:
+    limit = app.settings.max_question_chars
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3):
+        with gr.Column(scale=3, min_width=320):
             c.chat = gr.Chatbot(label="Chat", elem_id="chat", height=560, latex_delimiters=[],
-                                examples=[{"text": q} for q in EXAMPLES], buttons=["copy"])
+                                examples=[{"text": q} for q in EXAMPLES], buttons=[])
+            _filter_bar(c)
             with gr.Row():
-                c.box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
-                                   scale=6, elem_id="question", max_lines=4)
-                c.send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
-                c.clear = gr.Button("Clear", scale=1, min_width=80, elem_id="clear")
-        with gr.Column(scale=2):
+                c.box = gr.Textbox(placeholder="Ask about the articles…", show_label=False, lines=1,
+                                   scale=6, elem_id="question", max_lines=6, min_width=160)
+                c.send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ask")
+            c.hint = gr.HTML(render.hint_html(limit=limit), elem_id="question-hint", padding=False)
+            with gr.Row():
+                c.clear = gr.Button("Clear conversation", size="sm", elem_id="clear")
+                c.get_answer = gr.DownloadButton("Download answer (.md)", size="sm", visible=False,
+                                                 elem_id="export-answer")
+                c.get_all = gr.DownloadButton("Download conversation (.md)", size="sm", visible=False,
+                                              elem_id="export-all")
+        with gr.Column(scale=2, min_width=320):
             gr.Markdown("### Sources")
             c.panel = gr.HTML(render.source_panel(None, app.article), js_on_load=PANEL_JS,
                               elem_id="source-panel")
+
+
+def _filter_bar(c: SimpleNamespace) -> None:
+    """Restrict answers to outlets, a publication-date range or some articles (empty: everything)."""
+    with gr.Row(elem_id="filter-bar"):
+        c.outlets = gr.Textbox(label="Outlets", placeholder="e.g. Reuters, Nature", scale=3, elem_id="f-outlet")
+        c.since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", scale=2, elem_id="f-since")
+        c.until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", scale=2, elem_id="f-until")
+        c.sources = gr.Dropdown(label="Articles", choices=[], multiselect=True, scale=3, elem_id="f-source")
 
 
 def _articles_box(c: SimpleNamespace, settings: Settings, writable: bool) -> None:
     if not writable:
         with gr.Accordion("Articles", open=False, elem_id="articles-box"):
             c.table = gr.HTML(elem_id="article-list")
-            c.pick = c.files = None
+            c.files = None
         return
     with gr.Accordion("Articles: upload, list, remove", open=False, elem_id="articles-box"):
         c.files = gr.File(file_count="multiple", type="filepath", elem_id="upload",
@@ -226,27 +366,55 @@ def _articles_box(c: SimpleNamespace, settings: Settings, writable: bool) -> Non
         c.table = gr.HTML(elem_id="article-list")
         with gr.Row():
             c.pick = gr.Dropdown(label="Remove an article", choices=[], scale=4, elem_id="remove-pick")
-            c.drop = gr.Button("Remove", scale=1, elem_id="remove")
+            c.drop = gr.Button("Remove…", scale=1, elem_id="remove")
+        with gr.Column(visible=False, elem_id="remove-confirm", variant="panel") as c.confirm_box:
+            c.confirm_text = gr.HTML()
+            with gr.Row():
+                c.confirm = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="remove-yes")
+                c.cancel = gr.Button("Keep it", size="sm", elem_id="remove-no")
+        with gr.Column(visible=False, elem_id="remove-undo", variant="panel") as c.undo_box:
+            c.undo_text = gr.HTML()
+            c.undo = gr.Button("Undo", size="sm", elem_id="undo")
+
+
+PRIVATE = {"api_visibility": "private"}  # page events are not API endpoints; the one public endpoint is /ask
 
 
 def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
-    """Page events are private (not API endpoints); the one public endpoint is /ask."""
-    private = {"api_visibility": "private"}
-    asking = ([c.pending, c.chat, c.results, c.k, c.backend], [c.chat, c.results, c.panel])
-    for trigger in (c.box.submit, c.send.click):
-        trigger(h.start, [c.box, c.chat], [c.box, c.chat, c.pending], **private).then(h.respond, *asking, **private)
-    c.chat.example_select(h.from_example, None, c.box, **private).then(
-        h.start, [c.box, c.chat], [c.box, c.chat, c.pending], **private).then(h.respond, *asking, **private)
+    """Asking (one event for Enter and the Ask button, so a second send waits), panel, uploads, load."""
+    asking = dict(fn=h.respond, inputs=[c.box, c.chat, c.results, c.k, c.backend, c.outlets, c.since, c.until, c.sources],
+                  outputs=[c.chat, c.results, c.panel, c.hint, c.get_answer, c.get_all], show_progress_on=[c.chat],
+                  js=SUBMIT_JS.replace("MAX", str(h.app.settings.max_question_chars)), **PRIVATE)
+    gr.on([c.box.submit, c.send.click], trigger_mode="once", **asking).then(None, js=DONE_JS, **PRIVATE)
+    c.chat.example_select(h.from_example, None, c.box, **PRIVATE).then(**asking).then(None, js=DONE_JS, **PRIVATE)
     for clearing in (c.clear.click, c.chat.clear):
-        clearing(h.clear, None, [c.chat, c.results, c.panel, c.pending], **private)
-    c.panel.click(h.show_source, [c.results], c.panel, **private)
-    if c.files is None:  # read-only: the write handlers do not exist on this page
-        demo.load(h.article_list, None, c.table, **private)
+        clearing(h.clear, None, [c.chat, c.results, c.panel, c.hint, c.get_answer, c.get_all], **PRIVATE)
+    c.panel.click(h.show_source, [c.results], c.panel, **PRIVATE)
+    if c.files is None:  # read-only: the list and the source filter only
+        demo.load(lambda: h.articles()[::2], None, [c.table, c.sources], **PRIVATE)
     else:
-        c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.files], **private)
-        c.drop.click(h.remove, c.pick, [c.status, c.table, c.pick], **private)
-        demo.load(h.articles, None, [c.table, c.pick], **private)
+        c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.sources, c.files], show_progress_on=[c.status],
+                       **PRIVATE)
+        demo.load(h.articles, None, [c.table, c.pick, c.sources], **PRIVATE)
+    demo.load(h.restore, [c.results], [c.chat, c.panel, c.get_answer, c.get_all], **PRIVATE)
     gr.api(h.ask, api_name="ask")
+
+
+def _wire_removal(r: Removal, c: SimpleNamespace) -> None:
+    c.drop.click(r.ask, c.pick, [c.confirm_box, c.confirm_text], **PRIVATE)
+    c.cancel.click(r.cancel, None, c.confirm_box, **PRIVATE)
+    c.confirm.click(r.confirm, c.pick, [c.status, c.table, c.pick, c.sources, c.confirm_box, c.undo_box, c.undo_text, c.kept],
+                    **PRIVATE)
+    c.undo.click(r.undo, c.kept, [c.status, c.table, c.pick, c.sources, c.undo_box, c.kept], **PRIVATE)
+
+
+def warm_gradio() -> None:
+    """Do now what Gradio does lazily on the first event, which made the first question seconds slower:
+    every event switches Matplotlib's backend (importing pyplot, ~3 s), and the queue's analytics import pandas."""
+    import pandas  # noqa: F401
+
+    with MatplotlibBackendMananger():  # (sic) Gradio's spelling
+        pass
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_only: bool = False,
@@ -261,10 +429,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_on
                           settings.uploads_per_minute, temp, settings.upload_temp_bytes)
     app = App(settings)
     app.warm()
+    warm_gradio()
     demo = build_app(app, Access(read_only, users))
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"],
-        max_file_size=2 * settings.max_file_bytes, inbrowser=False, auth=users.check if users else None,
+        max_file_size=2 * settings.max_file_bytes, inbrowser=False, i18n=I18N, auth=users.check if users else None,
         app_kwargs={"middleware": [Middleware(UploadGuard, limits=limits)]})
 
 
@@ -283,3 +452,7 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# Gradio's drop zone says "Drop File Here" even when several files are allowed.
+I18N = gr.I18n(en={"upload_text.drop_file": "Drop files here", "upload_text.click_to_upload": "Click to upload"})

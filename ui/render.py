@@ -14,6 +14,7 @@ from typing import Callable
 # Characters that Markdown, KaTeX ($), GFM autolinks (:) or JS/Handlebars templates (${ }) act on.
 _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`~$|\\#{}!:<>&\"'"})
 _MARKER = re.compile(r"\[(\d+)\]")
+_LINKABLE = re.compile(r"https?://[^\s\"'<>`]+")  # a plain web address; anything else is not linked
 _BLANK_RUN = re.compile(r"\n[ \t\r\f\v]*\n(?:[ \t\r\f\v]*\n)+")
 
 
@@ -39,7 +40,7 @@ def answer_html(answer: str, turn: int, citations: list[dict] | None = None) -> 
         parts.append(cite_link(turn, n))
         last = m.end()
     parts.append(safe(answer[last:]))
-    body = "".join(parts)
+    body = "".join(parts).replace("\n", "<br>")  # a summary or comparison has one line per article or subject
     if citations is None:  # still streaming
         return body
     end = '<span class="answer-end"></span>'  # marks a finished answer (the browser test waits for it)
@@ -47,13 +48,26 @@ def answer_html(answer: str, turn: int, citations: list[dict] | None = None) -> 
 
 
 def sources_list(turn: int, citations: list[dict]) -> str:
-    """"Sources: [1][3] Title (file)" grouped by article, under an answer."""
+    """"Sources: [1][3] Outlet · date · link  Title (file)" grouped by article, under an answer."""
     rows = []
+    first = {c["source"]: c for c in sorted(citations, key=lambda c: -c["n"])}  # each article's lowest [n]
     for source, title, ns in by_article(citations):
         links = "".join(cite_link(turn, n) for n in ns)
-        rows.append(f'<li>{links} <span class="src-title">{safe(title)}</span> '
+        rows.append(f'<li>{links} {news_meta(first[source])}<span class="src-title">{safe(title)}</span> '
                     f'<span class="src-name">{safe(source)}</span></li>')
     return f'<div class="answer-sources">Sources<ul>{"".join(rows)}</ul></div>'
+
+
+def news_meta(item: dict) -> str:
+    """"Outlet · 2020-01-20 · link " for a citation or article; only what is known, the link only if http(s)."""
+    parts = [f'<span class="src-outlet">{safe(item["outlet"])}</span>'] if item.get("outlet") else []
+    if item.get("published"):
+        parts.append(f'<span class="src-date">{safe(item["published"])}</span>')
+    url = item.get("url") or ""
+    if _LINKABLE.fullmatch(url):
+        parts.append(f'<a class="src-link" href="{html.escape(url, quote=True)}" target="_blank" '
+                     f'rel="noopener noreferrer nofollow">link</a>')
+    return " · ".join(parts) + " " if parts else ""
 
 
 def by_article(citations: list[dict]) -> list[tuple[str, str, list[int]]]:
@@ -128,9 +142,10 @@ def source_panel(result: dict | None, article: Callable[[str], tuple[str, str | 
         else:
             body = highlighted(shown[0], mine, focus, shown[1], source.lower().endswith((".html", ".htm")))
         tags = "".join(f"&#91;{n}&#93;" for n in ns)
+        meta = news_meta(mine[0])
         cards.append(f'<section class="source-card" data-source="{safe(source)}">'
-                     f'<header><h3>{safe(title)}</h3><div class="source-meta">{safe(source)} · cited as {tags}'
-                     f'</div></header>'
+                     f'<header><h3>{safe(title)}</h3><div class="source-meta">{meta}{"· " if meta else ""}'
+                     f'{safe(source)} · cited as {tags}</div></header>'
                      f'<div class="article-text">{body}</div></section>')
     return _panel(nonce, "".join(cards))
 
@@ -138,24 +153,85 @@ def source_panel(result: dict | None, article: Callable[[str], tuple[str, str | 
 def _no_sources(closest: list[tuple[str, str]]) -> str:
     html_ = '<p class="panel-hint">No sources: the articles don\'t cover this question.</p>'
     if closest:
-        items = "".join(f'<li><span class="src-title">{safe(t)}</span> <span class="src-name">{safe(s)}</span></li>'
-                        for s, t in closest)
-        html_ += f'<div class="closest">Closest articles<ul>{items}</ul></div>'
+        items = "".join(f"<li>{open_link(s, t)} <span class=\"src-name\">{safe(s)}</span></li>" for s, t in closest)
+        html_ += f'<div class="closest">Closest articles (click to read)<ul>{items}</ul></div>'
     return html_
 
 
+def open_link(source: str, title: str) -> str:
+    """An article title that, clicked, shows the whole article in the source panel."""
+    return f'<a class="open-article src-title" href="#article" data-source="{safe(source)}">{safe(title or source)}</a>'
+
+
+def article_panel(source: str, title: str, shown: tuple[str, str | None] | None, nonce: int = 0) -> str:
+    """One whole article in the source panel, without highlights (opened from a list)."""
+    if shown is None:
+        return _panel(nonce, f'<p class="panel-hint">{safe(source)} is no longer indexed.</p>')
+    body = highlighted(shown[0], [], None, shown[1], source.lower().endswith((".html", ".htm")))
+    return _panel(nonce, f'<section class="source-card" data-source="{safe(source)}"><header><h3>{safe(title)}'
+                         f'</h3><div class="source-meta">{safe(source)}</div></header>'
+                         f'<div class="article-text">{body}</div></section>')
+
+
 def _panel(nonce: int, inner: str) -> str:
-    # The nonce makes every update a new value, so re-clicking a marker still scrolls to it.
-    return f'<div class="source-panel" data-nonce="{int(nonce)}">{inner}</div>'
+    # The nonce makes every update a new value, so re-clicking a marker still scrolls to it. On a
+    # narrow screen the panel sits below the chat: a link leads back up.
+    return (f'<a class="back-to-chat" href="#chat">&#8593; Back to the chat</a>'
+            f'<div class="source-panel" data-nonce="{int(nonce)}">{inner}</div>')
 
 
-def articles_table(articles: list[tuple[str, str, int]]) -> str:
-    """The indexed articles as an HTML table (source, title, chunks), every cell escaped."""
+def articles_table(articles: list) -> str:
+    """The indexed articles (index/store.py `Article`s) by title, file name second; every cell escaped."""
     if not articles:
         return '<p class="panel-hint">No articles indexed yet: upload some above.</p>'
-    rows = "".join(f"<tr><td>{safe(s)}</td><td>{safe(t)}</td><td>{int(n)}</td></tr>" for s, t, n in articles)
-    return (f'<table class="articles"><thead><tr><th>source</th><th>title</th><th>chunks</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>")
+    rows = "".join(f'<tr><td>{open_link(a.source, a.title)}</td><td class="src-name">{safe(a.source)}</td>'
+                   f"<td>{news_meta(vars(a))}</td><td>{int(a.chunks)}</td></tr>" for a in articles)
+    return (f'<table class="articles"><thead><tr><th>Title</th><th>File</th><th>Outlet · date</th>'
+            f"<th>Passages</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def article_label(title: str, source: str) -> str:
+    """How a menu names an article: its title, then its file name."""
+    return f"{title} · {source}" if title and title != source else source
+
+
+def confirm_html(title: str, source: str) -> str:
+    return (f'<p class="confirm">Remove <b>{safe(title)}</b> <span class="src-name">({safe(source)})</span> '
+            "from the index? Answers already given keep their quotes.</p>")
+
+
+def removed_html(title: str, source: str) -> str:
+    return (f'<p class="confirm">Removed <b>{safe(title)}</b> <span class="src-name">({safe(source)})</span>. '
+            "You can undo this until you remove another article.</p>")
+
+
+def hint_html(message: str = "", length: int = 0, limit: int = 0) -> str:
+    """The line under the question box: a message, and a characters-used counter near the limit."""
+    over = " over" if limit and length > limit else ""
+    count = f"{length:,} / {limit:,} characters" if limit and length > limit * 3 // 4 else ""
+    return (f'<div class="q-hint"><span class="q-msg">{safe(message)}</span>'
+            f'<span class="q-count{over}" data-max="{int(limit)}">{count}</span></div>')
+
+
+def thinking() -> str:
+    """What an answer shows before its first words arrive."""
+    return '<span class="thinking">Reading the articles…</span>'
+
+
+def answer_message(result: dict, turn: int, notice: str | None = None) -> str:
+    """A finished answer as shown in the chat: text with [n] links, its sources, any notice."""
+    content = answer_html(result["answer"], turn, result["citations"])
+    notice = notice or result.get("notice")
+    return content + (f'<div class="notice">{safe(notice)}</div>' if notice else "")
+
+
+def conversation(results: list[dict]) -> list[dict]:
+    """The chat messages for answers kept in the browser (after a reload)."""
+    chat = []
+    for turn, r in enumerate(results):
+        chat += [{"role": "user", "content": safe(r["question"])},
+                 {"role": "assistant", "content": answer_message(r, turn)}]
+    return chat
 
 
 def status_html(lines: list[tuple[str, str]]) -> str:

@@ -1,0 +1,146 @@
+"""Article metadata (outlet, published, url, author, title) from the page, front matter or a sidecar file.
+
+Only what a source states is kept: an unknown field stays absent (null), never guessed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+FIELDS = ("outlet", "published", "url", "author", "title")
+SIDECARS = ("articles.csv", "articles.jsonl")
+_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
+
+
+def iso_date(value) -> str | None:
+    """An ISO date (YYYY-MM-DD) from a date, datetime or ISO string; None if it is not one."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def tidy(raw: dict) -> dict:
+    """Keep known, non-empty fields as strings; raise ValueError for a `published` that is not an ISO date."""
+    out = {}
+    for key in FIELDS:
+        value = raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if key == "published":
+            iso = iso_date(value)
+            if iso is None:
+                raise ValueError(f"published {value!r} is not an ISO date (YYYY-MM-DD)")
+            out[key] = iso
+        else:
+            out[key] = " ".join(str(value).split())[:500]
+    return out
+
+
+def from_html(raw: str) -> dict:
+    """What the page states about itself (og:/article: meta tags, JSON-LD, bylines), via trafilatura."""
+    import trafilatura
+
+    try:
+        found = trafilatura.extract_metadata(raw)
+    except Exception:  # metadata is optional: a page trafilatura cannot parse simply states none
+        return {}
+    if found is None:
+        return {}
+    m = found.as_dict()
+    try:
+        return tidy({"outlet": m.get("sitename"), "published": m.get("date"), "url": m.get("url"),
+                     "author": m.get("author"), "title": m.get("title")})
+    except ValueError:  # a page date we cannot read is unknown, not an error
+        return tidy({"outlet": m.get("sitename"), "url": m.get("url"), "author": m.get("author")})
+
+
+def front_matter(text: str) -> tuple[dict, int]:
+    """(metadata, length of the front matter) of a Markdown file; ({}, 0) without front matter.
+
+    Raises ValueError for front matter that is not a YAML mapping or has a bad date.
+    """
+    m = _FRONT.match(text)
+    if not m:
+        return {}, 0
+    import yaml
+
+    try:
+        data = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as e:
+        raise ValueError(f"front matter is not valid YAML ({str(e).splitlines()[0]})") from e
+    if not isinstance(data, dict):
+        raise ValueError("front matter is not a list of 'key: value' lines")
+    return tidy(data), m.end()
+
+
+def read_sidecar(folder: Path) -> tuple[dict[str, tuple[str, dict]], list[tuple[str, str]]]:
+    """(file:line, metadata) by article file name from `articles.csv` / `articles.jsonl` in `folder`,
+    and the malformed rows as (file:line, reason)."""
+    by_file: dict[str, tuple[str, dict]] = {}
+    problems: list[tuple[str, str]] = []
+    for name in SIDECARS:
+        path = folder / name
+        if path.is_file():
+            rows = _csv_rows(path) if name.endswith(".csv") else _jsonl_rows(path)
+            for line, row in rows:
+                where = f"{name}:{line}"
+                if isinstance(row, str):
+                    problems.append((where, row))
+                    continue
+                try:
+                    key = str(row.get("file") or "").strip()
+                    if not key:
+                        raise ValueError("no 'file' value")
+                    by_file[key] = (where, {**by_file.get(key, ("", {}))[1], **tidy(row)})
+                except ValueError as e:
+                    problems.append((where, str(e)))
+    return by_file, problems
+
+
+def _csv_rows(path: Path):
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if "file" not in (reader.fieldnames or []):
+                yield 1, "the header has no 'file' column"
+                return
+            for row in reader:
+                if None in row or any(v is None for v in row.values()):
+                    yield reader.line_num, f"expected {len(reader.fieldnames)} columns"
+                else:
+                    yield reader.line_num, row
+    except (UnicodeDecodeError, csv.Error) as e:
+        yield 0, f"unreadable ({e})"
+
+
+def _jsonl_rows(path: Path):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        yield 0, f"unreadable ({e})"
+        return
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield n, f"not valid JSON ({e.msg})"
+            continue
+        yield n, row if isinstance(row, dict) else "not a JSON object"
+
+
+def sidecar_for(by_file: dict[str, tuple[str, dict]], source: str) -> dict:
+    """The sidecar metadata for an article: by its path in the folder, else by its bare file name."""
+    return (by_file.get(source) or by_file.get(Path(source).name) or ("", {}))[1]

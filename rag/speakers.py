@@ -1,0 +1,111 @@
+"""Speakers in answers: prefer what the asked-about person said, never put words in the wrong mouth,
+and name the speaker of a quote ("Lavrov said: “…”").
+
+The speaker of each sentence was found at ingest (index/speech.py, index/analyze.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from newsrag.rag.evidence import Candidate
+from newsrag.rag.question import Question, speaker_matches
+
+# Score factor by how a sentence relates to the person asked about; None drops it.
+_OWN, _ABOUT, _OTHERS_ABOUT = 1.0, 0.8, 0.6
+_TITLE_WORDS = 4  # words of title between the body and the name ("Secretary General")
+_SAID = r"(?:said|says|added|told|noted|stressed|warned|argued|insisted|explained|stated|claimed|continued)"
+_TRAILING = re.compile(rf"^(?P<q>[“\"](?P<inner>.+?)[,.!?]?[”\"])\s*,?\s*(?:he|she|they|it)\s+{_SAID}\b[^“”\"]*$", re.S)
+_PRONOUN_LEAD = re.compile(r"^(?P<lead>(?:[A-Z][\w ]{0,30},\s*)?)(?:he|she)\b(?=\s+(?:also\s+)?(?:\w+ed|said|told|wrote|says)\b)", re.I)
+
+
+def speaker_factor(c: Candidate, question: Question) -> float | None:
+    """How much a sentence counts for a question about what someone said or thinks.
+
+    Their own statements count fully; a sentence about them without a speaker less; someone else's
+    statement about them less again; someone else's words that do not mention them not at all.
+    """
+    if speaker_matches(question.subject, c.speaker) or _titled(c.text, c.speaker, question.subject or ""):
+        return _OWN
+    mentions = _mentions(c.text, question.subject or "")
+    if c.speaker is None:
+        return _ABOUT if mentions else None
+    return _OTHERS_ABOUT if mentions else None
+
+
+def is_own(c: Candidate, question: Question) -> bool:
+    """The sentence reports the asked-about person's (or body's) own words."""
+    return speaker_factor(c, question) == _OWN
+
+
+def prefer(pool: list[Candidate], question: Question) -> list[Candidate]:
+    """The asked-about speaker's own statements first (by score), then the others, their scores
+    scaled by `speaker_factor`; sentences that only quote someone else are dropped."""
+    own, rest = [], []
+    for c in pool:
+        factor = speaker_factor(c, question)
+        if factor == _OWN:
+            own.append(c)
+        elif factor is not None:
+            rest.append(replace(c, score=c.score * factor))
+    by_score = lambda c: -c.score  # noqa: E731
+    return sorted(own, key=by_score) + sorted(rest, key=by_score)
+
+
+def applies(question: Question, candidates: list[Candidate]) -> bool:
+    """Speaker preference applies to opinion questions about someone, and to any question naming
+    someone who speaks in the evidence ("According to Putin, on whose side is the ball?")."""
+    if not question.subject:
+        return False
+    return question.answer_type == "position" or any(speaker_matches(question.subject, c.speaker)
+                                                       for c in candidates)
+
+
+def _titled(text: str, speaker: str | None, subject: str) -> bool:
+    """The speaker holds the asked-about body's title in this sentence ("NATO Secretary General Jens
+    Stoltenberg" speaks for NATO, "Kremlin’s spokesman Dmitry Peskov" for the Kremlin)."""
+    words = [w for w in re.findall(r"[\w-]+", subject) if w[:1].isupper()] or subject.split()
+    if not speaker or not words:
+        return False
+    title = rf"\b{re.escape(words[-1])}(?:’s|'s)?(?:\s+[\w-]+){{0,{_TITLE_WORDS}}}\s+{re.escape(speaker)}"
+    return re.search(title, text, re.I) is not None
+
+
+def _mentions(text: str, subject: str) -> bool:
+    words = [w for w in re.findall(r"[\w-]+", subject) if w[:1].isupper()] or subject.split()
+    return bool(words) and re.search(rf"\b{re.escape(words[-1])}", text, re.I) is not None
+
+
+def attributed(text: str, speaker: str | None) -> str:
+    """The sentence as shown in the answer, with its speaker named unless it already names them."""
+    if not speaker or _names(text, speaker):
+        return text
+    m = _TRAILING.match(text)
+    if m:  # “I hope …,” he said in a call. -> Lavrov said: “I hope ….”
+        inner = m.group("inner").rstrip(" ,")
+        return f"{_capital(speaker)} said: “{inner}{'' if inner[-1:] in '.!?…' else '.'}”"
+    m = _PRONOUN_LEAD.match(text)
+    if m:  # He added that … -> Lavrov added that …
+        return m.group("lead") + speaker + text[m.end():]
+    inner = text.strip()
+    if inner[:1] in "“\"":
+        inner = inner[1:]
+    if inner[-1:] in "”\"" and not _opens(inner[:-1]):
+        inner = inner[:-1]
+    inner = inner.replace("“", "‘").replace("”", "’")
+    return f"{_capital(speaker)} said: “{inner}”"
+
+
+def _capital(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _names(text: str, speaker: str) -> bool:
+    """True if the sentence itself names the speaker (by the last word of the name)."""
+    last = speaker.split()[-1] if speaker.split() else ""
+    return bool(last) and re.search(rf"\b{re.escape(last)}\b", text, re.I) is not None
+
+
+def _opens(text: str) -> bool:
+    return text.count("“") > text.count("”") or text.count("\"") % 2 == 1
