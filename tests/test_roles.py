@@ -59,7 +59,8 @@ def test_read_only_page_has_no_write_handler_and_refuses_uploads(home):
     with serve(home, "--read-only") as proc:
         g = RawGradio(url_of(proc))
         config = g.config()
-        assert all(g.fn_index(config, e, v) is None for e, v in (("upload", "upload"), ("remove-yes", "click"), ("undo", "click")))
+        writes = (("upload", "upload"), ("remove-yes", "click"), ("undo", "click"))
+        assert all(g.fn_index(config, elem, event) is None for elem, event in writes)
         before = listed(home)
         for dep in config["dependencies"]:  # every handler the page has, fed what a remove would get
             g.call(dep["id"], [TRUSTED])
