@@ -131,10 +131,10 @@ def test_unreachable_chroma_server_is_named_in_the_api_and_the_cli(tmp_path):
             g = RawGradio(f"http://127.0.0.1:{port}")
             config = g.config()
             fn = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "ask")
-            assert g.call(fn, ["Who is the Kremlin spokesman?"])["success"]
+            assert g.call(fn, ["Who is the Kremlin spokesman?", None, None, None, None])["success"]
             chroma_proc.terminate()
             chroma_proc.wait(30)
-            failed = g.call(fn, ["Who is the Kremlin spokesman?"])
+            failed = g.call(fn, ["Who is the Kremlin spokesman?", None, None, None, None])
             assert not failed["success"] and f"cannot reach the Chroma server at {url}" in failed["error"], failed
             assert "Unexpected" not in failed["error"]
     said = run("ask", "Who is the Kremlin spokesman?", "--chroma-url", url, home=home)

@@ -48,7 +48,7 @@ def url_of(proc) -> str:
 
 def ask(g: RawGradio, config: dict, question: str) -> dict:
     fn = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "ask")
-    return g.call(fn, [question])
+    return g.call(fn, [question, None, None, None, None])  # the question, then the optional filters
 
 
 def listed(home) -> str:
