@@ -14,7 +14,7 @@ from newsrag.index.chunk import Chunk, chunk
 from newsrag.index.clean import clean
 from newsrag.index.embed import Embedder
 from newsrag.index import dates
-from newsrag.index.load import SUPPORTED, Document, load, with_meta
+from newsrag.index.load import SUPPORTED, Document, has_control, load, printable, with_meta
 from newsrag.index.meta import SIDECARS, read_sidecar, sidecar_for
 from newsrag.index.store import ChromaStore, StoredArticle
 from newsrag.errors import InputError
@@ -38,41 +38,71 @@ class IngestReport:
                 f"{len(self.failed)} failed, {len(self.skipped)} skipped; {self.chunks} chunks written")
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
-    """Files to ingest as (path, source name), and folder entries skipped with the reason.
+@dataclass
+class Found:
+    """What `discover` found: files to ingest as (path, source name), and what it passed over."""
 
-    A file given directly is named by its file name; a file found in a folder by its path
-    relative to that folder. A missing path raises `InputError`.
+    files: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # folder entries that are not articles
+    failed: list[tuple[str, str]] = field(default_factory=list)  # paths given or found that cannot be used
+
+
+def discover(paths: Iterable[Path]) -> Found:
+    """Files to ingest, each named by its file name (given directly) or its path relative to its folder.
+
+    Never fatal: a missing path, a symlink leading outside its folder, a name with control characters
+    or a second file with a name already taken in this run is reported and the rest go ahead.
     """
-    found, skipped = [], []
-    for root in paths:
-        root = Path(root)
+    found, taken = Found(), {}
+    for root in map(Path, paths):
         if not root.exists():
-            raise InputError(f"{root}: no such file or folder")
-        if root.is_file():
-            found.append((root, root.name))
+            found.failed.append((printable(str(root)), f"{printable(str(root))}: no such file or folder"))
+        elif root.is_file():
+            _take(found, taken, root, root.name)
+        else:
+            _walk(found, taken, root)
+    return found
+
+
+def _walk(found: Found, taken: dict[str, Path], root: Path) -> None:
+    real_root = root.resolve()
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or rel.as_posix() in SIDECARS:
             continue
-        for p in sorted(root.rglob("*")):
-            rel = p.relative_to(root)
-            if any(part.startswith(".") for part in rel.parts) or not p.is_file() or rel.as_posix() in SIDECARS:
-                continue
-            if p.suffix.lower() in SUPPORTED:
-                found.append((p, rel.as_posix()))
-            else:
-                skipped.append((rel.as_posix(), f"unsupported file type '{p.suffix or '(none)'}'"))
-    return found, skipped
+        name = printable(rel.as_posix())
+        if not p.resolve().is_relative_to(real_root):  # a symlink must not pull in files from elsewhere
+            found.skipped.append((name, "a symbolic link to outside the ingested folder"))
+        elif p.is_file() and p.suffix.lower() in SUPPORTED:
+            _take(found, taken, p, rel.as_posix())
+        elif p.is_file():
+            found.skipped.append((name, f"unsupported file type '{printable(p.suffix) or '(none)'}'"))
+
+
+def _take(found: Found, taken: dict[str, Path], path: Path, source: str) -> None:
+    """Accept `path` as `source` unless its name is unprintable or already used in this run."""
+    name = printable(source)
+    if has_control(source):
+        found.failed.append((name, f"{name}: file name contains control characters; rename the file"))
+    elif source in taken:
+        first = printable(str(taken[source]))
+        found.failed.append((name, f"{printable(str(path))}: not indexed, {first} in this ingest has the same "
+                                   f"name '{name}'; rename one of them"))
+    else:
+        taken[source] = path
+        found.files.append((path, source))
 
 
 def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settings: Settings,
            progress: Progress | None = None) -> IngestReport:
     """Index every article under `paths`; failures are reported, never fatal to the others."""
     paths = [Path(p) for p in paths]
-    files, skipped = discover(paths)
-    report = IngestReport(skipped=skipped)
-    sidecar = _sidecars(paths, files, report)
+    found = discover(paths)
+    report = IngestReport(skipped=found.skipped, failed=found.failed)
+    sidecar = _sidecars(paths, found.files, report)
 
     def loaded() -> Iterator[Document]:  # lazily, so a big folder is never all in memory
-        for path, source in files:
+        for path, source in found.files:
             try:
                 doc = load(path, source, settings.max_file_bytes, settings.min_html_chars, settings.min_html_share)
             except InputError as e:
@@ -106,9 +136,14 @@ def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Emb
     report = report or IngestReport()
     known = store.articles()
     pending: list[Document] = []
+    seen: set[str] = set()
     for doc in docs:
         doc = clean(doc)
         source = doc.source
+        if source in seen:  # one source twice in a batch would collide on record IDs: refuse the second
+            report.failed.append((printable(source), f"{printable(source)}: given twice in this ingest"))
+            continue
+        seen.add(source)
         old = known.get(source)
         if (old is not None and old.doc_hash == doc.doc_hash and (old.title, old.meta) == (doc.title, doc.meta)
                 and store.analysed(source, doc.doc_hash)):

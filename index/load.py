@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -15,11 +17,18 @@ from newsrag.settings import Settings
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES
+# Byte-order marks we decode, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 @dataclass(frozen=True)
 class Document:
     """An article as read from disk. `text` is the file's exact text: every offset refers to it.
+
+    Offsets refer to the decoded text with newlines untranslated, i.e. to
+    `open(path, encoding="utf-8", newline="").read()` (UTF-16/32 files: their BOM's encoding),
+    which equals `Path.read_text()` for files with LF line ends but not for CRLF or CR ones.
 
     `view` has the same length as `text` with everything that is not article prose (HTML tags,
     scripts, and later boilerplate) overwritten by spaces, so offsets into `view` are offsets into
@@ -38,31 +47,62 @@ class Document:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
 
 
+def printable(name: str) -> str:
+    """`name` safe to print on one line: control and line-separator characters escaped (\\n, \\x1b...)."""
+    if not has_control(name):
+        return name
+    return "".join(c.encode("unicode_escape").decode("ascii") if _is_control(c) else c for c in name)
+
+
+def has_control(name: str) -> bool:
+    """True if a file name holds a character that would break a line or a terminal (newline, ESC...)."""
+    return any(_is_control(c) for c in name)
+
+
+def _is_control(c: str) -> bool:
+    return unicodedata.category(c) in ("Cc", "Zl", "Zp")
+
+
 def read_text(path: Path, max_bytes: int) -> str:
-    """Read a UTF-8 text file or raise `InputError` saying why it is unusable."""
+    """Read a UTF-8 (or UTF-16/32 with a BOM) text file, newlines untranslated; `InputError` says why not."""
+    name = printable(path.name)
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{printable(str(path))}: no such file")
     if not path.is_file():
-        raise InputError(f"{path}: not a regular file")
+        raise InputError(f"{printable(str(path))}: not a regular file")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         kinds = " ".join(sorted(SUPPORTED))
-        raise InputError(f"{path.name}: unsupported file type '{suffix or '(none)'}' (supported: {kinds})")
+        raise InputError(f"{name}: unsupported file type '{printable(suffix) or '(none)'}' (supported: {kinds})")
     size = path.stat().st_size
     if size == 0:
-        raise InputError(f"{path.name}: empty file")
+        raise InputError(f"{name}: empty file")
     if size > max_bytes:
-        raise InputError(f"{path.name}: too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
-    data = path.read_bytes()
-    if b"\x00" in data[:65536]:
-        raise InputError(f"{path.name}: looks like a binary file, not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path.name}: not valid UTF-8 (bad byte at offset {e.start}); save it as UTF-8") from e
+        raise InputError(f"{name}: too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+    text = decode(path.read_bytes(), name)
     if not text.strip():
-        raise InputError(f"{path.name}: contains only whitespace")
+        raise InputError(f"{name}: contains only whitespace")
     return text
+
+
+def decode(data: bytes, name: str) -> str:
+    """Bytes to text: a UTF-16/32 BOM picks that encoding, anything else must be UTF-8."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)  # the codec consumes the BOM
+            except UnicodeDecodeError as e:
+                raise InputError(f"{name}: not valid {encoding.upper()} despite its byte-order mark "
+                                 f"(bad data at byte {e.start}); save it as UTF-8") from e
+            if "\x00" in text[:65536]:
+                raise InputError(f"{name}: looks like a binary file, not text")
+            return text
+    if b"\x00" in data[:65536]:
+        raise InputError(f"{name}: looks like a binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{name}: not valid UTF-8 (bad byte at offset {e.start}); save it as UTF-8") from e
 
 
 def load(path: Path, source: str, max_bytes: int = Settings.max_file_bytes,
@@ -85,10 +125,10 @@ def parse(text: str, source: str, min_html_chars: int = Settings.min_html_chars,
     else:
         title, view = _first_line(text), text
     if not view.strip():
-        raise InputError(f"{Path(source).name}: no article text found")
+        raise InputError(f"{printable(Path(source).name)}: no article text found")
     stated = meta.pop("title", None)  # front matter names the title; a page's own h1 beats its meta title
     title = (stated or title) if suffix == ".md" else (title or stated)
-    return Document(source=source, title=title or Path(source).stem, text=text, view=view, meta=meta)
+    return Document(source=source, title=title or Path(source).stem, text=text, view=line_view(view), meta=meta)
 
 
 def _markdown(path: Path, text: str) -> tuple[str, str, dict]:
@@ -123,7 +163,16 @@ def from_text(text: str, source: str, title: str | None = None) -> Document:
     """A plain-text article held in memory (no file), e.g. a benchmark paragraph; same checks as `load`."""
     if not text.strip():
         raise InputError(f"{source}: contains only whitespace")
-    return Document(source=source, title=title or _first_line(text) or source, text=text, view=text)
+    return Document(source=source, title=title or _first_line(text) or source, text=text, view=line_view(text))
+
+
+def line_view(view: str) -> str:
+    """`view` with CRLF and lone CR line ends as LF, same length: offsets stay those of the file.
+
+    "\\r\\n" becomes " \\n" (one line break, not two) and a lone "\\r" becomes "\\n", so paragraph
+    and line rules see a Windows or old-Mac file as they see a Unix one.
+    """
+    return view.replace("\r\n", " \n").replace("\r", "\n") if "\r" in view else view
 
 
 def _first_line(text: str) -> str:

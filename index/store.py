@@ -84,10 +84,16 @@ class StoredArticle:
 
 
 class _Rows:
+    """Columns for one upsert; an ID seen twice is kept once (Chroma refuses a batch with duplicates)."""
+
     def __init__(self):
         self.ids, self.vecs, self.docs, self.metas = [], [], [], []
+        self._seen: set[str] = set()
 
     def add(self, rid, vec, doc, meta) -> None:
+        if rid in self._seen:
+            return
+        self._seen.add(rid)
         self.ids.append(rid)
         self.vecs.append(vec)
         self.docs.append(doc)
@@ -158,15 +164,47 @@ def connect(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+def server_url(client) -> str | None:
+    """http(s)://HOST:PORT of a Chroma server client; None for an embedded one."""
+    s = client.get_settings()
+    if not s.chroma_server_host:
+        return None
+    return f"{'https' if s.chroma_server_ssl_enabled else 'http'}://{s.chroma_server_host}:{s.chroma_server_http_port}"
+
+
+class _Reachable:
+    """A Chroma collection whose calls turn a lost server connection into a one-line `BackendError`."""
+
+    def __init__(self, collection, url: str):
+        self._collection, self._url = collection, url
+
+    def __getattr__(self, name):
+        import httpx
+
+        attr = getattr(self._collection, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except httpx.TransportError as e:  # refused, reset, timed out: the server is not there
+                raise BackendError(f"cannot reach the Chroma server at {self._url} ({e})") from e
+        return call
+
+
 class ChromaStore:
     """Chunks, sentences and the article registry in three Chroma collections."""
 
     def __init__(self, client, prefix: str = "news", embed_backend: str = Settings.embed_backend):
         self.client = client
         self.prefix = prefix
-        get = lambda name: client.get_or_create_collection(  # noqa: E731
-            f"{prefix}_{name}", configuration=_COSINE, embedding_function=None
-        )
+        url = server_url(client)
+
+        def get(name: str):
+            col = client.get_or_create_collection(f"{prefix}_{name}", configuration=_COSINE, embedding_function=None)
+            return _Reachable(col, url) if url else col
+
         self.chunks = get("chunks")
         self.sentences = get("sentences")
         self.registry = get("articles")
@@ -313,7 +351,7 @@ class ChromaStore:
             got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
             if not got["ids"]:
                 return
-            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            yield from ((i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if m is not None)
             offset += len(got["ids"])
 
     def query(self, collection: str, vector: np.ndarray, n: int, where: dict | None = None) -> list[Hit]:
@@ -324,15 +362,18 @@ class ChromaStore:
             return []
         got = col.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(n, count),
                         where=where or None, include=["documents", "metadatas", "distances"])
+        # A row deleted by another process can still be found by a vector index loaded earlier: its
+        # document and metadata come back as None. Skip it; the reader must never fail on it.
         return [Hit(i, similarity(d), t, m) for i, d, t, m in
-                zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0])]
+                zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0])
+                if m is not None and t is not None]
 
     def get_chunks(self, ids: Iterable[str]) -> dict[str, tuple[str, dict]]:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
         got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
-        return {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return {i: (t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if m is not None}
 
     def known_sentences(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Local]]:
         """What is already stored for any of these sentence texts, so an edit re-encodes and re-analyses
@@ -357,7 +398,8 @@ class ChromaStore:
             return {}
         got = self.sentences.get(ids=ids, include=["embeddings", "documents", "metadatas"])
         return {i: (np.asarray(v, dtype=np.float32), t, m)
-                for i, v, t, m in zip(got["ids"], got["embeddings"], got["documents"], got["metadatas"])}
+                for i, v, t, m in zip(got["ids"], got["embeddings"], got["documents"], got["metadatas"])
+                if m is not None and v is not None}
 
     def counts(self) -> dict[str, int]:
         return {"chunks": self.chunks.count(), "sentences": self.sentences.count(),

@@ -12,6 +12,7 @@ import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Container
 
 from newsrag.index.load import SUPPORTED
 from newsrag.errors import InputError
@@ -23,8 +24,10 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def safe_name(name: str) -> str:
     """A plain file name from an untrusted one: base name only, [A-Za-z0-9._-], supported suffix.
 
-    A name with nothing usable left ("Привет.txt") becomes "upload-<hash of the name>.txt", so it
-    stays stable across re-uploads. Raises `InputError` for a type we cannot index.
+    A name that had to be changed gets a short hash of the name as sent ("report (1).txt" ->
+    "report_1-<hash>.txt"), so two different names never become one ("report_1.txt" stays as it is)
+    and a re-upload finds the same file; with nothing usable left it is "upload-<hash>.txt".
+    Raises `InputError` for a type we cannot index.
     """
     base = re.split(r"[\\/]", str(name))[-1]
     stem, dot, suffix = base.rpartition(".")
@@ -34,9 +37,10 @@ def safe_name(name: str) -> str:
         raise InputError(f"{base or name}: unsupported file type '{suffix or '(none)'}' (supported: {kinds})")
     plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
     plain = _UNSAFE.sub("_", plain).strip("._-")[: MAX_NAME - len(suffix) - 9]
+    digest = hashlib.sha256(base.encode("utf-8", "replace")).hexdigest()[:8]
     if not re.search(r"[A-Za-z0-9]", plain):
-        plain = "upload-" + hashlib.sha256(base.encode("utf-8", "replace")).hexdigest()[:8]
-    return plain + suffix
+        return f"upload-{digest}{suffix}"
+    return plain + suffix if plain == stem else f"{plain}-{digest}{suffix}"
 
 
 def upload_dir(home: Path) -> Path:
@@ -58,8 +62,13 @@ class Saved:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (name as sent, reason)
 
 
-def save_uploads(files: list[tuple[Path, str]], home: Path, max_bytes: int) -> Saved:
-    """Copy each (temporary path, name as sent) into `home/uploads`; bad files go to `failed`."""
+def save_uploads(files: list[tuple[Path, str]], home: Path, max_bytes: int, indexed: Container[str] = ()) -> Saved:
+    """Copy each (temporary path, name as sent) into `home/uploads`; bad files go to `failed`.
+
+    An upload may replace an earlier upload of the same name, never an article of `indexed` that
+    came from elsewhere (e.g. ingested from the command line): that would put new text under a
+    name readers trust.
+    """
     out = Saved()
     folder = upload_dir(home)
     for tmp, sent in files:
@@ -72,6 +81,9 @@ def save_uploads(files: list[tuple[Path, str]], home: Path, max_bytes: int) -> S
             target = inside(folder, name)
             if target in out.paths:
                 raise InputError(f"{name}: another file in this upload has the same name")
+            if name in indexed and not target.is_file():
+                raise InputError(f"{name}: an article of that name was not uploaded here and cannot be "
+                                 f"replaced from the page; rename the file")
             shutil.copyfile(tmp, target)
             out.paths.append(target)
         except InputError as e:

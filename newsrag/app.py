@@ -105,7 +105,8 @@ class App:
 
         Returns the ingest report and the files refused before ingest; a rejected upload is not kept.
         """
-        saved = save_uploads(files, self.settings.home, self.settings.max_file_bytes)
+        # an upload never replaces an article that came from elsewhere (e.g. the command line)
+        saved = save_uploads(files, self.settings.home, self.settings.max_file_bytes, self.store.articles())
         report = self.ingest(saved.paths, progress) if saved.paths else IngestReport()
         indexed = self.store.articles()
         for source, _ in report.failed:

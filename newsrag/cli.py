@@ -12,9 +12,11 @@ from newsrag.app import App
 from newsrag.errors import InputError, NewsragError
 from newsrag.eval.bench import SQUAD, run as run_bench
 from newsrag.eval.run import run as run_eval
+from newsrag.index.lock import data_lock
 from newsrag.rag.backends import BACKENDS
 from newsrag.settings import Settings
 from newsrag.ui.app import serve
+from newsrag.ui.auth import set_password
 from tqdm import tqdm
 
 
@@ -56,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", parents=[common], help="open the chat in the browser")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7860)
+    s.add_argument("--read-only", action="store_true", help="no upload or remove on the page (a read-only mirror)")
+    s.add_argument("--auth-file", type=Path, help="require a login; users from this file (see: newsrag passwd)")
+    s = sub.add_parser("passwd", help="add or change a page user (password read from the terminal or stdin)")
+    s.add_argument("user")
+    s.add_argument("--file", type=Path, required=True, help="the password file given to serve --auth-file")
+    s.add_argument("--editor", action="store_true", help="may upload and remove articles (default: ask only)")
     s = sub.add_parser("eval", parents=[common], help="run the scripted QA evaluation (or a SQuAD v2 file)")
     s.add_argument("dataset", nargs="?", type=Path)
     s.add_argument("--out", type=Path, default=Path("eval-results"))
@@ -71,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    if not hasattr(args, "home"):  # a command without the common options (passwd)
+        return Settings.from_env()
     return Settings.from_env(
         home=Path(args.home) if args.home else None, chroma_url=args.chroma_url, k=args.k,
         backend=args.backend, llm_base_url=args.base_url, llm_model=args.model, llm_timeout=args.timeout,
@@ -108,7 +118,8 @@ def cmd_ingest(args, settings: Settings) -> int:
             bar = tqdm(total=total, desc="embedding sentences", unit="sent", file=sys.stderr)
         bar.update(done - bar.n)
 
-    report = App(settings).ingest(args.paths, progress)
+    with data_lock(settings, "newsrag ingest"):  # before opening: the store's vector index is loaded once
+        report = App(settings).ingest(args.paths, progress)
     if bar is not None:
         bar.close()
     for name, reason in report.skipped:
@@ -137,7 +148,12 @@ def cmd_ask(args, settings: Settings) -> int:
     from newsrag.rag.filters import Filters
 
     filters = Filters.parse(args.outlet, args.since, args.until, args.source)
-    chain = App(settings).chain()
+    # shared: other readers are welcome, but no process may write under our loaded vector index
+    with data_lock(settings, "newsrag ask", shared=True):
+        return _ask(args, App(settings).chain(), filters)
+
+
+def _ask(args, chain, filters) -> int:
     status = 0
     for question in _questions(args.question):
         try:
@@ -194,8 +210,9 @@ def cmd_list(args, settings: Settings) -> int:
 
 
 def cmd_remove(args, settings: Settings) -> int:
-    app = App(settings)
-    missing = [s for s in args.sources if not app.remove(s)]
+    with data_lock(settings, "newsrag remove"):
+        app = App(settings)
+        missing = [s for s in args.sources if not app.remove(s)]
     for s in args.sources:
         if s not in missing:
             print(f"removed {s}")
@@ -205,7 +222,24 @@ def cmd_remove(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    serve(settings, host=args.host, port=args.port)
+    # held while serving: a writable page is the folder's one writer, a read-only one keeps writers out
+    with data_lock(settings, "newsrag serve", shared=args.read_only):
+        serve(settings, host=args.host, port=args.port, read_only=args.read_only, auth_file=args.auth_file)
+    return 0
+
+
+def cmd_passwd(args, settings: Settings) -> int:
+    import getpass
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.user}: ")
+        if getpass.getpass("again: ") != password:
+            raise InputError("the passwords differ; nothing changed")
+    else:  # piped: the first line of stdin, so it never shows in argv or the environment
+        password = sys.stdin.readline().rstrip("\r\n")
+    new = set_password(args.file, args.user, password, args.editor)
+    role = "editor" if args.editor else "reader"
+    print(f"{'added' if new else 'updated'} {args.user} ({role}) in {args.file}")
     return 0
 
 
@@ -221,7 +255,7 @@ def cmd_bench(args, settings: Settings) -> int:
 
 
 COMMANDS = {"bench": cmd_bench, "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
-            "serve": cmd_serve, "eval": cmd_eval}
+            "serve": cmd_serve, "passwd": cmd_passwd, "eval": cmd_eval}
 
 if __name__ == "__main__":
     sys.exit(main())

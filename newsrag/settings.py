@@ -33,6 +33,10 @@ class Settings:
     min_html_chars: int = 500
     min_html_share: float = 0.01
     max_question_chars: int = 2_000
+    # the page's upload route (ui/guard.py): per request, per minute, and what Gradio's temp folder may hold
+    upload_request_bytes: int = 50_000_000
+    uploads_per_minute: int = 30
+    upload_temp_bytes: int = 200_000_000
     # retrieval
     k: int = 8
     rrf_k: int = 60

@@ -71,6 +71,13 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
             time.sleep(0.25)
 
 
+def cli(*args, home, stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run `newsrag ARGS` as a user would, on the data folder `home`; text output captured."""
+    env = {**os.environ, "NEWSRAG_HOME": str(home)}
+    return subprocess.run([str(BIN / "newsrag"), *args], input=stdin, capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
 @contextlib.contextmanager
 def running(cmd: list[str], ready_url: str, env: dict | None = None, log: Path | None = None, timeout: float = 120):
     """Run a server process until the block ends; wait until `ready_url` answers; always stop it."""

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 
 import pytest
 
-from conftest import ARTICLES, BIN
+from conftest import ARTICLES, cli
 
 
 def newsrag(*args, home, stdin=None, check=True):
-    env = {**os.environ, "NEWSRAG_HOME": str(home)}
-    proc = subprocess.run([str(BIN / "newsrag"), *args], input=stdin, capture_output=True, text=True, env=env,
-                          timeout=300)
+    proc = cli(*args, home=home, stdin=stdin)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -67,7 +63,6 @@ def test_ask_json_lines_from_stdin(home):
 @pytest.mark.parametrize("args, message", [
     (["ask", ""], "newsrag: error: the question is empty"),
     (["ask", "x" * 10_000], "newsrag: error: the question is too long (10,000 characters; the limit is 2,000)"),
-    (["ingest", "/nonexistent/folder"], "newsrag: error: /nonexistent/folder: no such file or folder"),
 ])
 def test_errors_are_one_line(home, args, message):
     proc = newsrag(*args, home=home, check=False)
@@ -75,11 +70,18 @@ def test_errors_are_one_line(home, args, message):
     assert proc.stderr.strip() == message
 
 
+def test_missing_path_is_one_failed_line_and_the_others_are_ingested(home):
+    proc = newsrag("ingest", "/nonexistent/folder", str(ARTICLES), home=home, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "failed  /nonexistent/folder: no such file or folder" in proc.stderr.splitlines()
+    assert "0 added, 0 updated, 5 unchanged, 1 failed" in proc.stdout
+
+
 def test_bad_file_fails_but_others_are_indexed(tmp_path):
     folder = tmp_path / "mixed"
     folder.mkdir()
     shutil.copy(ARTICLES / "002_adfc22d6dbd34d9a.txt", folder)
-    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00\x01garbage")
+    (folder / "bad.txt").write_bytes(b"\x89PNG\x00\x01garbage")
     proc = newsrag("ingest", str(folder), home=tmp_path / "home", check=False)
     assert proc.returncode == 1
     assert "failed  bad.txt: looks like a binary file, not text" in proc.stderr

@@ -8,7 +8,6 @@ import pytest
 
 from conftest import ARTICLES
 from newsrag.index.ingest import ingest
-from newsrag.errors import InputError
 
 
 def snapshot(store) -> tuple[set, set, dict]:
@@ -128,10 +127,12 @@ def test_bad_files_are_reported_and_the_rest_indexed(fresh, embedder, tmp_path):
     assert report.failed and "unsupported" in report.failed[0][1]
 
 
-def test_missing_path_is_a_clear_error(fresh, embedder, tmp_path):
+def test_missing_path_is_reported_and_the_others_ingested(fresh, embedder, tmp_path):
     settings, store = fresh
-    with pytest.raises(InputError, match="no such file or folder"):
-        ingest([tmp_path / "nope"], store, embedder, settings)
+    folder = copy_articles(tmp_path / "a", {"001_a0084ac74e741594.txt"})
+    report = ingest([tmp_path / "nope", folder], store, embedder, settings)
+    assert report.added == ["001_a0084ac74e741594.txt"]
+    assert len(report.failed) == 1 and "nope: no such file or folder" in report.failed[0][1]
 
 
 def test_html_article_citations_quote_the_file(fresh, embedder, tmp_path):

@@ -110,12 +110,17 @@ def test_ask_api_returns_the_cli_json(served):
     ("../../etc/passwd.txt", "passwd.txt"),
     ("..\\..\\Windows\\win.MD", "win.md"),
     ("/abs/path/story.html", "story.html"),
-    (".hidden.txt", "hidden.txt"),
-    ("<img src=x onerror=alert(1)>.txt", "img_src_x_onerror_alert_1.txt"),
-    ("my article (1).htm", "my_article_1.htm"),
+    (".hidden.txt", "hidden-HASH.txt"),
+    ("<img src=x onerror=alert(1)>.txt", "img_src_x_onerror_alert_1-HASH.txt"),
+    ("my article (1).htm", "my_article_1-HASH.htm"),
 ])
 def test_safe_name_keeps_a_plain_base_name(sent, saved):
-    assert safe_name(sent) == saved
+    assert re.fullmatch(re.escape(saved).replace("HASH", "[0-9a-f]{8}"), safe_name(sent))
+
+
+def test_names_that_clean_up_alike_stay_distinct():
+    names = {safe_name(n) for n in ("report (1).txt", "report_1.txt", "report[1].txt", "report 1.txt")}
+    assert len(names) == 4 and "report_1.txt" in names
 
 
 def test_safe_name_of_a_name_with_nothing_usable_is_stable_and_distinct():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import ipaddress
 import logging
 import os
 import secrets
@@ -18,6 +19,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 from gradio.utils import MatplotlibBackendMananger, get_upload_folder
+from starlette.middleware import Middleware
 
 from newsrag.app import App
 from newsrag.errors import NewsragError
@@ -26,6 +28,8 @@ from newsrag.settings import Settings
 from newsrag.ui import render
 from newsrag.ui import export
 from newsrag.ui.assets import CSS, DONE_JS, PAGE_JS, PANEL_JS, SUBMIT_JS, THEME_JS
+from newsrag.ui.auth import Access, Users
+from newsrag.ui.guard import UploadGuard, UploadLimits
 
 log = logging.getLogger("newsrag.ui")
 
@@ -62,10 +66,16 @@ def history_of(results: list[dict]) -> list[dict]:
 
 
 class Handlers:
-    """Event handlers bound to one App."""
+    """Event handlers bound to one App; the write handlers check the logged-in user themselves."""
 
-    def __init__(self, app: App):
+    def __init__(self, app: App, access: Access = Access()):
         self.app = app
+        self.access = access
+
+    def editor(self, request: gr.Request | None) -> None:
+        """Refuse a write unless the request's user may write (a raw HTTP call is checked too)."""
+        if not self.access.may_write(getattr(request, "username", None)):
+            raise gr.Error("Only editors may upload or remove articles.")
 
     @staticmethod
     def from_example(evt: gr.SelectData) -> str:
@@ -158,11 +168,12 @@ class Handlers:
         choices = [(render.article_label(a.title, a.source), a.source) for a in rows]
         return render.articles_table(rows), gr.update(choices=choices, value=None), gr.update(choices=choices)
 
-    def upload(self, files: list | None, progress=gr.Progress()):
+    def upload(self, files: list | None, request: gr.Request, progress=gr.Progress()):
         """Save and ingest the uploaded files, reporting each one; bad files never stop the others."""
+        self.editor(request)
         if not files:
             return (gr.skip(),) * 5
-        with friendly():
+        with friendly(), _forgetting(files):
             progress(0, desc="Saving files")
             report, refused = self.app.upload(
                 [(Path(f), Path(f).name) for f in files],
@@ -204,9 +215,10 @@ class Removal:
     def cancel():
         return gr.update(visible=False)
 
-    def confirm(self, source: str | None):
+    def confirm(self, source: str | None, request: gr.Request):
         """Remove it, keeping its text so it can be put back. Outputs: status, table, pick, source filter,
         confirmation box, undo box, undo message, the kept article."""
+        self.h.editor(request)
         if not source:
             return *[gr.skip()] * 4, gr.update(visible=False), gr.skip(), gr.skip(), gr.skip()
         with friendly():
@@ -218,8 +230,9 @@ class Removal:
         return (render.status_html([line]), *self.h.articles(), gr.update(visible=False),
                 gr.update(visible=kept is not None), render.removed_html(title, source), kept)
 
-    def undo(self, kept: dict | None):
+    def undo(self, kept: dict | None, request: gr.Request):
         """Index the last removed article again. Outputs: status, table, pick, source filter, undo box, kept."""
+        self.h.editor(request)
         if not kept:
             return *[gr.skip()] * 4, gr.update(visible=False), None
         with friendly():
@@ -267,10 +280,23 @@ def backend_choices(app: App) -> list[tuple[str, str]]:
     return [(f"{BACKEND_LABELS.get(n, n)} ({n})", n) for n in names]
 
 
-def build_app(app: App) -> gr.Blocks:
-    """The page: chat and source panel side by side, then articles and settings; events wired up."""
-    # delete_cache: Gradio's copies of uploads are dropped after an hour (ours live in home/uploads).
-    with gr.Blocks(title="newsrag", delete_cache=(3600, 3600)) as demo:
+@contextmanager
+def _forgetting(files: list):
+    """Delete Gradio's temporary copies of uploads once handled (ours are kept in home/uploads)."""
+    try:
+        yield
+    finally:
+        for f in files:
+            Path(f).unlink(missing_ok=True)
+
+
+def build_app(app: App, access: Access = Access()) -> gr.Blocks:
+    """The page: chat and source panel side by side, then articles and settings; events wired up.
+
+    A read-only page has no upload or remove component and registers no handler for them.
+    """
+    # delete_cache: Gradio's leftover copies (uploads are deleted once handled) go after ten minutes.
+    with gr.Blocks(title="newsrag", delete_cache=(600, 600)) as demo:
         with gr.Row(equal_height=True):
             gr.Markdown("## newsrag")
             theme = gr.Button("◐ Light / dark", size="sm", scale=0, min_width=120, elem_id="theme")
@@ -280,14 +306,15 @@ def build_app(app: App) -> gr.Blocks:
         c = SimpleNamespace(results=gr.BrowserState([], storage_key="newsrag-conversation",
                                                     secret=browser_secret(app.settings.home)), kept=gr.State(None))
         _chat_row(c, app)
-        _articles_box(c, app.settings)
+        _articles_box(c, app.settings, writable=not access.read_only)
         with gr.Accordion("Settings", open=False):
             c.k = gr.Slider(1, 30, step=1, value=app.settings.k, label="Passages to read", elem_id="k",
                             info="How many passages of the articles are read to answer each question")
             c.backend = gr.Dropdown(backend_choices(app), value=app.settings.backend, label="Answer written by")
-        h = Handlers(app)
+        h = Handlers(app, access)
         _wire(h, c, demo)
-        _wire_removal(Removal(h), c)
+        if not access.read_only:  # a read-only page has no write handler at all
+            _wire_removal(Removal(h), c)
         theme.click(None, js=THEME_JS, **PRIVATE)
         demo.load(None, js=PAGE_JS, **PRIVATE)
     return demo
@@ -326,7 +353,12 @@ def _filter_bar(c: SimpleNamespace) -> None:
         c.sources = gr.Dropdown(label="Articles", choices=[], multiselect=True, scale=3, elem_id="f-source")
 
 
-def _articles_box(c: SimpleNamespace, settings: Settings) -> None:
+def _articles_box(c: SimpleNamespace, settings: Settings, writable: bool) -> None:
+    if not writable:
+        with gr.Accordion("Articles", open=False, elem_id="articles-box"):
+            c.table = gr.HTML(elem_id="article-list")
+            c.files = None
+        return
     with gr.Accordion("Articles: upload, list, remove", open=False, elem_id="articles-box"):
         c.files = gr.File(file_count="multiple", type="filepath", elem_id="upload",
                           label=f"Add articles (.txt, .md, .html; up to {settings.max_file_bytes / 1e6:g} MB each)")
@@ -358,8 +390,12 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
     for clearing in (c.clear.click, c.chat.clear):
         clearing(h.clear, None, [c.chat, c.results, c.panel, c.hint, c.get_answer, c.get_all], **PRIVATE)
     c.panel.click(h.show_source, [c.results], c.panel, **PRIVATE)
-    c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.sources, c.files], show_progress_on=[c.status], **PRIVATE)
-    demo.load(h.articles, None, [c.table, c.pick, c.sources], **PRIVATE)
+    if c.files is None:  # read-only: the list and the source filter only
+        demo.load(lambda: h.articles()[::2], None, [c.table, c.sources], **PRIVATE)
+    else:
+        c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.sources, c.files], show_progress_on=[c.status],
+                       **PRIVATE)
+        demo.load(h.articles, None, [c.table, c.pick, c.sources], **PRIVATE)
     demo.load(h.restore, [c.results], [c.chat, c.panel, c.get_answer, c.get_all], **PRIVATE)
     gr.api(h.ask, api_name="ask")
 
@@ -381,17 +417,41 @@ def warm_gradio() -> None:
         pass
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_only: bool = False,
+          auth_file: Path | None = None) -> None:
     """`newsrag serve`: build the App, load the model and BM25 snapshot, run the page until interrupted."""
+    users = Users.load(auth_file) if auth_file else None
+    check_exposure(host, read_only, users)
     # Gradio's own upload cache goes under the data folder too, not the system temp dir.
-    os.environ.setdefault("GRADIO_TEMP_DIR", str((Path(settings.home) / "tmp").resolve()))
+    temp = (Path(settings.home) / "tmp").resolve()
+    os.environ["GRADIO_TEMP_DIR"] = str(temp)
+    limits = UploadLimits(not read_only, users.is_editor if users else None, settings.upload_request_bytes,
+                          settings.uploads_per_minute, temp, settings.upload_temp_bytes)
     app = App(settings)
     app.warm()
     warm_gradio()
-    demo = build_app(app)
+    demo = build_app(app, Access(read_only, users))
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"],
-        max_file_size=2 * settings.max_file_bytes, inbrowser=False, i18n=I18N)
+        max_file_size=2 * settings.max_file_bytes, inbrowser=False, i18n=I18N, auth=users.check if users else None,
+        app_kwargs={"middleware": [Middleware(UploadGuard, limits=limits)]})
+
+
+def check_exposure(host: str, read_only: bool, users: Users | None) -> None:
+    """Refuse to serve a writable page without logins on an address other machines can reach."""
+    if read_only or users is not None or is_loopback(host):
+        return
+    raise NewsragError(f"refusing to serve on {host} without --auth-file or --read-only: anyone who can reach "
+                       f"it could upload and remove articles (see docs/deployment.md)")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # Gradio's drop zone says "Drop File Here" even when several files are allowed.

@@ -1,0 +1,142 @@
+"""Several real processes on one data folder, and a Chroma server that goes away (127.0.0.1, bounded)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ARTICLES, BIN, cli, free_port, running
+from gradio_http import RawGradio
+
+pytestmark = pytest.mark.slow
+
+
+def env_for(home, **extra) -> dict:
+    return {**os.environ, "NEWSRAG_HOME": str(home), **extra}
+
+
+run = cli
+
+
+def folders(tmp_path):
+    a, b = tmp_path / "colA", tmp_path / "colB"
+    for folder, names in ((a, sorted(ARTICLES.glob("*.txt"))[:3]), (b, sorted(ARTICLES.glob("*.txt"))[3:])):
+        folder.mkdir()
+        for p in names:
+            shutil.copy(p, folder / p.name)
+    return a, b
+
+
+def test_two_ingests_at_once_both_succeed_or_one_is_told(tmp_path):
+    home = tmp_path / "home"
+    a, b = folders(tmp_path)
+    env = env_for(home)
+    procs = [subprocess.Popen([str(BIN / "newsrag"), "ingest", str(f)], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for f in (a, b)]
+    results = [(p.wait(300), *p.communicate()) for p in procs]
+    for code, out, err in results:
+        assert "Traceback" not in err and "InternalError" not in err and "unexpected" not in err, err
+        assert code == 0 or ("in use by newsrag ingest" in err and code == 1), err
+    for (code, _, _), folder in zip(results, (a, b)):
+        if code:  # the one that was told to wait simply runs again
+            assert run("ingest", str(folder), home=home).returncode == 0
+    assert "5 articles" in run("list", home=home).stdout
+
+
+class Reader:
+    """`newsrag ask - --json`: one long-running reader process, one question per line."""
+
+    def __init__(self, home, *flags):
+        self.proc = subprocess.Popen([str(BIN / "newsrag"), "ask", "-", "--json", "-k", "30", *flags],
+                                     env=env_for(home), text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+
+    def ask(self, question: str) -> dict:
+        self.proc.stdin.write(question + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        assert line, self.proc.stderr.read()
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        assert self.proc.wait(60) == 0, self.proc.stderr.read()
+
+
+QUESTIONS = ("When will the US and Russia start talks?", "What did Russia demand?",
+             "Who is the Kremlin spokesman?", "Which TV channel interviewed Lavrov?")
+FERRY = ("Quillmere ferry\n\nThe Zorblatt ferry between Quillmere and Northpoint starts sailing on 14 March, "
+         "the harbour office said.\n")
+
+
+def test_embedded_writers_wait_for_a_running_reader(tmp_path):
+    home = tmp_path / "home"
+    a, b = folders(tmp_path)
+    assert run("ingest", str(a), str(b), home=home).returncode == 0
+    gone = sorted(p.name for p in b.iterdir())[0]
+    reader = Reader(home)
+    try:
+        assert reader.ask(QUESTIONS[0])["citations"]
+        refused = run("remove", gone, home=home)
+        assert refused.returncode == 1 and "in use by newsrag ask" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert all(reader.ask(q)["answer"] for q in QUESTIONS)
+    finally:
+        reader.close()
+    assert run("remove", gone, home=home).returncode == 0
+
+
+def test_a_server_mode_reader_sees_remove_and_ingest_before_its_next_answer(tmp_path):
+    home = tmp_path / "home"
+    a, b = folders(tmp_path)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    chroma = shutil.which("chroma", path=str(BIN)) or "chroma"
+    with running([chroma, "run", "--path", str(tmp_path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+                  f"{url}/api/v2/heartbeat", log=tmp_path / "chroma.log", timeout=60):
+        assert run("ingest", str(a), str(b), "--chroma-url", url, home=home).returncode == 0
+        gone = sorted(p.name for p in b.iterdir())[0]
+        reader = Reader(home, "--chroma-url", url)
+        try:
+            assert reader.ask(QUESTIONS[0])["citations"]
+            assert run("remove", gone, "--chroma-url", url, home=home).returncode == 0
+            for question in QUESTIONS:  # never a crash on a sentence or chunk that vanished
+                assert all(c["source"] != gone for c in reader.ask(question)["citations"])
+            new = tmp_path / "new"
+            new.mkdir()
+            (new / "ferry.txt").write_text(FERRY, encoding="utf-8")
+            assert run("ingest", str(new), "--chroma-url", url, home=home).returncode == 0
+            result = reader.ask("When does the Zorblatt ferry start sailing?")
+            assert any(c["source"] == "ferry.txt" for c in result["citations"]), result
+        finally:
+            reader.close()
+
+
+def test_unreachable_chroma_server_is_named_in_the_api_and_the_cli(tmp_path):
+    home = tmp_path / "home"
+    chroma_port, port = free_port(), free_port()
+    url = f"http://127.0.0.1:{chroma_port}"
+    chroma = shutil.which("chroma", path=str(BIN)) or "chroma"
+    server = running([chroma, "run", "--path", str(tmp_path / "db"), "--host", "127.0.0.1", "--port", str(chroma_port)],
+                     f"{url}/api/v2/heartbeat", log=tmp_path / "chroma.log", timeout=60)
+    page = [str(BIN / "newsrag"), "serve", "--port", str(port), "--chroma-url", url]
+    with server as chroma_proc:
+        assert run("ingest", str(ARTICLES), "--chroma-url", url, home=home).returncode == 0
+        with running(page, f"http://127.0.0.1:{port}/gradio_api/startup-events", env=env_for(home),
+                     log=tmp_path / "serve.log"):
+            g = RawGradio(f"http://127.0.0.1:{port}")
+            config = g.config()
+            fn = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "ask")
+            assert g.call(fn, ["Who is the Kremlin spokesman?", None, None, None, None])["success"]
+            chroma_proc.terminate()
+            chroma_proc.wait(30)
+            failed = g.call(fn, ["Who is the Kremlin spokesman?", None, None, None, None])
+            assert not failed["success"] and f"cannot reach the Chroma server at {url}" in failed["error"], failed
+            assert "Unexpected" not in failed["error"]
+    said = run("ask", "Who is the Kremlin spokesman?", "--chroma-url", url, home=home)
+    assert said.returncode == 1 and f"cannot reach the Chroma server at {url}" in said.stderr
+    assert len(said.stderr.strip().splitlines()) == 1
