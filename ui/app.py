@@ -427,10 +427,12 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_on
     os.environ["GRADIO_TEMP_DIR"] = str(temp)
     limits = UploadLimits(not read_only, users.is_editor if users else None, settings.upload_request_bytes,
                           settings.uploads_per_minute, temp, settings.upload_temp_bytes)
+    print("newsrag: loading the model and the index…", flush=True)
     app = App(settings)
     app.warm()
     warm_gradio()
     demo = build_app(app, Access(read_only, users))
+    print(f"newsrag: ready; open http://{host}:{port}", flush=True)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"],
         max_file_size=2 * settings.max_file_bytes, inbrowser=False, i18n=I18N, auth=users.check if users else None,
