@@ -20,9 +20,6 @@ from newsrag.app import App
 from newsrag.index.ingest import IngestReport
 from newsrag.index.load import from_text
 from newsrag.rag import qtype
-from newsrag.rag.evidence import Evidence
-from newsrag.rag.question import analyze_question
-from newsrag.rag.terms import terms
 
 DEPTH = 10  # retrieval depth (chunks) at least this, so hit@10 is measurable
 
@@ -130,30 +127,18 @@ def score(app: App, q: Question, texts: dict[str, str]) -> dict:
         "cited_answer": (not q.impossible and bool(cites) and M.contains_answer(cited, list(q.answers))),
         "exact": [texts.get(c["source"], "")[c["start"]:c["end"]] == c["text"] for c in cites],
         "answer": result["answer"],
-        **short_scores(short_answer(result, evidence, q.question), q),
+        "short_given": bool(result.get("short_answer")),
+        **short_scores(short_answer(result), q),
     }
 
 
-def short_answer(result: dict, evidence: Evidence, question: str) -> str | None:
-    """The answer's `short_answer` text; without one (until the answerer gives one), the first stored
-    entity of the expected type in the cited sentences (best scored first) that the question does not
-    already say, else the first such pattern match (rag/qtype.py), else the best cited sentence itself.
-    None when refused."""
+def short_answer(result: dict) -> str | None:
+    """What the product gives as its short answer: the answer's `short_answer` text; without one, the
+    whole answer text (what a user reads). None when refused. No fallback of the eval's own."""
     if not result["answerable"]:
         return None
     given = result.get("short_answer")
-    if isinstance(given, dict) and given.get("text"):
-        return given["text"]
-    cited = {(c["source"], c["start"]) for c in result["citations"]}
-    ranked = [c for c in evidence.candidates if (c.source, c.start) in cited]
-    labels, asked = analyze_question(question).labels, set(terms(question))
-    spans = [c.quote[s - c.start:e - c.start] for c in ranked
-             for label, s, e in sorted(c.ents, key=lambda x: (labels.index(x[0]) if x[0] in labels else 99, x[1]))
-             if label in labels]
-    spans = [x for x in spans if not set(terms(x)) <= asked]
-    kind = qtype.expected(question)
-    spans += [x for x in (qtype.span(kind, c.text, question) for c in ranked) if x]
-    return spans[0] if spans else (ranked[0].text if ranked else None)
+    return given["text"] if isinstance(given, dict) and given.get("text") else result["answer"]
 
 
 def short_scores(short: str | None, q: Question) -> dict:
@@ -190,7 +175,8 @@ def _short(rows: list[dict], prefix: str) -> dict:
     if not rows:
         return {}
     return {f"{prefix}short_em": sum(r["short_em"] for r in rows) / len(rows),
-            f"{prefix}short_f1": sum(r["short_f1"] for r in rows) / len(rows), f"{prefix}questions": len(rows)}
+            f"{prefix}short_f1": sum(r["short_f1"] for r in rows) / len(rows), f"{prefix}questions": len(rows),
+            f"{prefix}short_given": sum(bool(r.get("short_given")) for r in rows) / len(rows)}
 
 
 def aggregate(rows: list[dict]) -> dict:

@@ -47,6 +47,7 @@ class Candidate:
     dates: tuple[tuple[int, int, str], ...] = ()  # resolved date expressions (start, end, iso), article offsets
     features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
     terms: frozenset = frozenset()
+    toks: str = "[]"  # the stored parse (index/analyze.py), read by rag/spans.py for the short answer
 
     def dated_text(self) -> str:
         """`text` with each resolved date beside its expression: "on Wednesday (2020-01-15)"."""
@@ -131,7 +132,8 @@ def candidates(store: ChromaStore, corpus: Corpus, q: F.Asked, vector: np.ndarra
 def analysis(meta: dict) -> dict:
     """The stored language analysis of a sentence row; rows from before it existed get neutral values."""
     return {"ents": tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")),
-            "speaker": meta.get("speaker") or None, "statement": bool(meta.get("statement", True))}
+            "speaker": meta.get("speaker") or None, "statement": bool(meta.get("statement", True)),
+            "toks": meta.get("toks") or "[]"}
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*\b")

@@ -102,3 +102,6 @@ def span(kind: str | None, sentence: str, question: str) -> str | None:
         if text and not set(terms(text)) <= asked:
             return text
     return None
+
+
+PATTERNS = {"date": _FULL_DATE, "number": _AMOUNT, "duration": _DURATION}  # span candidates (rag/spans.py)
