@@ -133,12 +133,20 @@ def score(app: App, q: Question, texts: dict[str, str]) -> dict:
 
 
 def short_answer(result: dict) -> str | None:
-    """What the product gives as its short answer: the answer's `short_answer` text; without one, the
-    whole answer text (what a user reads). None when refused. No fallback of the eval's own."""
+    """What the product gives as its short answer: the answer's `short_answer` text; for differing
+    figures ("Reports differ: 100,000 troops [1]; ..."), which have none, the first value it highlights
+    in its citations; otherwise the whole answer text (what a user reads). None when refused. Nothing
+    is picked by the eval itself."""
     if not result["answerable"]:
         return None
     given = result.get("short_answer")
-    return given["text"] if isinstance(given, dict) and given.get("text") else result["answer"]
+    if isinstance(given, dict) and given.get("text"):
+        return given["text"]
+    marked = [c for c in result["citations"] if c.get("short")]
+    if marked:  # article offsets of the highlighted value inside the cited span
+        c, span = marked[0], marked[0]["short"]
+        return c["text"][span["start"] - c["start"]:span["end"] - c["start"]] or result["answer"]
+    return result["answer"]
 
 
 def short_scores(short: str | None, q: Question) -> dict:

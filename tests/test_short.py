@@ -89,3 +89,17 @@ def test_fit_short_refuses_the_held_out_half():
     odd, _ = squad.parse(squad.half(data, "odd"))
     with pytest.raises(ValueError, match="held-out"):
         fit_short.collect(Settings(), data, odd, [])
+
+
+def test_the_eval_scores_what_the_product_returns(app):
+    """The short answer when given; for differing figures the first value highlighted; else the whole text."""
+    typed = app.ask("How long did Putin's press conference last?")["answer"]
+    assert squad.short_answer(typed) == typed["short_answer"]["text"]
+    figures = app.ask("How many troops has Russia gathered near Ukraine?")["answer"]
+    assert figures["short_answer"] is None and figures["answer"].startswith("Reports differ")
+    value = squad.short_answer(figures)
+    assert value != figures["answer"] and value in figures["answer"]
+    plain = app.ask("What will the talks discuss?")["answer"]
+    if plain["short_answer"] is None:
+        assert squad.short_answer(plain) == plain["answer"]
+    assert squad.short_answer({"answerable": False, "answer": "", "citations": []}) is None
