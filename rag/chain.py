@@ -23,11 +23,14 @@ from newsrag.rag import compose, intent, outcome
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.filters import Filters
+from newsrag.rag.question import split_wh
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.rag.score import Fixed, Scorer, make_scorer
 from newsrag.rag.sources import with_sources
 from newsrag.rag.terms import terms
 from newsrag.settings import Settings
+
+EMPTY = "No articles are indexed yet: add some first (newsrag ingest FOLDER, or upload them in the chat)."
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 
@@ -169,7 +172,10 @@ class NewsChain(Runnable[dict, dict]):
         yield from self.answer_events(question, evidence, notice)
 
     def scope(self, filters: Filters) -> tuple[str | None, str | None]:
-        """(message if no article matches the filters, notice of undated articles a date filter left out)."""
+        """(message if no article is indexed or none matches the filters, notice of undated articles a
+        date filter left out)."""
+        if not self.corpus.get().articles():
+            return EMPTY, None
         if not filters:
             return None, None
         matched, undated = filters.scope(self.corpus.get().articles())
@@ -194,6 +200,9 @@ class NewsChain(Runnable[dict, dict]):
             return self._evidence(query, question, max(k or self.settings.k, self.settings.wide_k), config,
                                   filters=filters)
         own = self._evidence(question, question, k, config, filters=filters)
+        parts = split_wh(question)
+        if len(parts) > 1:  # "When and where…?": each part finds its own best sentences too
+            own = replace(own, parts=tuple(self._evidence(p, p, k, config, filters=filters) for p in parts))
         query = contextual_question(question, history)
         if query is None:
             return own

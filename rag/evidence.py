@@ -54,12 +54,18 @@ class Candidate:
         for start, end, iso in self.dates:
             said = " ".join(self.quote[start - self.start:end - self.start].split())
             at = out.find(said, pos) if said else -1
-            if at < 0 or said == iso:
+            if at < 0 or said == iso or _states(said, iso):
                 continue
             pos = at + len(said)
             out = f"{out[:pos]} ({iso}){out[pos:]}"
             pos += len(iso) + 3
         return out
+
+
+def _states(said: str, iso: str) -> bool:
+    """The expression already says all the resolved date does ("January 2022" for 2022-01)."""
+    year, *rest = iso.split("-")
+    return year in said and (len(rest) < 2 or re.search(rf"\b0?{int(rest[1])}\b", said) is not None)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ class Evidence:
     confidence: float = 1.0  # probability that the question is answerable from this evidence
     kind_missing: bool = False  # a kind of answer is asked for (a number...) and no best sentence offers one
     asked: str = ""  # what the user typed this turn (`question` may be a follow-up joined to its context)
+    parts: tuple["Evidence", ...] = ()  # a two-part question's ("When and where…?") evidence for each part
 
     @property
     def strength(self) -> float:

@@ -1,7 +1,7 @@
 """The default answerer: no LLM, no network. It quotes the evidence sentences that answer the question.
 
 Picks the best-scoring sentences, merges repeats of one fact from different outlets into one
-statement citing each outlet, orders statements by article and position, and adds `[n]` markers.
+statement citing each outlet, leads with the best statement, orders the others by article and position, and adds `[n]` markers.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from newsrag.rag import qtype, speakers
+from newsrag.rag import predicate, qtype, speakers
 from newsrag.rag.answer import Answer, Answerer, Citation, Sentence, refusal
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.question import Question, analyze_question
+from newsrag.rag.question import Question, analyze_question, split_wh
 from newsrag.rag.short import Short, short_answer
 from newsrag.rag.terms import terms
 
@@ -37,8 +37,13 @@ class ExtractiveAnswerer(Answerer):
             return
         ranked = sorted((c for st in statements for c in st), key=lambda c: c.score, reverse=True)
         dated = qtype.expected(evidence.question) == "date"  # "when" answers show the absolute date too
-        answer = compose(evidence.question, statements, short_answer(question, ranked, evidence.question),
-                         render=_dated if dated else None)
+        parts = split_wh(evidence.asked or evidence.question)
+        if len(parts) > 1:  # "When and where…?": a short answer for each, its sentence quoted
+            shorts = self.part_shorts(parts, evidence)
+            statements += [[s.candidate] for s in shorts if same_fact(s.candidate, statements, 1.01) is None]
+        else:
+            shorts = [s for s in [short_answer(question, ranked, evidence.question)] if s]
+        answer = compose(evidence.question, statements, shorts, render=_dated if dated else None)
         for piece in answer.answer.split(" "):
             yield piece + " "
         yield answer
@@ -53,6 +58,7 @@ class ExtractiveAnswerer(Answerer):
             pool = speakers.prefer(pool, question)
         if not pool:
             return []
+        pool = acting_first(pool, evidence.asked or evidence.question, self.relative_keep)
         best = pool[0].score
         statements: list[Statement] = []
         for c in pool:
@@ -66,13 +72,40 @@ class ExtractiveAnswerer(Answerer):
         for c in pool:  # other outlets stating a selected fact, even if they scored lower
             if c.score >= 0.5 * best and (same := self._same_fact(c, statements)) is not None:
                 _cite_too(same, c)
-        ordered = order(statements)
+        ordered = statements[:1] + order(statements[1:])  # the best answer leads
         if by_speaker:  # their own words lead (a stable sort keeps the reading order otherwise)
             ordered.sort(key=lambda st: not speakers.is_own(st[0], question))
         return ordered
 
+    def part_shorts(self, parts: list[str], evidence: Evidence) -> list[Short]:
+        """One short answer per part of a two-part question, each from the best sentence offering its kind."""
+        out = []
+        for i, part in enumerate(parts):
+            ranked = evidence.parts[i].candidates if len(evidence.parts) == len(parts) else evidence.candidates
+            pool = [c for c in ranked if c.statement and len(c.text.split()) >= self.min_words]
+            offering = [c for c in pool if qtype.offers(qtype.expected(part), c.text, part)]
+            found = short_answer(analyze_question(part), offering, evidence.question)
+            if found and all(found.text != s.text for s in out):
+                out.append(found)
+        return out
+
     def _same_fact(self, c: Candidate, statements: list[Statement]) -> Statement | None:
         return same_fact(c, statements, self.duplicate_similarity)
+
+
+def acting_first(pool: list[Candidate], question: str, keep: float, window: int = 8) -> list[Candidate]:
+    """For "What did X VERB?", the kept sentences that do the verb to something ("demanded that NATO
+    refuse…") first, and none that only names it ("presented the demands…"); otherwise `pool` unchanged."""
+    verb = predicate.asked_verb(question)
+    if not verb:
+        return pool
+    head = [c for c in pool[:window] if c.score >= keep * pool[0].score]
+    acts = predicate.does_action(verb, [c.text for c in head], set(terms(question)))
+    if not any(acts) or acts[0]:
+        return pool
+    first = [c for c, a in zip(head, acts) if a]
+    # a sentence naming the action without its object ("the demands") says nothing the others don't
+    return first + [c for c in pool if all(c is not f for f in first) and not verb & c.terms]
 
 
 def same_fact(c: Candidate, statements: list[Statement], similarity: float) -> Statement | None:
@@ -110,14 +143,16 @@ def _dated(st: Statement) -> str:
     return speakers.attributed(st[0].dated_text(), st[0].speaker)
 
 
-def compose(question: str, statements: list[Statement], short: Short | None = None,
+def compose(question: str, statements: list[Statement], shorts: list[Short] | Short | None = None,
             render: Callable[[Statement], str] | None = None, joiner: str = " ") -> Answer:
     """Answer text with `[n]` markers; one citation per distinct span, numbered by first use.
 
-    A short answer comes first ("Karen Donfried [1]."), its citation marking where it sits in the
-    sentence; a quote is attributed to its speaker ("Lavrov said: “…” [2]"). `render` writes a
-    statement's text (default: its first sentence, attributed); statements are joined by `joiner`.
+    Short answers come first ("Karen Donfried [1]."; "January 10 [1]; Geneva [2]."), each citation
+    marking where its short answer sits in the sentence; a quote is attributed to its speaker
+    ("Lavrov said: “…” [2]"). `render` writes a statement's text (default: its first sentence,
+    attributed); statements are joined by `joiner`. The JSON `short_answer` is the first short answer.
     """
+    shorts = [shorts] if isinstance(shorts, Short) else list(shorts or [])
     render = render or (lambda st: speakers.attributed(st[0].text, st[0].speaker))
     numbers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
@@ -126,18 +161,19 @@ def compose(question: str, statements: list[Statement], short: Short | None = No
         key = (c.source, c.start, c.end)
         if key not in numbers:
             numbers[key] = len(numbers) + 1
-            span = {"start": short.start, "end": short.end} if short and short.candidate is c else None
+            short = next((s for s in shorts if s.candidate is c), None)
+            span = {"start": short.start, "end": short.end} if short else None
             citations.append(Citation(numbers[key], c.source, c.title, c.start, c.end, c.quote,
                                       speaker=c.speaker, short=span))
         return numbers[key]
 
     parts, sentences = [], []
     short_json = None
-    if short is not None:
-        n = cite(short.candidate)
-        short_json = {"text": short.text, "n": n}
-        parts.append(f"{short.text} [{n}].")
-        sentences.append(Sentence(short.text, [n]))
+    if shorts:
+        marks = [cite(s.candidate) for s in shorts]
+        short_json = {"text": shorts[0].text, "n": marks[0]}
+        parts.append("; ".join(f"{s.text} [{n}]" for s, n in zip(shorts, marks)) + ".")
+        sentences += [Sentence(s.text, [n]) for s, n in zip(shorts, marks)]
     for st in statements:
         marks = list(dict.fromkeys(cite(c) for c in st))
         text = render(st)

@@ -53,6 +53,19 @@ _NAME = re.compile(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)*")
 _LEADING = re.compile(r"^(the|a|an|what|who|which|did|does|do)\s+", re.I)
 
 
+_WH = r"(when|where|who|why|how many|how much|what time|on what date)"
+_TWO_WH = re.compile(rf"^\s*{_WH}\s+and\s+{_WH}\s+(?P<rest>.+)$", re.I)
+
+
+def split_wh(text: str) -> list[str]:
+    """"When and where will the talks take place?" -> ["When will the talks…?", "Where will the talks…?"];
+    any other question -> [text]."""
+    m = _TWO_WH.match(text)
+    if not m:
+        return [text]
+    return [f"{wh[0].upper()}{wh[1:].lower()} {m.group('rest')}" for wh in (m.group(1), m.group(2))]
+
+
 @dataclass(frozen=True)
 class Question:
     """The analysis of one question (see module docstring)."""

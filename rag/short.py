@@ -58,8 +58,8 @@ def _best_entity(c: Candidate, question: Question, asked: set[str]) -> Short | N
             continue
         text = c.quote[start - c.start:end - c.start]
         own = set(terms(text))
-        if not own or own <= asked or text.lower() in question.text.lower():
-            continue  # the question's own words are not its answer
+        if not own or own <= asked or text.lower() in question.text.lower() or _abbreviated(text, question.text):
+            continue  # the question's own words are not its answer ("the United States" for "US")
         if question.answer_type == "duration" and not DURATION.search(text):
             continue
         options.append((question.labels.index(label), _distance(c, start, end, asked), start, end, text))
@@ -67,6 +67,12 @@ def _best_entity(c: Candidate, question: Question, asked: set[str]) -> Short | N
         return None
     _, _, start, end, text = min(options)
     return Short(c, start, end, text)
+
+
+def _abbreviated(text: str, question: str) -> bool:
+    """The question names this entity by its initials: "the United States" / "US-Russia talks"."""
+    initials = "".join(w[0] for w in re.findall(r"[A-Z][\w’'-]*", text))
+    return len(initials) > 1 and re.search(rf"\b{initials}\b", question) is not None
 
 
 def _distance(c: Candidate, start: int, end: int, asked: set[str]) -> int:

@@ -1,0 +1,73 @@
+"""How answers read, over the five real articles: the answering sentence leads, two-part questions get
+both parts, dates are not repeated, an empty index says so."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsrag.app import App
+from newsrag.rag import predicate
+from newsrag.rag.chain import EMPTY
+from newsrag.rag.question import split_wh
+
+
+def first_citation(result: dict) -> dict:
+    return result["citations"][result["sentences"][0]["citations"][0] - 1]
+
+
+def test_what_did_russia_demand_leads_with_a_demand(chain):
+    result = chain.invoke({"question": "What did Russia demand?"})
+    lead = first_citation(result)["text"]
+    # the lead says *what* was demanded, not merely that demands exist
+    assert predicate.does_action(predicate.asked_verb("What did Russia demand?"), [lead], {"russia", "demand"})[0]
+    assert "presented the demands amid" not in result["answer"]
+    assert "refuse" in result["answer"] or "refusal" in result["answer"]
+
+
+@pytest.mark.parametrize("question, verb", [
+    ("What did Russia demand?", {"demand"}),
+    ("What does NATO want?", {"want"}),
+    ("What did Biden warn Putin?", {"warn"}),
+    ("What is NATO's position?", set()),
+    ("What happened at the talks?", set()),
+    ("When will the talks take place?", set()),
+])
+def test_asked_verb(question, verb):
+    assert predicate.asked_verb(question) == frozenset(verb)
+
+
+def test_does_action_needs_the_verb_with_something_new():
+    verb = frozenset({"demand"})
+    acts = predicate.does_action(verb, [
+        "Moscow demands that NATO legally formalize the refusal to accept Ukraine into the Alliance.",
+        "Moscow presented the demands amid increasing tensions.",
+        "Russia demanded it.",
+    ], {"russia", "demand"})
+    assert acts == [True, False, False]
+
+
+def test_split_wh():
+    assert split_wh("When and where will the talks take place?") == [
+        "When will the talks take place?", "Where will the talks take place?"]
+    assert split_wh("Where will the talks take place?") == ["Where will the talks take place?"]
+
+
+def test_when_and_where_answers_both(chain):
+    result = chain.invoke({"question": "When and where will NATO and Russia meet?"})
+    assert result["answerable"]
+    head = result["answer"].split(".")[0]
+    assert "January" in head and "Brussels" in head, result["answer"]
+    for c in result["citations"]:
+        if c.get("short"):
+            assert c["short"]["start"] >= c["start"] and c["short"]["end"] <= c["end"]
+
+
+def test_dates_already_stated_are_not_repeated(chain):
+    result = chain.invoke({"question": "When may the bilateral talks take place?"})
+    assert "January 2022 (2022-01)" not in result["answer"]
+
+
+def test_empty_index_says_so(fresh, embedder):
+    settings, store = fresh
+    result = App(settings, store, embedder).chain().invoke({"question": "What did Russia demand?"})
+    assert not result["answerable"] and result["answer"] == EMPTY
