@@ -42,8 +42,11 @@ class ExtractiveAnswerer(Answerer):
             shorts = self.part_shorts(parts, evidence)
             statements += [[s.candidate] for s in shorts if same_fact(s.candidate, statements, 1.01) is None]
         else:
-            shorts = [s for s in [short_answer(question, ranked, evidence.question)] if s]
-        answer = compose(evidence.question, statements, shorts, render=_dated if dated else None)
+            followup = bool(evidence.asked) and evidence.asked != evidence.question  # the context decides there
+            near = ranked if followup else _near_first(ranked, evidence.question)
+            shorts = [s for s in [short_answer(question, near, evidence.question)] if s]
+        answer = compose(evidence.question, _holding_first(statements, shorts), shorts,
+                         render=_dated if dated else None)
         for piece in answer.answer.split(" "):
             yield piece + " "
         yield answer
@@ -83,7 +86,7 @@ class ExtractiveAnswerer(Answerer):
         for i, part in enumerate(parts):
             ranked = evidence.parts[i].candidates if len(evidence.parts) == len(parts) else evidence.candidates
             pool = [c for c in ranked if c.statement and len(c.text.split()) >= self.min_words]
-            offering = [c for c in pool if qtype.offers(qtype.expected(part), c.text, part)]
+            offering = _near_first([c for c in pool if qtype.offers(qtype.expected(part), c.text, part)], part)
             found = short_answer(analyze_question(part), offering, evidence.question)
             if found and all(found.text != s.text for s in out):
                 out.append(found)
@@ -106,6 +109,20 @@ def acting_first(pool: list[Candidate], question: str, keep: float, window: int 
     first = [c for c, a in zip(head, acts) if a]
     # a sentence naming the action without its object ("the demands") says nothing the others don't
     return first + [c for c in pool if all(c is not f for f in first) and not verb & c.terms]
+
+
+def _holding_first(statements: list[Statement], shorts: list[Short]) -> list[Statement]:
+    """The statements quoting the short answers' sentences lead, in the short answers' order (stable)."""
+    def rank(st: Statement) -> int:
+        keys = {(c.source, c.start) for c in st}
+        return next((i for i, s in enumerate(shorts) if (s.candidate.source, s.candidate.start) in keys), len(shorts))
+    return sorted(statements, key=rank)
+
+
+def _near_first(ranked: list[Candidate], question: str) -> list[Candidate]:
+    """Sentences placing or dating what was asked ("take place in Geneva") before the others (stable)."""
+    kind = qtype.expected(question)
+    return sorted(ranked, key=lambda c: not qtype.near(kind, c.text, question))
 
 
 def same_fact(c: Candidate, statements: list[Statement], similarity: float) -> Statement | None:

@@ -64,6 +64,25 @@ def offers(kind: str | None, sentence: str, question: str) -> bool:
     return any(m.start() > 0 and not set(terms(m.group(0))) <= asked for m in _NAME.finditer(sentence))
 
 
+_AT_PLACE = re.compile(r"\b(?:in|at|near)\s+(?:the\s+)?([A-Z][\w’'-]*[a-z][\w’'-]*)")
+
+
+def near(kind: str | None, sentence: str, question: str, window: int = 3) -> bool:
+    """A place or date of the asked kind right after the question's own words ("take place in Geneva",
+    not "tensions in Ukraine"): the sentence places or dates what was asked. True for other kinds."""
+    pattern = {"place": _AT_PLACE, "date": _DATE}.get(kind or "")
+    if pattern is None:
+        return True
+    asked = set(terms(question))
+    for m in pattern.finditer(sentence):
+        if set(terms(m.group(0))) <= asked or (kind == "place" and _DATE.fullmatch(m.group(1))):
+            continue
+        before = set(terms(" ".join(sentence[:m.start()].split()[-window:])))
+        if before & asked:
+            return True
+    return False
+
+
 def _number_near_focus(sentence: str, question: str, window: int = 4) -> bool:
     """A new number within `window` words of what is being counted ("100,000 troops")."""
     q = question.lower()
