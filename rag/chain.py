@@ -19,11 +19,11 @@ from langchain_core.runnables.config import run_in_executor
 from langchain_core.runnables.utils import AddableDict
 
 from newsrag.errors import InputError
-from newsrag.rag import compose, intent, outcome
+from newsrag.rag import compose, intent, outcome, speakers
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.filters import Filters
-from newsrag.rag.question import split_wh
+from newsrag.rag.question import find_role, split_wh
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.rag.score import Fixed, Scorer, make_scorer
 from newsrag.rag.sources import with_sources
@@ -199,7 +199,13 @@ class NewsChain(Runnable[dict, dict]):
             query = asked.topic if terms(asked.topic) else question
             return self._evidence(query, question, max(k or self.settings.k, self.settings.wide_k), config,
                                   filters=filters)
-        own = self._evidence(question, question, k, config, filters=filters)
+        role = find_role(question)
+        subject = speakers.holder(role, self.corpus.get().texts.values()) if role else None
+        if subject:  # "What did Russia's foreign minister say?": look for what Lavrov said
+            own = replace(self._evidence(f"{question} {subject}", question, k, config, filters=filters,
+                                         focus=question), subject=subject)
+        else:
+            own = self._evidence(question, question, k, config, filters=filters)
         parts = split_wh(question)
         if len(parts) > 1:  # "When and where…?": each part finds its own best sentences too
             own = replace(own, parts=tuple(self._evidence(p, p, k, config, filters=filters) for p in parts))

@@ -78,6 +78,7 @@ class Evidence:
     kind_missing: bool = False  # a kind of answer is asked for (a number...) and no best sentence offers one
     asked: str = ""  # what the user typed this turn (`question` may be a follow-up joined to its context)
     parts: tuple["Evidence", ...] = ()  # a two-part question's ("When and where…?") evidence for each part
+    subject: str | None = None  # who a title in the question means ("Russia's foreign minister" -> a name)
 
     @property
     def strength(self) -> float:

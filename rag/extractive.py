@@ -6,6 +6,7 @@ statement citing each outlet, leads with the best statement, orders the others b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Iterator
 
 import numpy as np
@@ -56,6 +57,8 @@ class ExtractiveAnswerer(Answerer):
         said or thinks, their own words first and nobody else's words put in their mouth."""
         pool = [c for c in evidence.candidates if c.statement and len(c.text.split()) >= self.min_words]
         question = question or analyze_question(evidence.asked or evidence.question)
+        if evidence.subject and not question.subject:  # "Russia's foreign minister" -> "Sergey Lavrov"
+            question = replace(question, subject=evidence.subject)
         by_speaker = speakers.applies(question, pool)
         if by_speaker:
             pool = speakers.prefer(pool, question)

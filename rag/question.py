@@ -131,6 +131,31 @@ def find_subject(text: str) -> str | None:
     return None
 
 
+def find_role(text: str) -> "Role | None":
+    """The title a question names its speaker by ("Russia's foreign minister" -> "foreign minister" of
+    "Russia", "the Kremlin spokesman" -> "kremlin spokesman"), when it names no one; else None."""
+    if find_subject(text):
+        return None
+    for pattern in _SUBJECT_PATTERNS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        owner = re.match(r"^(?:the\s+)?(?P<o>[\w-]+)(?:’s|'s)\s+", m.group("s").strip(" ,."))
+        phrase = m.group("s").strip(" ,.")[owner.end():] if owner else m.group("s").strip(" ,.")
+        words = [w for w in re.findall(r"[\w-]+", phrase.lower()) if w not in ("the", "a", "an")]
+        if words and re.fullmatch(_ROLE, words[-1]):
+            return Role(" ".join(words), owner.group("o") if owner else None)
+    return None
+
+
+@dataclass(frozen=True)
+class Role:
+    """A speaker named by title: "Russia's foreign minister" -> Role("foreign minister", "Russia")."""
+
+    title: str
+    owner: str | None = None
+
+
 def speaker_matches(subject: str | None, speaker: str | None) -> bool:
     """Same person or body, by surname or acronym: "Lavrov" ~ "Sergey Lavrov", "NATO" ~ "North Atlantic
     Treaty Organization"; case-insensitive, leading titles ignored."""

@@ -7,10 +7,11 @@ The speaker of each sentence was found at ingest (index/speech.py, index/analyze
 from __future__ import annotations
 
 import re
+from typing import Iterable
 from dataclasses import replace
 
 from newsrag.rag.evidence import Candidate
-from newsrag.rag.question import Question, speaker_matches
+from newsrag.rag.question import Question, Role, speaker_matches
 
 # Score factor by how a sentence relates to the person asked about; None drops it.
 _OWN, _ABOUT, _OTHERS_ABOUT = 1.0, 0.8, 0.6
@@ -60,6 +61,23 @@ def applies(question: Question, candidates: list[Candidate]) -> bool:
         return False
     return question.answer_type == "position" or any(speaker_matches(question.subject, c.speaker)
                                                        for c in candidates)
+
+
+def holder(role: Role, texts: Iterable[str]) -> str | None:
+    """The person the articles give this title ("Foreign Minister Sergey Lavrov" for Russia's "foreign
+    minister"): a name of two or three capitalised words right after the title, after no other
+    country's name ("British Foreign Minister …" is not Russia's)."""
+    title = r"\s+".join(re.escape(w) for w in role.title.split())
+    pattern = re.compile(rf"((?:\S+\s+){{0,2}})\b(?i:{title})\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){{1,2}})")
+    for text in texts:
+        for m in pattern.finditer(text):
+            name = m.group(2)
+            before = re.split(r"[.!?]\s", m.group(1))[-1]  # this sentence's words only
+            others = [w.strip("“”\"’',.") for w in before.split() if w[:1].isupper()]
+            if role.owner and any(not w.lower().startswith(role.owner.lower()[:4]) for w in others):
+                continue
+            return name
+    return None
 
 
 def _titled(text: str, speaker: str | None, subject: str) -> bool:

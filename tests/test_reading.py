@@ -71,3 +71,22 @@ def test_empty_index_says_so(fresh, embedder):
     settings, store = fresh
     result = App(settings, store, embedder).chain().invoke({"question": "What did Russia demand?"})
     assert not result["answerable"] and result["answer"] == EMPTY
+
+
+def test_a_title_in_the_question_means_its_holder(chain):
+    result = chain.invoke({"question": "What did Russia's foreign minister insist Moscow does not want?"})
+    assert result["citations"] and all("Lavrov" in (c["speaker"] or "") or "Lavrov" in c["text"]
+                                       for c in result["citations"])
+    assert "We don’t want a war" in result["answer"]
+
+
+def test_holder_skips_another_countrys_minister():
+    from newsrag.rag import speakers
+    from newsrag.rag.question import Role, find_role
+
+    role = find_role("What did Russia's foreign minister say?")
+    assert role == Role("foreign minister", "Russia")
+    texts = ["He met British Foreign Minister Jens Stoltenberg on the 23rd.",
+             "Russian Top Diplomat said on Wednesday.\nForeign Minister Sergey Lavrov said that talks start."]
+    assert speakers.holder(role, texts) == "Sergey Lavrov"
+    assert find_role("What did Lavrov say?") is None
