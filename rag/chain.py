@@ -256,6 +256,9 @@ class NewsChain(Runnable[dict, dict]):
         """
         if evidence.unknown:
             return refusal(question, f"No article mentions {names(evidence.unknown)}.")
+        role = find_role(question)
+        if role and role.asks_holder and not evidence.subject:  # no article names the holder of that title
+            return refusal(question, f"No article names {role}.")
         topical = asked.kind not in compose.WIDE or bool(terms(asked.topic))
         if not evidence.candidates or (topical and self.refuses(evidence)):
             return refusal(question)

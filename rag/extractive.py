@@ -6,6 +6,7 @@ statement citing each outlet, leads with the best statement, orders the others b
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Callable, Iterator
 
@@ -14,7 +15,7 @@ import numpy as np
 from newsrag.rag import predicate, qtype, speakers
 from newsrag.rag.answer import Answer, Answerer, Citation, Sentence, refusal
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.question import Question, analyze_question, split_wh
+from newsrag.rag.question import Question, analyze_question, find_role, split_wh
 from newsrag.rag.short import Short, short_answer
 from newsrag.rag.terms import terms
 
@@ -42,6 +43,8 @@ class ExtractiveAnswerer(Answerer):
         if len(parts) > 1:  # "When and where…?": a short answer for each, its sentence quoted
             shorts = self.part_shorts(parts, evidence)
             statements += [[s.candidate] for s in shorts if same_fact(s.candidate, statements, 1.01) is None]
+        elif (held := _holder_short(evidence, ranked)) is not None:  # "Who is NATO's secretary general?"
+            shorts = [held]
         else:
             followup = bool(evidence.asked) and evidence.asked != evidence.question  # the context decides there
             near = ranked if followup else _near_first(ranked, evidence.question)
@@ -112,6 +115,18 @@ def acting_first(pool: list[Candidate], question: str, keep: float, window: int 
     first = [c for c, a in zip(head, acts) if a]
     # a sentence naming the action without its object ("the demands") says nothing the others don't
     return first + [c for c in pool if all(c is not f for f in first) and not verb & c.terms]
+
+
+def _holder_short(evidence: Evidence, ranked: list[Candidate]) -> Short | None:
+    """For "Who is <title>?", the name the articles give that title, in the best sentence naming them."""
+    role = find_role(evidence.asked or evidence.question)
+    if not (role and role.asks_holder and evidence.subject):
+        return None
+    name = re.compile(r"\s+".join(re.escape(w) for w in evidence.subject.split()))  # "Jens  Stoltenberg" too
+    for c in ranked:
+        if m := name.search(c.quote):
+            return Short(c, c.start + m.start(), c.start + m.end(), m.group(0))
+    return None
 
 
 def _holding_first(statements: list[Statement], shorts: list[Short]) -> list[Statement]:
@@ -192,7 +207,7 @@ def compose(question: str, statements: list[Statement], shorts: list[Short] | Sh
     if shorts:
         marks = [cite(s.candidate) for s in shorts]
         short_json = {"text": shorts[0].text, "n": marks[0]}
-        parts.append("; ".join(f"{s.text} [{n}]" for s, n in zip(shorts, marks)) + ".")
+        parts.append("; ".join(f"{' '.join(s.text.split())} [{n}]" for s, n in zip(shorts, marks)) + ".")
         sentences += [Sentence(s.text, [n]) for s, n in zip(shorts, marks)]
     for st in statements:
         marks = list(dict.fromkeys(cite(c) for c in st))

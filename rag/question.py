@@ -36,6 +36,7 @@ _MONEY = re.compile(r"\bhow much (money|did .* cost|does .* cost)|\b(budget|cost
 _PERCENT = re.compile(r"\b(percentage|percent|share|proportion)\b", re.I)
 _THINK = ("say", "said", "think", "believe", "claim", "tell", "told", "want", "demand", "argue", "stress", "warn",
           "note", "add", "describe", "view", "see", "propose", "mean", "feel", "consider", "expect", "insist")
+_WHO_IS = re.compile(r"^\s*who\s+(?:is|was)\s+(?P<s>[\w’'. -]+?)\s*\??\s*$", re.I)
 _SUBJECT_PATTERNS = [
     re.compile(rf"\b(?:did|does|do|has|have|had|will|would|is|was)\s+(?P<s>[\w’'. -]+?)\s+(?:{'|'.join(_THINK)})\w*\b",
                re.I),
@@ -136,7 +137,7 @@ def find_role(text: str) -> "Role | None":
     "Russia", "the Kremlin spokesman" -> "kremlin spokesman"), when it names no one; else None."""
     if find_subject(text):
         return None
-    for pattern in _SUBJECT_PATTERNS:
+    for pattern in (_WHO_IS, *_SUBJECT_PATTERNS):
         m = pattern.search(text)
         if not m:
             continue
@@ -144,7 +145,7 @@ def find_role(text: str) -> "Role | None":
         phrase = m.group("s").strip(" ,.")[owner.end():] if owner else m.group("s").strip(" ,.")
         words = [w for w in re.findall(r"[\w-]+", phrase.lower()) if w not in ("the", "a", "an")]
         if words and re.fullmatch(_ROLE, words[-1]):
-            return Role(" ".join(words), owner.group("o") if owner else None)
+            return Role(" ".join(words), owner.group("o") if owner else None, pattern is _WHO_IS)
     return None
 
 
@@ -154,6 +155,10 @@ class Role:
 
     title: str
     owner: str | None = None
+    asks_holder: bool = False  # "Who is Russia's defence minister?": the person is the answer
+
+    def __str__(self) -> str:
+        return f"{self.owner}’s {self.title}" if self.owner else f"the {self.title}"
 
 
 def speaker_matches(subject: str | None, speaker: str | None) -> bool:

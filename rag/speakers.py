@@ -67,7 +67,7 @@ def holder(role: Role, texts: Iterable[str]) -> str | None:
     """The person the articles give this title ("Foreign Minister Sergey Lavrov" for Russia's "foreign
     minister"): a name of two or three capitalised words right after the title, after no other
     country's name ("British Foreign Minister …" is not Russia's)."""
-    title = r"\s+".join(re.escape(w) for w in role.title.split())
+    title = r"(?:’s|'s)?\s+".join(re.escape(w) for w in role.title.split())  # "Kremlin’s spokesman"
     pattern = re.compile(rf"((?:\S+\s+){{0,2}})\b(?i:{title})\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){{1,2}})")
     for text in texts:
         for m in pattern.finditer(text):

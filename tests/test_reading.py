@@ -90,3 +90,21 @@ def test_holder_skips_another_countrys_minister():
              "Russian Top Diplomat said on Wednesday.\nForeign Minister Sergey Lavrov said that talks start."]
     assert speakers.holder(role, texts) == "Sergey Lavrov"
     assert find_role("What did Lavrov say?") is None
+
+
+@pytest.mark.parametrize("question, name", [
+    ("Who is Russia's foreign minister?", "Sergey Lavrov"),
+    ("Who is the Kremlin spokesman?", "Dmitry Peskov"),
+    ("Who is NATO's secretary general?", "Jens Stoltenberg"),
+])
+def test_who_holds_a_title(chain, question, name):
+    result = chain.invoke({"question": question})
+    short = result["short_answer"]
+    assert short and " ".join(short["text"].split()) == name
+    cited = result["citations"][short["n"] - 1]
+    assert cited["start"] <= cited["short"]["start"] < cited["short"]["end"] <= cited["end"]
+
+
+def test_a_title_no_article_gives_anyone_is_refused(chain):
+    result = chain.invoke({"question": "Who is Russia's defence minister?"})
+    assert not result["answerable"] and "Russia’s defence minister" in result["notice"]
