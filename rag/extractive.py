@@ -81,6 +81,9 @@ class ExtractiveAnswerer(Answerer):
         for c in pool:  # other outlets stating a selected fact, even if they scored lower
             if c.score >= 0.5 * best and (same := self._same_fact(c, statements)) is not None:
                 _cite_too(same, c)
+        for st in statements:  # a quote running on into the next sentence is shown whole
+            if (more := continuation(st[0], evidence.candidates)) is not None:
+                st.insert(1, more)
         ordered = statements[:1] + order(statements[1:])  # the best answer leads
         if by_speaker:  # their own words lead (a stable sort keeps the reading order otherwise)
             ordered.sort(key=lambda st: not speakers.is_own(st[0], question))
@@ -173,9 +176,25 @@ def order(statements: list[Statement]) -> list[Statement]:
     return sorted(statements, key=lambda st: (first_seen[st[0].source], st[0].start))
 
 
+def continuation(c: Candidate, candidates: list[Candidate], gap: int = 3) -> Candidate | None:
+    """The sentence that continues a quote `c` leaves open (“One country… space. | The idea must…”)."""
+    if not speakers.opens_quote(c.text):
+        return None
+    return next((x for x in candidates if x.source == c.source and c.end <= x.start <= c.end + gap), None)
+
+
+def shown(st: Statement, text: Callable[[Candidate], str] = lambda c: c.text) -> str:
+    """The statement's text: its sentence, and the sentence continuing its quote, if that is cited too."""
+    head, parts = st[0], [text(st[0])]
+    for c in st[1:]:
+        if c.source == head.source and head.end <= c.start <= head.end + 3:
+            parts.append(text(c))
+    return " ".join(parts)
+
+
 def _dated(st: Statement) -> str:
     """A statement's sentence with each resolved date beside its expression, attributed to its speaker."""
-    return speakers.attributed(st[0].dated_text(), st[0].speaker)
+    return speakers.attributed(shown(st, Candidate.dated_text), st[0].speaker)
 
 
 def compose(question: str, statements: list[Statement], shorts: list[Short] | Short | None = None,
@@ -188,7 +207,7 @@ def compose(question: str, statements: list[Statement], shorts: list[Short] | Sh
     attributed); statements are joined by `joiner`. The JSON `short_answer` is the first short answer.
     """
     shorts = [shorts] if isinstance(shorts, Short) else list(shorts or [])
-    render = render or (lambda st: speakers.attributed(st[0].text, st[0].speaker))
+    render = render or (lambda st: speakers.attributed(shown(st), st[0].speaker))
     numbers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
 

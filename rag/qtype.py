@@ -68,14 +68,14 @@ _AT_PLACE = re.compile(r"\b(?:in|at|near)\s+(?:the\s+)?([A-Z][\wâ€™'-]*[a-z][\wâ
 
 
 def near(kind: str | None, sentence: str, question: str, window: int = 3) -> bool:
-    """A place or date of the asked kind right after the question's own words ("take place in Geneva",
-    not "tensions in Ukraine"): the sentence places or dates what was asked. True for other kinds."""
-    pattern = {"place": _AT_PLACE, "date": _DATE}.get(kind or "")
-    if pattern is None:
+    """A place right after the question's own words ("take place in Geneva", not "tensions in Ukraine"):
+    the sentence places what was asked. True for other kinds."""
+    if kind != "place":  # a date near other words is as likely the asked one: no preference
         return True
+    pattern = _AT_PLACE
     asked = set(terms(question))
     for m in pattern.finditer(sentence):
-        if set(terms(m.group(0))) <= asked or (kind == "place" and _DATE.fullmatch(m.group(1))):
+        if set(terms(m.group(1))) <= asked or _DATE.fullmatch(m.group(1)):
             continue
         before = set(terms(" ".join(sentence[:m.start()].split()[-window:])))
         if before & asked:

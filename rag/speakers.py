@@ -125,5 +125,10 @@ def _names(text: str, speaker: str) -> bool:
     return bool(last) and re.search(rf"\b{re.escape(last)}\b", text, re.I) is not None
 
 
+def opens_quote(text: str) -> bool:
+    """The sentence opens a quotation it does not close."""
+    return _opens(text)
+
+
 def _opens(text: str) -> bool:
     return text.count("“") > text.count("”") or text.count("\"") % 2 == 1

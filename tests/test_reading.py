@@ -108,3 +108,11 @@ def test_who_holds_a_title(chain, question, name):
 def test_a_title_no_article_gives_anyone_is_refused(chain):
     result = chain.invoke({"question": "Who is Russia's defence minister?"})
     assert not result["answerable"] and "Russia’s defence minister" in result["notice"]
+
+
+def test_a_quote_running_into_the_next_sentence_is_shown_whole(chain):
+    result = chain.invoke({"question": "In the Blinken quote, what should the idea of one country exerting a "
+                                       "sphere of influence be reduced to?"})
+    assert "historical trash" in result["answer"]
+    texts = [c["text"] for c in result["citations"]]
+    assert any("historical trash" in t for t in texts)  # the continuation is cited, exactly
