@@ -19,7 +19,7 @@ from langchain_core.runnables.config import run_in_executor
 from langchain_core.runnables.utils import AddableDict
 
 from newsrag.errors import InputError
-from newsrag.rag import compose, intent, outcome, speakers
+from newsrag.rag import compose, ellipsis, intent, outcome, speakers
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.filters import Filters
@@ -160,16 +160,19 @@ class NewsChain(Runnable[dict, dict]):
         """Validate, gather evidence (history-aware), then refuse or stream the answerer's pieces."""
         question = validate(input.get("question"), self.settings.max_question_chars)
         filters = input.get("filters") or Filters()
+        history = input.get("history")
+        whole = ellipsis.standalone(question, history)  # "When?" -> "When will the talks be held?"
         with self.guard:
             nothing, notice = self.scope(filters)
             if nothing is None:
-                evidence = self.evidence(question, input.get("history"), input.get("k"), config, filters)
+                evidence = self.evidence(whole or question, None if whole else history, input.get("k"), config,
+                                         filters)
         if nothing is not None:  # never silently search everything instead
             yield AddableDict(delta=nothing)
             yield AddableDict(answer=Answer(question, nothing, False).to_json(), notice=None, evidence=None,
                               closest=[])
             return
-        yield from self.answer_events(question, evidence, notice)
+        yield from self.answer_events(whole or question, evidence, notice, typed=question)
 
     def scope(self, filters: Filters) -> tuple[str | None, str | None]:
         """(message if no article is indexed or none matches the filters, notice of undated articles a
@@ -227,10 +230,12 @@ class NewsChain(Runnable[dict, dict]):
     def refuses(self, evidence: Evidence) -> bool:
         return refuses(evidence, self.scorer)
 
-    def answer_events(self, question: str, evidence: Evidence, notice: str | None = None) -> Iterator[dict]:
+    def answer_events(self, question: str, evidence: Evidence, notice: str | None = None,
+                      typed: str | None = None) -> Iterator[dict]:
         """Refuse or compose without calling the answerer when that settles it; else stream its pieces.
 
-        `notice` (e.g. undated articles a date filter left out) is added to the answer's own.
+        `notice` (e.g. undated articles a date filter left out) is added to the answer's own; `typed` is
+        what the user typed when `question` is its standalone rewrite (rag/ellipsis.py).
         """
         asked = intent.detect(question)
         answer = self.settled(question, asked, evidence)
@@ -243,7 +248,8 @@ class NewsChain(Runnable[dict, dict]):
                 else:
                     yield AddableDict(delta=item)
         notes = " ".join(n for n in (answer.notice, notice) if n) or None
-        result = replace(answer, question=question, answer=answer.answer.strip(), intent=asked.kind, notice=notes)
+        result = replace(answer, question=typed or question, answer=answer.answer.strip(), intent=asked.kind,
+                         notice=notes)
         result = with_sources(result, evidence, self.store)
         yield AddableDict(answer=result.to_json(), notice=result.notice, evidence=evidence,
                           closest=None if result.citations else closest(evidence))
