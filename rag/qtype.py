@@ -85,9 +85,9 @@ def near(kind: str | None, sentence: str, question: str, window: int = 3) -> boo
 
 def _number_near_focus(sentence: str, question: str, window: int = 4) -> bool:
     """A new number within `window` words of what is being counted ("100,000 troops")."""
-    q = question.lower()
+    asked = {t.lower() for t in _TOKEN.findall(question)}  # whole tokens: "2" is not in "2019"
     tokens = _TOKEN.findall(sentence)
-    numbers = [i for i, t in enumerate(tokens) if _NUMBER.fullmatch(t) and t.lower() not in q]
+    numbers = [i for i, t in enumerate(tokens) if _NUMBER.fullmatch(t) and t.lower() not in asked]
     if not numbers:
         return False
     m = _FOCUS.search(question)
