@@ -47,6 +47,7 @@ class Candidate:
     dates: tuple[tuple[int, int, str], ...] = ()  # resolved date expressions (start, end, iso), article offsets
     features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
     terms: frozenset = frozenset()
+    seen: F.Seen | None = field(default=None, compare=False, repr=False)  # what the features were computed from
 
     def dated_text(self) -> str:
         """`text` with each resolved date beside its expression: "on Wednesday (2020-01-15)"."""
@@ -124,7 +125,8 @@ def candidates(store: ChromaStore, corpus: Corpus, q: F.Asked, vector: np.ndarra
         f = F.sentence_features(q, seen, corpus)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
                              vec, rank, dense[i], f["coverage"], f["expected_entity"] >= 0, 0.0,
-                             **analysis(meta), dates=tuple(sentence_dates(meta)), features=f, terms=s_terms))
+                             **analysis(meta), dates=tuple(sentence_dates(meta)), features=f, terms=s_terms,
+                             seen=seen))
     return out
 
 
