@@ -35,9 +35,10 @@ FOLDS = 3  # article-grouped cross-validation folds of the fitting half (--cv)
 KNOTS = 41  # quantiles matched between the sentence logit and the fixed score
 L2 = 1e-3  # ridge penalty of the sentence ranker (standardised features)
 # The sentence model's features. chunk_rank and dense_rank are computed too, but adding them lowered
-# the top-1 sentence accuracy in a 2-fold, article-grouped split of the even half (0.760 vs 0.771).
-SENTENCE_FEATURES = ("cosine", "coverage", "expected_entity", "novelty", "negation_mismatch", "named_share",
-                     "missing_idf", "length", "speaker_match")
+# the top-1 sentence accuracy in a 2-fold, article-grouped split of the even half (0.760 vs 0.771);
+# position and statement do not transfer to news (docs/learned-scoring.md).
+SENTENCE_FEATURES = ("cosine", "coverage", "context_coverage", "expected_entity", "novelty", "negation_mismatch",
+                     "named_share", "missing_idf", "length", "speaker_match")
 # The refusal model's features: all of rag/features.QUESTION but `question_negated`. SQuAD 2.0's
 # unanswerable questions were often written by inserting a negation into an answerable one; that
 # construction artifact was the model's strongest feature and refused legitimate negated news
@@ -61,6 +62,7 @@ class Asked:
 
     def featurise(self, corpus) -> None:
         """(Re)compute the candidates' features with the current rag/features.py."""
+        self.seen = F.in_context(self.seen)
         self.rows = [(s.terms, F.sentence_features(self.analysis, s, corpus), y) for s, y in zip(self.seen, self.labels)]
 
 

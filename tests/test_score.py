@@ -34,10 +34,9 @@ def test_committed_scorer_loads_and_names_only_known_features():
     assert data["command"] == fit_scorer.COMMAND  # the file says how to reproduce it
 
 
-def test_learned_scoring_is_the_default_and_unknown_scoring_is_refused():
-    default = make_scorer(Settings())
-    assert isinstance(default, Scorer) and not default.use_refusal
-    assert isinstance(make_scorer(Settings(scoring="fixed")), Fixed)
+def test_fixed_scoring_is_the_default_and_unknown_scoring_is_refused():
+    assert isinstance(make_scorer(Settings()), Fixed)
+    assert not _learned().use_refusal and _learned("learned-refusal").use_refusal
     with pytest.raises(NewsragError, match="unknown scoring"):
         make_scorer(Settings(scoring="magic"))
 
@@ -111,3 +110,17 @@ def test_learned_refusal_on_the_five_articles(indexed, embedder, scoring):
     assert not evidence.unknown  # refused by the scorer, not by the unknown-names rule
     assert evidence.confidence < chain.scorer.threshold <= chain.evidence("What did Russia demand from NATO?").confidence
     assert not chain.invoke({"question": off_topic_question})["answerable"]
+
+
+def test_context_is_the_sentence_before_in_the_same_chunk():
+    def seen(text: str, start: int, chunk: int, source: str = "a") -> features.Seen:
+        return features.Seen(text, frozenset(text.split()), 0.5, chunk, 0, 0, {"source": source, "start": start})
+
+    first, second, third = seen("geneva talks", 0, 0), seen("it was held", 20, 0), seen("other words", 40, 0)
+    other_chunk, other_article = seen("later text", 60, 1), seen("elsewhere said", 30, 0, source="b")
+    out = features.in_context([third, second, first, other_chunk, other_article])
+    assert [s.context for s in out] == [second.terms, first.terms, frozenset(), frozenset(), frozenset()]
+    q = features.Asked("Where were the talks held?", frozenset({"geneva", "held"}), {"geneva": 2.0, "held": 1.0},
+                       3.0, 3.0, "place", None, False, frozenset())
+    assert features.coverage(q, out[1], None) == 1.0 / 3.0
+    assert features.context_coverage(q, out[1], None) == 1.0
