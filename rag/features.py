@@ -76,12 +76,14 @@ def in_context(seen: list[Seen]) -> list[Seen]:
     """Each sentence with the terms of the sentence before it (when that is a candidate from the same
     chunk) as its context: one sentence, whatever the chunk length, so it means the same in short
     encyclopaedia paragraphs and long news chunks."""
-    before: dict[int, Seen] = {}
+    chunks: dict[tuple, list[int]] = {}
     for i, s in enumerate(seen):
-        prior = [t for t in seen if t.chunk_rank == s.chunk_rank and t.meta.get("source") == s.meta.get("source")
-                 and t.meta.get("start", 0) < s.meta.get("start", 0)]
-        if prior:
-            before[i] = max(prior, key=lambda t: t.meta.get("start", 0))
+        chunks.setdefault((s.chunk_rank, s.meta.get("source")), []).append(i)
+    before: dict[int, Seen] = {}
+    for members in chunks.values():
+        members.sort(key=lambda i: seen[i].meta.get("start", 0))
+        for prev, i in zip(members, members[1:]):
+            before[i] = seen[prev]
     return [replace(s, context=before[i].terms) if i in before else s for i, s in enumerate(seen)]
 
 
