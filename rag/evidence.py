@@ -47,6 +47,7 @@ class Candidate:
     dates: tuple[tuple[int, int, str], ...] = ()  # resolved date expressions (start, end, iso), article offsets
     features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
     terms: frozenset = frozenset()
+    seen: F.Seen | None = field(default=None, compare=False, repr=False)  # what the features were computed from
 
     def dated_text(self) -> str:
         """`text` with each resolved date beside its expression: "on Wednesday (2020-01-15)"."""
@@ -125,14 +126,15 @@ def candidates(store: ChromaStore, corpus: Corpus, q: F.Asked, vector: np.ndarra
     rows = [(spans[sid], *stored[sid]) for sid in spans if sid in stored and len(stored[sid][1].split()) >= MIN_WORDS]
     dense = [float(vector @ vec) for _, vec, _, _ in rows]
     order = {i: r for r, i in enumerate(np.argsort(-np.asarray(dense), kind="stable"))}
+    seen = F.in_context([F.Seen(text, frozenset(terms(text)), dense[i], rank, int(doc.metadata.get("position", 0)),
+                                order[i], meta) for i, ((rank, doc, _, _), _, text, meta) in enumerate(rows)])
     out = []
-    for i, ((rank, doc, start, end), vec, text, meta) in enumerate(rows):
-        s_terms = frozenset(terms(text))
-        seen = F.Seen(text, s_terms, dense[i], rank, int(doc.metadata.get("position", 0)), order[i], meta)
-        f = F.sentence_features(q, seen, corpus)
+    for s, ((rank, doc, start, end), vec, text, meta) in zip(seen, rows):
+        f = F.sentence_features(q, s, corpus)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
-                             vec, rank, dense[i], f["coverage"], f["expected_entity"] >= 0, 0.0,
-                             **analysis(meta), dates=tuple(sentence_dates(meta)), features=f, terms=s_terms))
+                             vec, rank, s.dense, f["coverage"], f["expected_entity"] >= 0, 0.0,
+                             **analysis(meta), dates=tuple(sentence_dates(meta)), features=f, terms=s.terms,
+                             seen=s))
     return out
 
 
