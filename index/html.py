@@ -1,7 +1,9 @@
-"""HTML articles: a same-length text view of the raw file, keeping only what trafilatura calls content.
+"""HTML articles: a same-length text view of the raw file keeping only what trafilatura calls content,
+and the page's readable text made from it.
 
 Tags are overwritten with spaces (block tags start with a newline) so every offset in the view is
-an offset in the original file, and a citation can quote the file exactly.
+an offset in the raw file. The article text we store and cite is `page_text(view)`: what a reader
+sees, with character references decoded ("&rsquo;" reads "’") and markup gone.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ _BLOCK = re.compile(
     r"</?(p|div|br|h[1-6]|li|ul|ol|tr|td|th|table|section|article|blockquote|pre|figure|figcaption|main|body|title|dd|dt)\b",
     re.I,
 )
+
+_RUNS = re.compile(r"(\S+)|\s+")
+_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_MARKUP = re.compile(r"<(?:/?[a-z][\w-]*|!doctype)\b[^>]*>|<!--", re.I)
 
 
 def _blank(s: str) -> str:
@@ -52,6 +58,24 @@ def article_view(raw: str) -> tuple[str, str]:
         pos = para.end()
     out.append(view[pos:])
     return title, "".join(out)
+
+
+def page_text(view: str) -> str:
+    """The readable text of a view: entities decoded, each whitespace run one space, or one line break,
+    or a blank line if it held two or more breaks (so paragraphs stay paragraphs)."""
+    parts = []
+    for m in _RUNS.finditer(html.unescape(view).strip()):
+        if m.group(1):
+            parts.append(m.group(1))
+        else:
+            breaks = len(_BREAK.findall(m.group(0)))
+            parts.append("\n\n" if breaks > 1 else "\n" if breaks else " ")
+    return "".join(parts)
+
+
+def has_markup(text: str) -> bool:
+    """True for a raw HTML page; False for text already made readable by `page_text`."""
+    return _MARKUP.search(text) is not None
 
 
 def _lines(content: str) -> list[str]:
