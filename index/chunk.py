@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from newsrag.index import glued
 from newsrag.index.load import Document
 from newsrag.settings import Settings
 
@@ -81,9 +82,11 @@ def _windows(start: int, end: int, view: str):
 
 
 def _split(view: str, start: int, end: int) -> list[Sentence]:
+    """pysbd's sentences, cut again where a page glued two together ("next year.Russia", index/glued.py)."""
     out = []
     for a, b in _segment(view[start:end]):
-        out.extend(_tight(view, start + a, start + b))
+        for s, e in glued.pieces(view, start + a, start + b):
+            out.extend(_tight(view, s, e))
     return out
 
 
