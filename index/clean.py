@@ -22,8 +22,8 @@ _COMMENTS_START = re.compile(
     r"|discussion|responses)\s*:?$",
     re.I,
 )
-# Sentence punctuation ends prose; a caption's credit line ends without it ("... / photo REUTERS").
-_PROSE_END = re.compile(r"[.!?…][\"”’)\]]*\s*$")
+# A sentence end (not "U.S."): a caption holding one may hold prose too, so it is left to the analysis.
+_SENTENCE_END = re.compile(r"[a-z0-9][.!?…][\"”’)\]]*(?=\s|[A-Z]|$)")
 # A copyright footer closes the article.
 _FOOTER = re.compile(r"^(\(c\)|©|copyright\b).{0,80}$", re.I)
 
@@ -74,9 +74,9 @@ def clean(doc: Document) -> Document:
 
 def _captions(view: str, start: int, end: int) -> list[tuple[int, int]]:
     """The caption parts of a line: the whole line, or what a page glued onto a sentence
-    ("early next year.Russia offers ... / photo REUTERS"), if it is a credit line without a full stop."""
+    ("early next year.Russia offers ... / photo REUTERS"), if it has a credit line and no sentence end."""
     return [(a, b) for a, b in glued.pieces(view, start, end)
-            if is_caption(view[a:b]) and not _PROSE_END.search(view[a:b])]
+            if is_caption(view[a:b]) and not _SENTENCE_END.search(view[a:b])]
 
 
 def _is_debris(line: str) -> bool:

@@ -23,6 +23,10 @@ _BLOCK = re.compile(
 
 _RUNS = re.compile(r"(\S+)|\s+")
 _BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_SPACE = re.compile(r"\s")
+_SPACES = re.compile(r" {2,}")
+_LINE_EDGES = re.compile(r" ?\n ?")
+_PARAGRAPHS = re.compile(r"\n{3,}")
 _MARKUP = re.compile(r"<(?:/?[a-z][\w-]*|!doctype)\b[^>]*>|<!--", re.I)
 
 
@@ -39,7 +43,9 @@ def _mask(match: re.Match) -> str:
 
 
 def _norm(s: str) -> str:
-    return " ".join(html.unescape(s).split()).lower()
+    """Decoded, lowercased, without whitespace: an inline tag inside a word ("coal<b>&rsquo;</b>s")
+    leaves a gap in the view that trafilatura's text does not have."""
+    return "".join(html.unescape(s).split()).lower()
 
 
 def article_view(raw: str) -> tuple[str, str]:
@@ -60,17 +66,22 @@ def article_view(raw: str) -> tuple[str, str]:
     return title, "".join(out)
 
 
-def page_text(view: str) -> str:
-    """The readable text of a view: entities decoded, each whitespace run one space, or one line break,
-    or a blank line if it held two or more breaks (so paragraphs stay paragraphs)."""
+def page_text(view: str, raw: str | None = None) -> str:
+    """The readable text of a view: entities decoded; a whitespace run becomes a blank line (two or more
+    breaks: paragraphs stay paragraphs), a line break or a space, and nothing where the page `raw` had
+    only an inline tag (a link before a comma, "coal<b>’</b>s"), as a browser shows it."""
     parts = []
-    for m in _RUNS.finditer(html.unescape(view).strip()):
+    for m in _RUNS.finditer(view):
         if m.group(1):
-            parts.append(m.group(1))
-        else:
-            breaks = len(_BREAK.findall(m.group(0)))
-            parts.append("\n\n" if breaks > 1 else "\n" if breaks else " ")
-    return "".join(parts)
+            parts.append(" ".join(html.unescape(m.group(1)).split()) or " ")  # "&nbsp;" alone is a space
+            continue
+        breaks = len(_BREAK.findall(m.group(0)))
+        if breaks:
+            parts.append("\n\n" if breaks > 1 else "\n")
+        elif raw is None or _SPACE.search(raw, m.start(), m.end()):
+            parts.append(" ")
+    text = _SPACES.sub(" ", "".join(parts))
+    return _PARAGRAPHS.sub("\n\n", _LINE_EDGES.sub("\n", text)).strip()
 
 
 def has_markup(text: str) -> bool:

@@ -122,7 +122,7 @@ def parse(text: str, source: str, min_html_chars: int = Settings.min_html_chars,
         title, view = article_view(text)
         meta = metadata.from_html(text)
         _require_body(Path(source), view, min_html_chars, min_html_share)
-        text = view = page_text(view)  # what we store and cite: the page as a reader sees it
+        text = view = page_text(view, text)  # what we store and cite: the page as a reader sees it
     elif suffix == ".md":
         title, view, meta = _markdown(Path(source), text)
     else:  # plain text, or a page's stored text given back without markup (e.g. to undo a removal)

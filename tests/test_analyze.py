@@ -16,6 +16,7 @@ from newsrag.index.chunk import sentences
 from newsrag.index.clean import clean
 from newsrag.index.ingest import ingest
 from newsrag.index.load import load
+from newsrag.index.statement import is_caption
 from newsrag.index.store import ChromaStore, connect
 from newsrag.settings import Settings
 
@@ -59,7 +60,7 @@ def test_sentences_without_speech_have_no_speaker():
     ("003_f3e8cce4618215f0.txt", "US, Russia to start talks on January 10 amid Ukraine crisis"),  # headline
     ("003_f3e8cce4618215f0.txt", "Above, a satellite image shows"),  # caption
     ("004_86d88f5456c1cfa9.txt", "Russia against Ukraine’s move to NATO"),  # subheading
-    ("004_86d88f5456c1cfa9.txt", "/ photo REUTERS"),  # caption glued to a sentence
+    ("004_86d88f5456c1cfa9.txt", "USANATOUSA and Russia"),  # tag list glued to a sentence
     ("002_adfc22d6dbd34d9a.txt", "has two ways – the United States made a statement"),  # headline, no stop
 ])
 def test_headlines_and_captions_are_not_statements(source, fragment):
@@ -72,6 +73,28 @@ def test_prose_is_statements():
         share = sum(info.statement for _, info in rows) / len(rows)
         assert share >= 0.75, (source, share)
     assert find(analysed("002_adfc22d6dbd34d9a.txt"), "Moscow demands that NATO legally formalize").statement
+
+
+def test_a_sentence_glued_to_a_caption_stands_alone():
+    """"early next year.Russia offers NATO ... / photo REUTERS...": the sentence is a statement of its
+    own, the caption glued to it is page debris (blanked, never a sentence)."""
+    rows = analysed("004_86d88f5456c1cfa9.txt")
+    texts = [text for text, _ in rows]
+    assert "Negotiations may take place early next year." in texts
+    assert find(rows, "Negotiations may take place early next year.").statement
+    assert not any("photo REUTERS" in t or "Russia offers NATO" in t for t in texts)
+    assert "Intelligence suggests that the Russian Federation will try to invade the country again this winter." in texts
+
+
+@pytest.mark.parametrize("text, caption", [
+    ("Russia offers NATO to refuse to admit Ukraine to the Alliance / photo REUTERS", True),
+    ("Photo: AP", True), ("(Credit: Clayton Aldern / Grist)", True), ("Protesters in Kyiv (Reuters)", True),
+    ("Crowds gather in the square. Getty Images", True), ("Workers unload aid (AP Photo/Evan Vucci)", True),
+    ("MOSCOW (Reuters) - Russia said on Friday it would attend the talks.", False),
+    ("Negotiations may take place early next year.", False), ("He sent a photo to reporters.", False),
+])
+def test_captions_are_recognised_by_their_credit_line(text, caption):
+    assert is_caption(text) is caption
 
 
 _TEXTS = {s: (ARTICLES / s).read_text(encoding="utf-8") for s in SOURCES}
