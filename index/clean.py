@@ -1,4 +1,4 @@
-"""Blank out page debris (comment sections, share widgets, captchas, bylines, captions) in a document's view.
+"""Blank out page debris (comment sections, share widgets, captchas, bylines) in a document's view.
 
 General rules about scraped news pages, not strings from our five files. Blanking keeps the view
 the same length as the original, so offsets never move.
@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from newsrag.index import glued
 from newsrag.index.load import Document
-from newsrag.index.statement import is_caption
 
 _NUM = r"(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)"
 
@@ -22,8 +20,6 @@ _COMMENTS_START = re.compile(
     r"|discussion|responses)\s*:?$",
     re.I,
 )
-# A sentence end (not "U.S."): a caption holding one may hold prose too, so it is left to the analysis.
-_SENTENCE_END = re.compile(r"[a-z0-9][.!?…][\"”’)\]]*(?=\s|[A-Z]|$)")
 # A copyright footer closes the article.
 _FOOTER = re.compile(r"^(\(c\)|©|copyright\b).{0,80}$", re.I)
 
@@ -67,16 +63,10 @@ def clean(doc: Document) -> Document:
         if not drop and title_seen and _is_label(line):
             drop = True
         title_seen = True
-        for start, end in [(m.start(), m.end())] if drop else _captions(view, m.start(), m.end()):
-            out[start:end] = " " * (end - start)
+        if drop:
+            for i in range(m.start(), m.end()):
+                out[i] = " "
     return replace(doc, view="".join(out))
-
-
-def _captions(view: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The caption parts of a line: the whole line, or what a page glued onto a sentence
-    ("early next year.Russia offers ... / photo REUTERS"), if it has a credit line and no sentence end."""
-    return [(a, b) for a, b in glued.pieces(view, start, end)
-            if is_caption(view[a:b]) and not _SENTENCE_END.search(view[a:b])]
 
 
 def _is_debris(line: str) -> bool:

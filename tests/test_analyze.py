@@ -60,6 +60,7 @@ def test_sentences_without_speech_have_no_speaker():
     ("003_f3e8cce4618215f0.txt", "US, Russia to start talks on January 10 amid Ukraine crisis"),  # headline
     ("003_f3e8cce4618215f0.txt", "Above, a satellite image shows"),  # caption
     ("004_86d88f5456c1cfa9.txt", "Russia against Ukraine’s move to NATO"),  # subheading
+    ("004_86d88f5456c1cfa9.txt", "/ photo REUTERS"),  # caption glued to a sentence
     ("004_86d88f5456c1cfa9.txt", "USANATOUSA and Russia"),  # tag list glued to a sentence
     ("002_adfc22d6dbd34d9a.txt", "has two ways – the United States made a statement"),  # headline, no stop
 ])
@@ -77,12 +78,13 @@ def test_prose_is_statements():
 
 def test_a_sentence_glued_to_a_caption_stands_alone():
     """"early next year.Russia offers NATO ... / photo REUTERS...": the sentence is a statement of its
-    own, the caption glued to it is page debris (blanked, never a sentence)."""
+    own, the caption glued to it a unit of its own that is never a statement."""
     rows = analysed("004_86d88f5456c1cfa9.txt")
     texts = [text for text, _ in rows]
     assert "Negotiations may take place early next year." in texts
     assert find(rows, "Negotiations may take place early next year.").statement
-    assert not any("photo REUTERS" in t or "Russia offers NATO" in t for t in texts)
+    caption = "Russia offers NATO to refuse to admit Ukraine to the Alliance / photo REUTERS"
+    assert f"{caption}{caption}" in texts and not find(rows, caption).statement
     assert "Intelligence suggests that the Russian Federation will try to invade the country again this winter." in texts
 
 

@@ -45,13 +45,3 @@ def test_rules_are_general_not_our_files():
     kept = " ".join(doc.view.split())
     assert kept == "Markets rallied on Friday after the central bank held rates. Analysts expected the move."
     assert len(doc.view) == len(text)
-
-
-def test_captions_glued_to_a_sentence_are_debris_offsets_kept():
-    text = ("Talks may start next year.Officials meet in Geneva / photo AP\n\nPhoto: Getty Images\n\n"
-            "(Credit: Jane Doe / Example)\n\nThe photo by Smith won a prize.\n\n"
-            "Talks open in May.Officials met / photo AP\n")  # no cut after "May": kept for the analysis
-    doc = clean(Document("x.txt", "t", text, text))
-    assert " ".join(doc.view.split()) == ("Talks may start next year. The photo by Smith won a prize. "
-                                         "Talks open in May.Officials met / photo AP")
-    assert len(doc.view) == len(text) and all(v in (t, " ") for v, t in zip(doc.view, text))
