@@ -62,7 +62,8 @@ def sentences(view: str) -> list[Sentence]:
 
 def _attach_closing_quote(out: list[Sentence], s: Sentence, view: str) -> list[Sentence]:
     """pysbd leaves a closing quote at the start of the next sentence ("said. ”The"): give it back."""
-    if out and s.text[:1] in "”\"’" and out[-1].end == s.start and (s.text[1:2] in (" ", "") or s.text[1:2].isupper()):
+    after = s.text[1:2]
+    if out and s.text[:1] in "”\"’" and out[-1].end == s.start and (after in (" ", "") or after.isupper()):
         prev = out.pop()
         out.append(Sentence(prev.start, s.start + 1, " ".join(view[prev.start:s.start + 1].split())))
         rest = _tight(view, s.start + 1, s.end)
