@@ -8,6 +8,7 @@ import pytest
 
 from conftest import ARTICLES
 from newsrag.index.ingest import ingest
+from newsrag.index.load import parse
 
 
 def snapshot(store) -> tuple[set, set, dict]:
@@ -135,7 +136,7 @@ def test_missing_path_is_reported_and_the_others_ingested(fresh, embedder, tmp_p
     assert len(report.failed) == 1 and "nope: no such file or folder" in report.failed[0][1]
 
 
-def test_html_article_citations_quote_the_file(fresh, embedder, tmp_path):
+def test_html_article_citations_quote_the_page_text(fresh, embedder, tmp_path):
     from newsrag.app import App
 
     settings, store = fresh
@@ -160,8 +161,10 @@ def test_html_article_citations_quote_the_file(fresh, embedder, tmp_path):
     assert "Home" not in texts and "Share this" not in texts and "document.write" not in texts
     answer = App(settings, store, embedder).chain().invoke({"question": "By how much was the cod quota cut?"})
     assert answer["answerable"], answer
-    raw = page.read_text(encoding="utf-8")
+    stored = store.article_text("summit.html")  # the page as a reader reads it: markup gone
+    assert stored == parse(page.read_text(encoding="utf-8"), "summit.html").text and "<" not in stored
     assert answer["citations"]
     for c in answer["citations"]:
-        assert raw[c["start"]:c["end"]] == c["text"]
+        assert stored[c["start"]:c["end"]] == c["text"]
+    assert "cod quota by twelve percent from next spring" in " ".join(c["text"] for c in answer["citations"])
     assert "twelve percent" in answer["answer"]
