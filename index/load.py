@@ -22,6 +22,11 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+# Bump when cleaning, sentence splitting, chunking or the language analysis changes what is stored for
+# the same text: indexes made before are then rebuilt article by article on the next ingest.
+PIPELINE = 2
+
+
 @dataclass(frozen=True)
 class Document:
     """An article as read from disk. `text` is the article's stored text: every offset refers to it.
@@ -46,7 +51,9 @@ class Document:
 
     @cached_property  # the text can be megabytes; every chunk ID needs the hash
     def doc_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+        """The content hash every record ID derives from; it covers PIPELINE, so a new pipeline
+        re-indexes each article once (its old records are then stale and deleted)."""
+        return hashlib.sha256(f"{PIPELINE}\0{self.text}".encode("utf-8")).hexdigest()[:16]
 
 
 def printable(name: str) -> str:

@@ -37,6 +37,29 @@ def test_ingest_twice_changes_nothing(fresh, embedder, tmp_path):
     assert store.counts()["chunks"] == first.chunks
 
 
+def test_a_new_pipeline_rebuilds_each_article_once(fresh, embedder, tmp_path, monkeypatch):
+    """An index made by an older pipeline (other splitting or analysis for the same text) is rebuilt on the
+    next ingest: every article updated, its old records gone, then unchanged again."""
+    from newsrag.index import load, store as store_module
+
+    settings, store = fresh
+    folder = copy_articles(tmp_path / "a")
+    monkeypatch.setattr(load, "PIPELINE", load.PIPELINE - 1)
+    monkeypatch.setattr(store_module, "PIPELINE", load.PIPELINE)
+    old = ingest([folder], store, embedder, settings)
+    old_hashes = snapshot(store)[2]
+    monkeypatch.undo()
+    new = ingest([folder], store, embedder, settings)
+    assert len(new.updated) == len(old.added) == 5 and not new.failed
+    chunks, sentences, hashes = snapshot(store)
+    assert not set(hashes.values()) & set(old_hashes.values())
+    metas = store.sentences.get(include=["metadatas"])["metadatas"]
+    assert {m["doc_hash"] for m in metas} == set(hashes.values())  # no record of the old pipeline left
+    assert all(m["pipeline"] == load.PIPELINE for m in metas)
+    assert store.counts()["chunks"] == new.chunks
+    assert ingest([folder], store, embedder, settings).unchanged == sorted(hashes)
+
+
 def test_edit_replaces_and_remove_drops(fresh, embedder, tmp_path):
     settings, store = fresh
     folder = copy_articles(tmp_path / "a", {"003_f3e8cce4618215f0.txt", "001_a0084ac74e741594.txt"})

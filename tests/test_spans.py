@@ -77,7 +77,7 @@ def test_html_view_keeps_offsets(paragraphs, inline):
 # -- pages glue sentences and captions together; entities and markup never reach the stored text --
 GLUED = st.sampled_from(
     "year.Russia winter.USANATO REUTERSRussia U.S.Army e.g.The 3.5.The dw.com.The DW.COM https://x.org/news.Today "
-    "said.”The a@b.Com / photo REUTERS Photo: AP (Reuters) Getty Images AT&T a<b ’ talks.".split(" ")
+    "said.”The a@b.Com / photo REUTERS Photo: AP (Reuters) Getty Images AT&T a<b ’ talks. line.” “We".split(" ")
 )
 
 
@@ -99,6 +99,12 @@ def test_glued_sentence_ends_are_cut_offsets_exact(text):
         assert previous_end <= s.start < s.end and s.text == " ".join(text[s.start:s.end].split())
         assert glued.breaks(text, s.start, s.end) == []  # no sentence keeps a glued end inside it
         previous_end = s.end
+
+
+def test_a_quotation_glued_to_the_next_quotation_is_cut():
+    text = "Putin has described NATO’s expansion as “red line.” “We don’t want a war,” Lavrov said on Wednesday."
+    assert [text[a:b] for a, b in glued.pieces(text, 0, len(text))] == [
+        "Putin has described NATO’s expansion as “red line.” ", "“We don’t want a war,” Lavrov said on Wednesday."]
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
