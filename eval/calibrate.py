@@ -22,8 +22,10 @@ from newsrag.rag.score import make_scorer
 from newsrag.settings import Settings
 
 GRID = {
-    "min_evidence": [0.35, 0.38, 0.4, 0.42, 0.44, 0.46, 0.48],  # used by the fixed scoring only
-    "relative_keep": [0.3, 0.5, 0.75, 0.8, 0.85, 0.9],  # the learned scorer's probabilities want lower ones
+    # re-decides refusal for NEWSRAG_SCORING=fixed only: the learned scorer applies its min_evidence floor
+    # when the evidence is gathered (run with NEWSRAG_SCORING=fixed to search it)
+    "min_evidence": [0.35, 0.38, 0.4, 0.42, 0.44, 0.46, 0.48],
+    "relative_keep": [0.3, 0.5, 0.75, 0.8, 0.85, 0.9],  # learned scores are on the fixed formula's scale
     "duplicate_similarity": [0.7, 0.8],
     "max_answer_sentences": [3, 4, 5],
 }
@@ -76,7 +78,7 @@ def run(settings: Settings, items: list[Item], articles: Path) -> list[tuple[dic
 
 def main() -> None:
     home = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".newsrag")
-    settings = Settings(home=home)
+    settings = Settings.from_env(home=home)
     results = run(settings, load(DEFAULT_SET), Path("articles"))
     for params, parts in results[:15]:
         print({k: round(v, 3) for k, v in parts.items()}, params)

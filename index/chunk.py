@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from newsrag.index import glued
 from newsrag.index.load import Document
 from newsrag.settings import Settings
 
@@ -60,8 +61,9 @@ def sentences(view: str) -> list[Sentence]:
 
 
 def _attach_closing_quote(out: list[Sentence], s: Sentence, view: str) -> list[Sentence]:
-    """pysbd leaves a closing quote at the start of the next sentence: give it back."""
-    if out and s.text[:1] in "”\"’" and out[-1].end == s.start and s.text[1:2] in (" ", ""):
+    """pysbd leaves a closing quote at the start of the next sentence ("said. ”The"): give it back."""
+    after = s.text[1:2]
+    if out and s.text[:1] in "”\"’" and out[-1].end == s.start and (after in (" ", "") or after.isupper()):
         prev = out.pop()
         out.append(Sentence(prev.start, s.start + 1, " ".join(view[prev.start:s.start + 1].split())))
         rest = _tight(view, s.start + 1, s.end)
@@ -81,9 +83,11 @@ def _windows(start: int, end: int, view: str):
 
 
 def _split(view: str, start: int, end: int) -> list[Sentence]:
+    """pysbd's sentences, cut again where a page glued two together ("next year.Russia", index/glued.py)."""
     out = []
     for a, b in _segment(view[start:end]):
-        out.extend(_tight(view, start + a, start + b))
+        for s, e in glued.pieces(view, start + a, start + b):
+            out.extend(_tight(view, s, e))
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from newsrag.index import glued
 from newsrag.index.load import Document
 
 _NUM = r"(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)"
@@ -63,10 +64,15 @@ def clean(doc: Document) -> Document:
         if not drop and title_seen and _is_label(line):
             drop = True
         title_seen = True
-        if drop:
-            for i in range(m.start(), m.end()):
-                out[i] = " "
+        for start, end in [(m.start(), m.end())] if drop else _glued_labels(view, m.start(), m.end()):
+            out[start:end] = " " * (end - start)
     return replace(doc, view="".join(out))
+
+
+def _glued_labels(view: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Labels a page glued onto a sentence ("... again this winter.USANATOUSA and Russia": a tag list)."""
+    pieces = glued.pieces(view, start, end)[1:]
+    return [(a, b) for a, b in pieces if _is_label(" ".join(view[a:b].split()))]
 
 
 def _is_debris(line: str) -> bool:

@@ -1,7 +1,9 @@
-"""HTML articles: a same-length text view of the raw file, keeping only what trafilatura calls content.
+"""HTML articles: a same-length text view of the raw file keeping only what trafilatura calls content,
+and the page's readable text made from it.
 
 Tags are overwritten with spaces (block tags start with a newline) so every offset in the view is
-an offset in the original file, and a citation can quote the file exactly.
+an offset in the raw file. The article text we store and cite is `page_text(view)`: what a reader
+sees, with character references decoded ("&rsquo;" reads "’") and markup gone.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ _BLOCK = re.compile(
     re.I,
 )
 
+_RUNS = re.compile(r"(\S+)|\s+")
+_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_SPACE = re.compile(r"\s")
+_SPACES = re.compile(r" {2,}")
+_LINE_EDGES = re.compile(r" ?\n ?")
+_PARAGRAPHS = re.compile(r"\n{3,}")
+_MARKUP = re.compile(r"<(?:/?[a-z][\w-]*|!doctype)\b[^>]*>|<!--", re.I)
+
 
 def _blank(s: str) -> str:
     return re.sub(r"[^\n]", " ", s)
@@ -33,7 +43,9 @@ def _mask(match: re.Match) -> str:
 
 
 def _norm(s: str) -> str:
-    return " ".join(html.unescape(s).split()).lower()
+    """Decoded, lowercased, without whitespace: an inline tag inside a word ("coal<b>&rsquo;</b>s")
+    leaves a gap in the view that trafilatura's text does not have."""
+    return "".join(html.unescape(s).split()).lower()
 
 
 def article_view(raw: str) -> tuple[str, str]:
@@ -52,6 +64,29 @@ def article_view(raw: str) -> tuple[str, str]:
         pos = para.end()
     out.append(view[pos:])
     return title, "".join(out)
+
+
+def page_text(view: str, raw: str | None = None) -> str:
+    """The readable text of a view: entities decoded; a whitespace run becomes a blank line (two or more
+    breaks: paragraphs stay paragraphs), a line break or a space, and nothing where the page `raw` had
+    only an inline tag (a link before a comma, "coal<b>’</b>s"), as a browser shows it."""
+    parts = []
+    for m in _RUNS.finditer(view):
+        if m.group(1):
+            parts.append(" ".join(html.unescape(m.group(1)).split()) or " ")  # "&nbsp;" alone is a space
+            continue
+        breaks = len(_BREAK.findall(m.group(0)))
+        if breaks:
+            parts.append("\n\n" if breaks > 1 else "\n")
+        elif raw is None or _SPACE.search(raw, m.start(), m.end()):
+            parts.append(" ")
+    text = _SPACES.sub(" ", "".join(parts))
+    return _PARAGRAPHS.sub("\n\n", _LINE_EDGES.sub("\n", text)).strip()
+
+
+def has_markup(text: str) -> bool:
+    """True for a raw HTML page; False for text already made readable by `page_text`."""
+    return _MARKUP.search(text) is not None
 
 
 def _lines(content: str) -> list[str]:

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 
 from newsrag.errors import InputError
-from newsrag.index.html import article_view
+from newsrag.index.html import article_view, has_markup, page_text
 from newsrag.index import meta as metadata
 from newsrag.settings import Settings
 
@@ -22,13 +22,20 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+# Bump when cleaning, sentence splitting, chunking or the language analysis changes what is stored for
+# the same text: indexes made before are then rebuilt article by article on the next ingest.
+PIPELINE = 2
+
+
 @dataclass(frozen=True)
 class Document:
-    """An article as read from disk. `text` is the file's exact text: every offset refers to it.
+    """An article as read from disk. `text` is the article's stored text: every offset refers to it.
 
-    Offsets refer to the decoded text with newlines untranslated, i.e. to
-    `open(path, encoding="utf-8", newline="").read()` (UTF-16/32 files: their BOM's encoding),
-    which equals `Path.read_text()` for files with LF line ends but not for CRLF or CR ones.
+    For a text or Markdown file it is the file's exact text: the decoded text with newlines
+    untranslated, i.e. `open(path, encoding="utf-8", newline="").read()` (UTF-16/32 files: their
+    BOM's encoding), which equals `Path.read_text()` for files with LF line ends but not for CRLF or
+    CR ones. For an HTML page it is the page's readable text (index/html.py `page_text`): markup
+    and page furniture gone, "&rsquo;" decoded to "’".
 
     `view` has the same length as `text` with everything that is not article prose (HTML tags,
     scripts, and later boilerplate) overwritten by spaces, so offsets into `view` are offsets into
@@ -44,7 +51,9 @@ class Document:
 
     @cached_property  # the text can be megabytes; every chunk ID needs the hash
     def doc_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+        """The content hash every record ID derives from; it covers PIPELINE, so a new pipeline
+        re-indexes each article once (its old records are then stale and deleted)."""
+        return hashlib.sha256(f"{PIPELINE}\0{self.text}".encode("utf-8")).hexdigest()[:16]
 
 
 def printable(name: str) -> str:
@@ -116,13 +125,14 @@ def parse(text: str, source: str, min_html_chars: int = Settings.min_html_chars,
     """The article named `source` from its text, read as its suffix says (HTML page, Markdown or plain text)."""
     suffix = Path(source).suffix.lower()
     meta: dict = {}
-    if suffix in HTML_SUFFIXES:
+    if suffix in HTML_SUFFIXES and has_markup(text):
         title, view = article_view(text)
         meta = metadata.from_html(text)
         _require_body(Path(source), view, min_html_chars, min_html_share)
+        text = view = page_text(view, text)  # what we store and cite: the page as a reader sees it
     elif suffix == ".md":
         title, view, meta = _markdown(Path(source), text)
-    else:
+    else:  # plain text, or a page's stored text given back without markup (e.g. to undo a removal)
         title, view = _first_line(text), text
     if not view.strip():
         raise InputError(f"{printable(Path(source).name)}: no article text found")

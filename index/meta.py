@@ -14,6 +14,9 @@ from pathlib import Path
 FIELDS = ("outlet", "published", "url", "author", "title")
 SIDECARS = ("articles.csv", "articles.jsonl")
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
+# A site name that is a host name: "DW.COM", "www.salon.com", "Salon.com", "Phys.org", "kulu-media.com".
+_HOST = re.compile(r"(?:https?://)?(?:www\d?\.)?([a-z0-9][a-z0-9-]*)((?:\.[a-z]{2,})+)/?", re.I)
+_COMMERCIAL = re.compile(r"\.(com|net|co|biz|info)(\.[a-z]{2})?|\.[a-z]{2}", re.I)  # suffixes brands drop
 
 
 def iso_date(value) -> str | None:
@@ -47,6 +50,21 @@ def tidy(raw: dict) -> dict:
     return out
 
 
+def outlet_name(site: str | None) -> str | None:
+    """A reader's name for an outlet whose page names itself by host: "DW.COM" -> "DW",
+    "www.salon.com" -> "Salon"; a name that is already a name ("The Verge", "Phys.org") stays."""
+    m = _HOST.fullmatch((site or "").strip())
+    if not m:
+        return site
+    label, suffix = m.groups()
+    host = site.strip().lower() == site.strip() or site.strip().lower().startswith(("www", "http"))
+    if not host and not _COMMERCIAL.fullmatch(suffix):
+        return site.strip()  # written as a brand by the publisher, e.g. "Phys.org"
+    if label.islower():  # a bare host name: dw -> DW, salon -> Salon, kulu-media -> Kulu Media
+        return label.upper() if len(label) <= 3 else " ".join(w.capitalize() for w in label.split("-"))
+    return label
+
+
 def from_html(raw: str) -> dict:
     """What the page states about itself (og:/article: meta tags, JSON-LD, bylines), via trafilatura."""
     import trafilatura
@@ -59,10 +77,10 @@ def from_html(raw: str) -> dict:
         return {}
     m = found.as_dict()
     try:
-        return tidy({"outlet": m.get("sitename"), "published": m.get("date"), "url": m.get("url"),
+        return tidy({"outlet": outlet_name(m.get("sitename")), "published": m.get("date"), "url": m.get("url"),
                      "author": m.get("author"), "title": m.get("title")})
     except ValueError:  # a page date we cannot read is unknown, not an error
-        return tidy({"outlet": m.get("sitename"), "url": m.get("url"), "author": m.get("author")})
+        return tidy({"outlet": outlet_name(m.get("sitename")), "url": m.get("url"), "author": m.get("author")})
 
 
 def front_matter(text: str) -> tuple[dict, int]:

@@ -11,11 +11,15 @@ import re
 
 _FINITE_TAGS = frozenset(("VBD", "VBZ", "VBP", "MD"))
 _END = re.compile(r"[.!?…:;][\"”’)\]]*\s*$")  # final punctuation, maybe inside a closing quote
-_FURNITURE = [re.compile(p, re.I) for p in (
-    r"^(photo|image|picture|video|graphic|illustration|file photo|caption|credit|source)s?\s*[:|/-]",
-    r"[/|]\s*(photo|image|picture)\b",  # "... to the Alliance / photo REUTERS"
+# Credit lines: what makes a line a photo caption rather than prose.
+_CREDIT = re.compile("|".join((
+    r"^\(?(photo|image|picture|video|graphic|illustration|file photo|caption|credit|source)s?( credit)?\s*[:|/-]",
+    r"[/|]\s*(photo|image|picture)s?\b",  # "... to the Alliance / photo REUTERS"
     r"\b(photo|image|picture)\s*(credit|courtesy|by)\b",
-    r"\b(getty images|ap photo|afp photo|reuters photo|shutterstock)\b",
+    r"\b(getty images|shutterstock|(ap|afp|epa|reuters) (photo|images?))\b",
+    r"\((reuters|ap|afp|epa|tass|xinhua|[^()]*\bphoto\b[^()]*)\)\s*$",  # "(Reuters)" closing a caption
+)), re.I)
+_FURNITURE = [re.compile(p, re.I) for p in (
     r"^(above|below|top|left|right|pictured|main picture|inset)\s*[,:]",
     r"^by\s+[A-Z][\w.’'-]+(\s+[A-Z][\w.’'-]+){0,3}(\s*(,|and)\s*[A-Z][\w.’'-]+(\s+[A-Z][\w.’'-]+){0,3})*\s*$",
     r"^(read|see|watch|listen)\s+(more|also|next|full)\b",
@@ -33,11 +37,16 @@ def is_statement(doc) -> bool:
     """True for prose that states something; False for headlines, captions, bylines and debris."""
     text = doc.text.strip()
     words = text.split()
-    if len(words) < 3 or any(p.search(text) for p in _FURNITURE):
+    if len(words) < 3 or is_caption(text) or any(p.search(text) for p in _FURNITURE):
         return False
     if not (_END.search(text) or _GLUED.search(text)) and (len(words) <= _MAX_HEADING_WORDS or _title_case(words)):
         return False  # a headline or subheading: no closing punctuation
     return any(_finite(t) for t in doc)
+
+
+def is_caption(text: str) -> bool:
+    """A photo caption or credit line ("... / photo REUTERS", "Photo: AP", "(Reuters)", "Getty Images")."""
+    return _CREDIT.search(text.strip()) is not None
 
 
 def _finite(tok) -> bool:

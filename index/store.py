@@ -22,6 +22,7 @@ import numpy as np
 from newsrag.index.analyze import Local, SentenceInfo, local_from_meta
 from newsrag.index.chunk import Chunk
 from newsrag.index.embed import EMBED_BACKENDS
+from newsrag.index.load import PIPELINE
 from newsrag.errors import BackendError
 from newsrag.settings import Settings
 
@@ -107,7 +108,7 @@ def _sentence_rows(a: StoredArticle, rows: _Rows) -> None:
     sents = {(s.start, s.end): s for c in a.chunks for s in c.sentences}
     for (start, end), s in sorted(sents.items()):
         meta = {"source": a.source, "doc_hash": a.doc_hash, "start": start, "end": end,
-                "quote": a.text[start:end], "text_hash": text_hash(s.text)}
+                "quote": a.text[start:end], "text_hash": text_hash(s.text), "pipeline": PIPELINE}
         info = a.analysis.get((start, end))
         if info is not None:
             meta.update(info.meta(start))
@@ -386,7 +387,7 @@ class ChromaStore:
             got = self.sentences.get(where={"text_hash": {"$in": hashes[i:i + 500]}}, include=["embeddings", "metadatas"])
             for v, m in zip(got["embeddings"], got["metadatas"]):
                 vectors.setdefault(by_hash[m["text_hash"]], np.asarray(v, dtype=np.float32))
-                local = local_from_meta(m)
+                local = local_from_meta(m) if m.get("pipeline") == PIPELINE else None  # older analyses are redone
                 if local is not None:
                     analyses.setdefault(m["quote"], local)
         return vectors, analyses

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsrag.index.clean import clean
-from newsrag.index.html import article_view
+from newsrag.index.html import article_view, has_markup
 from newsrag.index.load import HTML_SUFFIXES, Document
 
 
@@ -15,7 +15,8 @@ def reading_view(source: str, text: str) -> str:
     The source panel shows this around the highlights, so an HTML page reads as an article rather
     than as source code.
     """
-    view = article_view(text)[1] if Path(source).suffix.lower() in HTML_SUFFIXES else text
+    html = Path(source).suffix.lower() in HTML_SUFFIXES and has_markup(text)  # stores made before page_text
+    view = article_view(text)[1] if html else text
     try:
         return clean(Document(source, "", text, view)).view
     except Exception:  # a display nicety must never hide the article

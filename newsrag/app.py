@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.embedders import make_embedder
 from newsrag.index.ingest import IngestReport, ingest, ingest_documents
-from newsrag.index.load import Document, parse
+from newsrag.index.load import Document, parse, with_meta
 from newsrag.index.store import Article, ChromaStore
 from newsrag.index.uploads import discard, save_uploads
 from newsrag.index.view import reading_view
@@ -120,9 +120,10 @@ class App:
         discard(self.settings.home, source)
         return removed
 
-    def restore(self, source: str, text: str) -> IngestReport:
-        """Index `source` again from its original text (what `article` returned): undoes a removal."""
-        return self.ingest_documents([parse(text, source)])
+    def restore(self, source: str, text: str, meta: dict | None = None) -> IngestReport:
+        """Index `source` again from its original text (what `article` returned) and its metadata (title,
+        outlet, date, URL, author, as `articles()` listed them): undoes a removal."""
+        return self.ingest_documents([with_meta(parse(text, source), meta or {})])
 
     def articles(self) -> list[Article]:
         return list(self.store.articles().values())

@@ -19,15 +19,18 @@ from langchain_core.runnables.config import run_in_executor
 from langchain_core.runnables.utils import AddableDict
 
 from newsrag.errors import InputError
-from newsrag.rag import compose, intent, outcome
+from newsrag.rag import compose, ellipsis, intent, outcome, speakers
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.filters import Filters
+from newsrag.rag.question import find_role, split_wh
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.rag.score import Fixed, Scorer, make_scorer
 from newsrag.rag.sources import with_sources
 from newsrag.rag.terms import terms
 from newsrag.settings import Settings
+
+EMPTY = "No articles are indexed yet: add some first (newsrag ingest FOLDER, or upload them in the chat)."
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 
@@ -157,19 +160,25 @@ class NewsChain(Runnable[dict, dict]):
         """Validate, gather evidence (history-aware), then refuse or stream the answerer's pieces."""
         question = validate(input.get("question"), self.settings.max_question_chars)
         filters = input.get("filters") or Filters()
+        history = input.get("history")
+        whole = ellipsis.standalone(question, history)  # "When?" -> "When will the talks be held?"
         with self.guard:
             nothing, notice = self.scope(filters)
             if nothing is None:
-                evidence = self.evidence(question, input.get("history"), input.get("k"), config, filters)
+                evidence = self.evidence(whole or question, None if whole else history, input.get("k"), config,
+                                         filters)
         if nothing is not None:  # never silently search everything instead
             yield AddableDict(delta=nothing)
             yield AddableDict(answer=Answer(question, nothing, False).to_json(), notice=None, evidence=None,
                               closest=[])
             return
-        yield from self.answer_events(question, evidence, notice)
+        yield from self.answer_events(whole or question, evidence, notice, typed=question)
 
     def scope(self, filters: Filters) -> tuple[str | None, str | None]:
-        """(message if no article matches the filters, notice of undated articles a date filter left out)."""
+        """(message if no article is indexed or none matches the filters, notice of undated articles a
+        date filter left out)."""
+        if not self.corpus.get().articles():
+            return EMPTY, None
         if not filters:
             return None, None
         matched, undated = filters.scope(self.corpus.get().articles())
@@ -193,7 +202,16 @@ class NewsChain(Runnable[dict, dict]):
             query = asked.topic if terms(asked.topic) else question
             return self._evidence(query, question, max(k or self.settings.k, self.settings.wide_k), config,
                                   filters=filters)
-        own = self._evidence(question, question, k, config, filters=filters)
+        role = find_role(question)
+        subject = speakers.holder(role, self.corpus.get().texts.values()) if role else None
+        if subject:  # "What did Russia's foreign minister say?": look for what Lavrov said
+            own = replace(self._evidence(f"{question} {subject}", question, k, config, filters=filters,
+                                         focus=question), subject=subject)
+        else:
+            own = self._evidence(question, question, k, config, filters=filters)
+        parts = split_wh(question)
+        if len(parts) > 1:  # "When and where…?": each part finds its own best sentences too
+            own = replace(own, parts=tuple(self._evidence(p, p, k, config, filters=filters) for p in parts))
         query = contextual_question(question, history)
         if query is None:
             return own
@@ -212,10 +230,12 @@ class NewsChain(Runnable[dict, dict]):
     def refuses(self, evidence: Evidence) -> bool:
         return refuses(evidence, self.scorer)
 
-    def answer_events(self, question: str, evidence: Evidence, notice: str | None = None) -> Iterator[dict]:
+    def answer_events(self, question: str, evidence: Evidence, notice: str | None = None,
+                      typed: str | None = None) -> Iterator[dict]:
         """Refuse or compose without calling the answerer when that settles it; else stream its pieces.
 
-        `notice` (e.g. undated articles a date filter left out) is added to the answer's own.
+        `notice` (e.g. undated articles a date filter left out) is added to the answer's own; `typed` is
+        what the user typed when `question` is its standalone rewrite (rag/ellipsis.py).
         """
         asked = intent.detect(question)
         answer = self.settled(question, asked, evidence)
@@ -228,7 +248,8 @@ class NewsChain(Runnable[dict, dict]):
                 else:
                     yield AddableDict(delta=item)
         notes = " ".join(n for n in (answer.notice, notice) if n) or None
-        result = replace(answer, question=question, answer=answer.answer.strip(), intent=asked.kind, notice=notes)
+        result = replace(answer, question=typed or question, answer=answer.answer.strip(), intent=asked.kind,
+                         notice=notes)
         result = with_sources(result, evidence, self.store)
         yield AddableDict(answer=result.to_json(), notice=result.notice, evidence=evidence,
                           closest=None if result.citations else closest(evidence))
@@ -241,6 +262,9 @@ class NewsChain(Runnable[dict, dict]):
         """
         if evidence.unknown:
             return refusal(question, f"No article mentions {names(evidence.unknown)}.")
+        role = find_role(question)
+        if role and role.asks_holder and not evidence.subject:  # no article names the holder of that title
+            return refusal(question, f"No article names {role}.")
         topical = asked.kind not in compose.WIDE or bool(terms(asked.topic))
         if not evidence.candidates or (topical and self.refuses(evidence)):
             return refusal(question)

@@ -135,13 +135,15 @@ def figures(question: str, asked: Intent, evidence: Evidence, rules: Rules) -> l
 
 
 def _figures_answer(question: str, groups: list[list[Figure]]) -> Answer:
-    """"Reports differ: 100,000 troops [1]; around 175,000 [2]." Each value is highlighted in its citation."""
+    """"Reports differ: 100,000 troops, Blinken said [1]; around 175,000 [2]." Each value is highlighted in
+    its citation; a figure from one speaker is attributed to them."""
     cites = _Cites()
     parts, sentences = [], []
     for group in groups:
         numbers = cites.mark(*(c for _, c in group))
         phrase = " ".join(group[0][0].phrase.split())
-        parts.append(f"{phrase} {_marks(numbers)}")
+        said = group[0][1].speaker if len(group) == 1 and group[0][1].speaker else None
+        parts.append(f"{phrase}, {said} said {_marks(numbers)}" if said else f"{phrase} {_marks(numbers)}")
         sentences.append(Sentence(phrase, numbers))
     spans = {(c.source, c.start, c.end): {"start": c.start + v.start, "end": c.start + v.end}
              for group in groups for v, c in group}

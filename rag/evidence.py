@@ -47,6 +47,7 @@ class Candidate:
     dates: tuple[tuple[int, int, str], ...] = ()  # resolved date expressions (start, end, iso), article offsets
     features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
     terms: frozenset = frozenset()
+    seen: F.Seen | None = field(default=None, compare=False, repr=False)  # what the features were computed from
     toks: str = "[]"  # the stored parse (index/analyze.py), read by rag/spans.py for the short answer
 
     def dated_text(self) -> str:
@@ -55,12 +56,18 @@ class Candidate:
         for start, end, iso in self.dates:
             said = " ".join(self.quote[start - self.start:end - self.start].split())
             at = out.find(said, pos) if said else -1
-            if at < 0 or said == iso:
+            if at < 0 or said == iso or _states(said, iso):
                 continue
             pos = at + len(said)
             out = f"{out[:pos]} ({iso}){out[pos:]}"
             pos += len(iso) + 3
         return out
+
+
+def _states(said: str, iso: str) -> bool:
+    """The expression already says all the resolved date does ("January 2022" for 2022-01)."""
+    year, *rest = iso.split("-")
+    return year in said and (len(rest) < 2 or re.search(rf"\b0?{int(rest[1])}\b", said) is not None)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class Evidence:
     confidence: float = 1.0  # probability that the question is answerable from this evidence
     kind_missing: bool = False  # a kind of answer is asked for (a number...) and no best sentence offers one
     asked: str = ""  # what the user typed this turn (`question` may be a follow-up joined to its context)
+    parts: tuple["Evidence", ...] = ()  # a two-part question's ("When and where…?") evidence for each part
+    subject: str | None = None  # who a title in the question means ("Russia's foreign minister" -> a name)
 
     @property
     def strength(self) -> float:
@@ -118,14 +127,15 @@ def candidates(store: ChromaStore, corpus: Corpus, q: F.Asked, vector: np.ndarra
     rows = [(spans[sid], *stored[sid]) for sid in spans if sid in stored and len(stored[sid][1].split()) >= MIN_WORDS]
     dense = [float(vector @ vec) for _, vec, _, _ in rows]
     order = {i: r for r, i in enumerate(np.argsort(-np.asarray(dense), kind="stable"))}
+    seen = F.in_context([F.Seen(text, frozenset(terms(text)), dense[i], rank, int(doc.metadata.get("position", 0)),
+                                order[i], meta) for i, ((rank, doc, _, _), _, text, meta) in enumerate(rows)])
     out = []
-    for i, ((rank, doc, start, end), vec, text, meta) in enumerate(rows):
-        s_terms = frozenset(terms(text))
-        seen = F.Seen(text, s_terms, dense[i], rank, int(doc.metadata.get("position", 0)), order[i], meta)
-        f = F.sentence_features(q, seen, corpus)
+    for s, ((rank, doc, start, end), vec, text, meta) in zip(seen, rows):
+        f = F.sentence_features(q, s, corpus)
         out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
-                             vec, rank, dense[i], f["coverage"], f["expected_entity"] >= 0, 0.0,
-                             **analysis(meta), dates=tuple(sentence_dates(meta)), features=f, terms=s_terms))
+                             vec, rank, s.dense, f["coverage"], f["expected_entity"] >= 0, 0.0,
+                             **analysis(meta), dates=tuple(sentence_dates(meta)), features=f, terms=s.terms,
+                             seen=s))
     return out
 
 

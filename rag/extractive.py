@@ -1,19 +1,21 @@
 """The default answerer: no LLM, no network. It quotes the evidence sentences that answer the question.
 
 Picks the best-scoring sentences, merges repeats of one fact from different outlets into one
-statement citing each outlet, orders statements by article and position, and adds `[n]` markers.
+statement citing each outlet, leads with the best statement, orders the others by article and position, and adds `[n]` markers.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Callable, Iterator
 
 import numpy as np
 
-from newsrag.rag import qtype, speakers
+from newsrag.rag import predicate, qtype, speakers
 from newsrag.rag.answer import Answer, Answerer, Citation, Sentence, refusal
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.question import Question, analyze_question
+from newsrag.rag.question import Question, analyze_question, find_role, split_wh
 from newsrag.rag.short import Short, short_answer
 from newsrag.rag.terms import terms
 
@@ -37,7 +39,17 @@ class ExtractiveAnswerer(Answerer):
             return
         ranked = sorted((c for st in statements for c in st), key=lambda c: c.score, reverse=True)
         dated = qtype.expected(evidence.question) == "date"  # "when" answers show the absolute date too
-        answer = compose(evidence.question, statements, short_answer(question, ranked, evidence.question),
+        parts = split_wh(evidence.asked or evidence.question)
+        if len(parts) > 1:  # "When and where…?": a short answer for each, its sentence quoted
+            shorts = self.part_shorts(parts, evidence)
+            statements += [[s.candidate] for s in shorts if same_fact(s.candidate, statements, 1.01) is None]
+        elif (held := _holder_short(evidence, ranked)) is not None:  # "Who is NATO's secretary general?"
+            shorts = [held]
+        else:
+            followup = bool(evidence.asked) and evidence.asked != evidence.question  # the context decides there
+            near = ranked if followup else _near_first(ranked, evidence.question)
+            shorts = [s for s in [short_answer(question, near, evidence.question)] if s]
+        answer = compose(evidence.question, _holding_first(statements, shorts), shorts,
                          render=_dated if dated else None)
         for piece in answer.answer.split(" "):
             yield piece + " "
@@ -47,12 +59,17 @@ class ExtractiveAnswerer(Answerer):
         """The statements to quote: headlines and captions never; for a question about what someone
         said or thinks, their own words first and nobody else's words put in their mouth."""
         pool = [c for c in evidence.candidates if c.statement and len(c.text.split()) >= self.min_words]
+        if any(c.fits for c in pool[:3]):  # "How much…?": sentences offering no amount are not the answer
+            pool = [c for c in pool if c.fits]
         question = question or analyze_question(evidence.asked or evidence.question)
+        if evidence.subject and not question.subject:  # "Russia's foreign minister" -> "Sergey Lavrov"
+            question = replace(question, subject=evidence.subject)
         by_speaker = speakers.applies(question, pool)
         if by_speaker:
             pool = speakers.prefer(pool, question)
         if not pool:
             return []
+        pool = acting_first(pool, evidence.asked or evidence.question, self.relative_keep)
         best = pool[0].score
         statements: list[Statement] = []
         for c in pool:
@@ -66,13 +83,69 @@ class ExtractiveAnswerer(Answerer):
         for c in pool:  # other outlets stating a selected fact, even if they scored lower
             if c.score >= 0.5 * best and (same := self._same_fact(c, statements)) is not None:
                 _cite_too(same, c)
-        ordered = order(statements)
+        for st in statements:  # a quote running on into the next sentence is shown whole
+            if (more := continuation(st[0], evidence.candidates)) is not None:
+                st.insert(1, more)
+        ordered = statements[:1] + order(statements[1:])  # the best answer leads
         if by_speaker:  # their own words lead (a stable sort keeps the reading order otherwise)
             ordered.sort(key=lambda st: not speakers.is_own(st[0], question))
         return ordered
 
+    def part_shorts(self, parts: list[str], evidence: Evidence) -> list[Short]:
+        """One short answer per part of a two-part question, each from the best sentence offering its kind."""
+        out = []
+        for i, part in enumerate(parts):
+            ranked = evidence.parts[i].candidates if len(evidence.parts) == len(parts) else evidence.candidates
+            pool = [c for c in ranked if c.statement and len(c.text.split()) >= self.min_words]
+            offering = _near_first([c for c in pool if qtype.offers(qtype.expected(part), c.text, part)], part)
+            found = short_answer(analyze_question(part), offering, evidence.question)
+            if found and all(found.text != s.text for s in out):
+                out.append(found)
+        return out
+
     def _same_fact(self, c: Candidate, statements: list[Statement]) -> Statement | None:
         return same_fact(c, statements, self.duplicate_similarity)
+
+
+def acting_first(pool: list[Candidate], question: str, keep: float, window: int = 8) -> list[Candidate]:
+    """For "What did X VERB?", the kept sentences that do the verb to something ("demanded that NATO
+    refuse…") first, and none that only names it ("presented the demands…"); otherwise `pool` unchanged."""
+    verb = predicate.asked_verb(question)
+    if not verb:
+        return pool
+    head = [c for c in pool[:window] if c.score >= keep * pool[0].score]
+    acts = predicate.does_action(verb, [c.text for c in head], set(terms(question)))
+    if not any(acts) or acts[0]:
+        return pool
+    first = [c for c, a in zip(head, acts) if a]
+    # a sentence naming the action without its object ("the demands") says nothing the others don't
+    return first + [c for c in pool if all(c is not f for f in first) and not verb & c.terms]
+
+
+def _holder_short(evidence: Evidence, ranked: list[Candidate]) -> Short | None:
+    """For "Who is <title>?", the name the articles give that title, in the best sentence naming them."""
+    role = find_role(evidence.asked or evidence.question)
+    if not (role and role.asks_holder and evidence.subject):
+        return None
+    name = re.compile(r"\s+".join(re.escape(w) for w in evidence.subject.split()))  # "Jens  Stoltenberg" too
+    for c in ranked:
+        if m := name.search(c.quote):
+            return Short(c, c.start + m.start(), c.start + m.end(), m.group(0))
+    return None
+
+
+def _holding_first(statements: list[Statement], shorts: list[Short]) -> list[Statement]:
+    """The statements quoting the short answers' sentences lead, in the short answers' order (stable)."""
+    def rank(st: Statement) -> int:
+        keys = {(c.source, c.start) for c in st}
+        return next((i for i, s in enumerate(shorts) if (s.candidate.source, s.candidate.start) in keys), len(shorts))
+    return sorted(statements, key=rank)
+
+
+def _near_first(ranked: list[Candidate], question: str) -> list[Candidate]:
+    """Sentences placing or dating what was asked ("take place in Geneva") before the others (stable)."""
+    kind = qtype.expected(question)
+    return sorted(ranked, key=lambda c: not qtype.near(kind, c.text, question))
 
 
 def same_fact(c: Candidate, statements: list[Statement], similarity: float) -> Statement | None:
@@ -105,20 +178,38 @@ def order(statements: list[Statement]) -> list[Statement]:
     return sorted(statements, key=lambda st: (first_seen[st[0].source], st[0].start))
 
 
+def continuation(c: Candidate, candidates: list[Candidate], gap: int = 3) -> Candidate | None:
+    """The sentence that continues a quote `c` leaves open (“One country… space. | The idea must…”)."""
+    if not speakers.opens_quote(c.text):
+        return None
+    return next((x for x in candidates if x.source == c.source and c.end <= x.start <= c.end + gap), None)
+
+
+def shown(st: Statement, text: Callable[[Candidate], str] = lambda c: c.text) -> str:
+    """The statement's text: its sentence, and the sentence continuing its quote, if that is cited too."""
+    head, parts = st[0], [text(st[0])]
+    for c in st[1:]:
+        if c.source == head.source and head.end <= c.start <= head.end + 3:
+            parts.append(text(c))
+    return " ".join(parts)
+
+
 def _dated(st: Statement) -> str:
     """A statement's sentence with each resolved date beside its expression, attributed to its speaker."""
-    return speakers.attributed(st[0].dated_text(), st[0].speaker)
+    return speakers.attributed(shown(st, Candidate.dated_text), st[0].speaker)
 
 
-def compose(question: str, statements: list[Statement], short: Short | None = None,
+def compose(question: str, statements: list[Statement], shorts: list[Short] | Short | None = None,
             render: Callable[[Statement], str] | None = None, joiner: str = " ") -> Answer:
     """Answer text with `[n]` markers; one citation per distinct span, numbered by first use.
 
-    A short answer comes first ("Karen Donfried [1]."), its citation marking where it sits in the
-    sentence; a quote is attributed to its speaker ("Lavrov said: “…” [2]"). `render` writes a
-    statement's text (default: its first sentence, attributed); statements are joined by `joiner`.
+    Short answers come first ("Karen Donfried [1]."; "January 10 [1]; Geneva [2]."), each citation
+    marking where its short answer sits in the sentence; a quote is attributed to its speaker
+    ("Lavrov said: “…” [2]"). `render` writes a statement's text (default: its first sentence,
+    attributed); statements are joined by `joiner`. The JSON `short_answer` is the first short answer.
     """
-    render = render or (lambda st: speakers.attributed(st[0].text, st[0].speaker))
+    shorts = [shorts] if isinstance(shorts, Short) else list(shorts or [])
+    render = render or (lambda st: speakers.attributed(shown(st), st[0].speaker))
     numbers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
 
@@ -126,18 +217,19 @@ def compose(question: str, statements: list[Statement], short: Short | None = No
         key = (c.source, c.start, c.end)
         if key not in numbers:
             numbers[key] = len(numbers) + 1
-            span = {"start": short.start, "end": short.end} if short and short.candidate is c else None
+            short = next((s for s in shorts if s.candidate is c), None)
+            span = {"start": short.start, "end": short.end} if short else None
             citations.append(Citation(numbers[key], c.source, c.title, c.start, c.end, c.quote,
                                       speaker=c.speaker, short=span))
         return numbers[key]
 
     parts, sentences = [], []
     short_json = None
-    if short is not None:
-        n = cite(short.candidate)
-        short_json = {"text": short.text, "n": n}
-        parts.append(f"{short.text} [{n}].")
-        sentences.append(Sentence(short.text, [n]))
+    if shorts:
+        marks = [cite(s.candidate) for s in shorts]
+        short_json = {"text": shorts[0].text, "n": marks[0]}
+        parts.append("; ".join(f"{' '.join(s.text.split())} [{n}]" for s, n in zip(shorts, marks)) + ".")
+        sentences += [Sentence(s.text, [n]) for s, n in zip(shorts, marks)]
     for st in statements:
         marks = list(dict.fromkeys(cite(c) for c in st))
         text = render(st)

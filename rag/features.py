@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -69,6 +69,22 @@ class Seen:
     position: int  # position of that chunk in its article (0 = first)
     dense_rank: int  # rank by cosine among the candidates (0 = closest)
     meta: dict  # the stored sentence metadata (speaker / statement when the index has them)
+    context: frozenset[str] = frozenset()  # terms of the sentence before it (`in_context`)
+
+
+def in_context(seen: list[Seen]) -> list[Seen]:
+    """Each sentence with the terms of the sentence before it (when that is a candidate from the same
+    chunk) as its context: one sentence, whatever the chunk length, so it means the same in short
+    encyclopaedia paragraphs and long news chunks."""
+    chunks: dict[tuple, list[int]] = {}
+    for i, s in enumerate(seen):
+        chunks.setdefault((s.chunk_rank, s.meta.get("source")), []).append(i)
+    before: dict[int, Seen] = {}
+    for members in chunks.values():
+        members.sort(key=lambda i: seen[i].meta.get("start", 0))
+        for prev, i in zip(members, members[1:]):
+            before[i] = seen[prev]
+    return [replace(s, context=before[i].terms) if i in before else s for i, s in enumerate(seen)]
 
 
 def cosine(q: Asked, s: Seen, corpus: Corpus) -> float:
@@ -87,6 +103,12 @@ def novelty(q: Asked, s: Seen, corpus: Corpus) -> float:
     """
     new = sum(corpus.weight(t) for t in s.terms - q.terms)
     return new / (new + q.total)
+
+
+def context_coverage(q: Asked, s: Seen, corpus: Corpus) -> float:
+    """Share of the question's idf-weighted terms it and the sentence before it contain: an answer
+    sentence often names its subject only in the sentence before ("It was founded in 1850")."""
+    return sum(q.idf[t] for t in q.terms & (s.terms | s.context)) / q.total
 
 
 def missing_idf(q: Asked, s: Seen, corpus: Corpus) -> float:
@@ -144,7 +166,7 @@ def length(q: Asked, s: Seen, corpus: Corpus) -> float:
 
 
 SENTENCE: dict[str, Callable[[Asked, Seen, Corpus], float]] = {
-    f.__name__: f for f in (cosine, coverage, novelty, missing_idf, negation_mismatch, named_share,
+    f.__name__: f for f in (cosine, coverage, context_coverage, novelty, missing_idf, negation_mismatch, named_share,
                             expected_entity, speaker_match, statement, chunk_rank, position, dense_rank, length)
 }
 

@@ -64,11 +64,30 @@ def offers(kind: str | None, sentence: str, question: str) -> bool:
     return any(m.start() > 0 and not set(terms(m.group(0))) <= asked for m in _NAME.finditer(sentence))
 
 
+_AT_PLACE = re.compile(r"\b(?:in|at|near)\s+(?:the\s+)?([A-Z][\w’'-]*[a-z][\w’'-]*)")
+
+
+def near(kind: str | None, sentence: str, question: str, window: int = 3) -> bool:
+    """A place right after the question's own words ("take place in Geneva", not "tensions in Ukraine"):
+    the sentence places what was asked. True for other kinds."""
+    if kind != "place":  # a date near other words is as likely the asked one: no preference
+        return True
+    pattern = _AT_PLACE
+    asked = set(terms(question))
+    for m in pattern.finditer(sentence):
+        if set(terms(m.group(1))) <= asked or _DATE.fullmatch(m.group(1)):
+            continue
+        before = set(terms(" ".join(sentence[:m.start()].split()[-window:])))
+        if before & asked:
+            return True
+    return False
+
+
 def _number_near_focus(sentence: str, question: str, window: int = 4) -> bool:
     """A new number within `window` words of what is being counted ("100,000 troops")."""
-    q = question.lower()
+    asked = {t.lower() for t in _TOKEN.findall(question)}  # whole tokens: "2" is not in "2019"
     tokens = _TOKEN.findall(sentence)
-    numbers = [i for i, t in enumerate(tokens) if _NUMBER.fullmatch(t) and t.lower() not in q]
+    numbers = [i for i, t in enumerate(tokens) if _NUMBER.fullmatch(t) and t.lower() not in asked]
     if not numbers:
         return False
     m = _FOCUS.search(question)

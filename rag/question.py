@@ -36,6 +36,7 @@ _MONEY = re.compile(r"\bhow much (money|did .* cost|does .* cost)|\b(budget|cost
 _PERCENT = re.compile(r"\b(percentage|percent|share|proportion)\b", re.I)
 _THINK = ("say", "said", "think", "believe", "claim", "tell", "told", "want", "demand", "argue", "stress", "warn",
           "note", "add", "describe", "view", "see", "propose", "mean", "feel", "consider", "expect", "insist")
+_WHO_IS = re.compile(r"^\s*who\s+(?:is|was)\s+(?P<s>[\w’'. -]+?)\s*\??\s*$", re.I)
 _SUBJECT_PATTERNS = [
     re.compile(rf"\b(?:did|does|do|has|have|had|will|would|is|was)\s+(?P<s>[\w’'. -]+?)\s+(?:{'|'.join(_THINK)})\w*\b",
                re.I),
@@ -51,6 +52,19 @@ _ASKS_SPEAKER = re.compile(rf"^\s*(and )?(who|which\s+([\w-]+\s+){{0,3}}?({_ROLE
                            r"stated|announced|confirmed|declared)\b", re.I)
 _NAME = re.compile(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)*")
 _LEADING = re.compile(r"^(the|a|an|what|who|which|did|does|do)\s+", re.I)
+
+
+_WH = r"(when|where|who|why|how many|how much|what time|on what date)"
+_TWO_WH = re.compile(rf"^\s*{_WH}\s+and\s+{_WH}\s+(?P<rest>.+)$", re.I)
+
+
+def split_wh(text: str) -> list[str]:
+    """"When and where will the talks take place?" -> ["When will the talks…?", "Where will the talks…?"];
+    any other question -> [text]."""
+    m = _TWO_WH.match(text)
+    if not m:
+        return [text]
+    return [f"{wh[0].upper()}{wh[1:].lower()} {m.group('rest')}" for wh in (m.group(1), m.group(2))]
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,35 @@ def find_subject(text: str) -> str | None:
         after = re.sub(r"^(’s|'s)", "", phrase[names[-1].end():]).strip()
         return None if after else names[-1].group(0)
     return None
+
+
+def find_role(text: str) -> "Role | None":
+    """The title a question names its speaker by ("Russia's foreign minister" -> "foreign minister" of
+    "Russia", "the Kremlin spokesman" -> "kremlin spokesman"), when it names no one; else None."""
+    if find_subject(text):
+        return None
+    for pattern in (_WHO_IS, *_SUBJECT_PATTERNS):
+        m = pattern.search(text)
+        if not m:
+            continue
+        owner = re.match(r"^(?:the\s+)?(?P<o>[\w-]+)(?:’s|'s)\s+", m.group("s").strip(" ,."))
+        phrase = m.group("s").strip(" ,.")[owner.end():] if owner else m.group("s").strip(" ,.")
+        words = [w for w in re.findall(r"[\w-]+", phrase.lower()) if w not in ("the", "a", "an")]
+        if words and re.fullmatch(_ROLE, words[-1]):
+            return Role(" ".join(words), owner.group("o") if owner else None, pattern is _WHO_IS)
+    return None
+
+
+@dataclass(frozen=True)
+class Role:
+    """A speaker named by title: "Russia's foreign minister" -> Role("foreign minister", "Russia")."""
+
+    title: str
+    owner: str | None = None
+    asks_holder: bool = False  # "Who is Russia's defence minister?": the person is the answer
+
+    def __str__(self) -> str:
+        return f"{self.owner}’s {self.title}" if self.owner else f"the {self.title}"
 
 
 def speaker_matches(subject: str | None, speaker: str | None) -> bool:

@@ -136,8 +136,8 @@ def _best_entity(c: Candidate, question: Question, asked: set[str]) -> Short | N
             continue
         text = c.quote[start - c.start:end - c.start]
         own = set(terms(text))
-        if not own or own <= asked or text.lower() in question.text.lower():
-            continue  # the question's own words are not its answer
+        if not own or own <= asked or text.lower() in question.text.lower() or S.abbreviated(text, question.text):
+            continue  # the question's own words are not its answer ("the United States" for "US")
         if question.answer_type == "duration" and not DURATION.search(text):
             continue
         options.append((question.labels.index(label), _distance(c, start, end, asked), start, end, text))

@@ -55,6 +55,12 @@ def fits(span: Span) -> bool:
     return span.features.get("fits") == 1.0 or any(k.endswith("|has_pattern=True") for k in span.features)
 
 
+def abbreviated(text: str, question: str) -> bool:
+    """The question names this entity by its initials: "the United States" / "US-Russia talks"."""
+    initials = "".join(w[0] for w in re.findall(r"[A-Z][\w’'-]*", text))
+    return len(initials) > 1 and re.search(rf"\b{initials}\b", question) is not None
+
+
 def tokens(c: Candidate) -> list[Tok]:
     """The sentence's stored parse (empty for rows indexed before it was stored)."""
     return [Tok(*t) for t in json.loads(c.toks or "[]")]
@@ -66,7 +72,8 @@ def question_view(question: Question, context: str = "") -> dict:
     nxt = _NEXT.search(question.text)
     return {"type": question.answer_type or "none", "labels": question.labels,
             "wh": m.group(1).lower() if m else "none", "next": nxt.group(1).lower() if nxt else "",
-            "asked": set(terms(question.text)) | set(terms(context)), "text": question.text.lower()}
+            "asked": set(terms(question.text)) | set(terms(context)), "text": question.text.lower(),
+            "original": question.text}
 
 
 def spans(c: Candidate, q: dict, rank: int) -> list[Span]:
@@ -80,8 +87,8 @@ def spans(c: Candidate, q: dict, rank: int) -> list[Span]:
     for (i, j), kinds in _ranges(c, toks).items():
         text = c.quote[toks[i].start:toks[j - 1].end]
         own = set().union(*stems[i:j])
-        if not own or own <= q["asked"] or text.lower() in q["text"]:
-            continue  # the question's own words are not its answer
+        if not own or own <= q["asked"] or text.lower() in q["text"] or abbreviated(text, q["original"]):
+            continue  # the question's own words are not its answer ("the United States" for "US")
         if q["type"] == "duration" and not qtype.DURATION.search(text):
             continue  # "How long...?" is answered by a length of time ("about four hours"), not "year-end"
         f = _features(c, toks, i, j, kinds, own, matched, q, rank)

@@ -7,10 +7,11 @@ The speaker of each sentence was found at ingest (index/speech.py, index/analyze
 from __future__ import annotations
 
 import re
+from typing import Iterable
 from dataclasses import replace
 
 from newsrag.rag.evidence import Candidate
-from newsrag.rag.question import Question, speaker_matches
+from newsrag.rag.question import Question, Role, speaker_matches
 
 # Score factor by how a sentence relates to the person asked about; None drops it.
 _OWN, _ABOUT, _OTHERS_ABOUT = 1.0, 0.8, 0.6
@@ -62,6 +63,23 @@ def applies(question: Question, candidates: list[Candidate]) -> bool:
                                                        for c in candidates)
 
 
+def holder(role: Role, texts: Iterable[str]) -> str | None:
+    """The person the articles give this title ("Foreign Minister Sergey Lavrov" for Russia's "foreign
+    minister"): a name of two or three capitalised words right after the title, after no other
+    country's name ("British Foreign Minister …" is not Russia's)."""
+    title = r"(?:’s|'s)?\s+".join(re.escape(w) for w in role.title.split())  # "Kremlin’s spokesman"
+    pattern = re.compile(rf"((?:\S+\s+){{0,2}})\b(?i:{title})\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){{1,2}})")
+    for text in texts:
+        for m in pattern.finditer(text):
+            name = m.group(2)
+            before = re.split(r"[.!?]\s", m.group(1))[-1]  # this sentence's words only
+            others = [w.strip("“”\"’',.") for w in before.split() if w[:1].isupper()]
+            if role.owner and any(not w.lower().startswith(role.owner.lower()[:4]) for w in others):
+                continue
+            return name
+    return None
+
+
 def _titled(text: str, speaker: str | None, subject: str) -> bool:
     """The speaker holds the asked-about body's title in this sentence ("NATO Secretary General Jens
     Stoltenberg" speaks for NATO, "Kremlin’s spokesman Dmitry Peskov" for the Kremlin)."""
@@ -105,6 +123,11 @@ def _names(text: str, speaker: str) -> bool:
     """True if the sentence itself names the speaker (by the last word of the name)."""
     last = speaker.split()[-1] if speaker.split() else ""
     return bool(last) and re.search(rf"\b{re.escape(last)}\b", text, re.I) is not None
+
+
+def opens_quote(text: str) -> bool:
+    """The sentence opens a quotation it does not close."""
+    return _opens(text)
 
 
 def _opens(text: str) -> bool:

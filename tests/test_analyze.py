@@ -16,6 +16,7 @@ from newsrag.index.chunk import sentences
 from newsrag.index.clean import clean
 from newsrag.index.ingest import ingest
 from newsrag.index.load import load
+from newsrag.index.statement import is_caption
 from newsrag.index.store import ChromaStore, connect
 from newsrag.settings import Settings
 
@@ -72,6 +73,30 @@ def test_prose_is_statements():
         share = sum(info.statement for _, info in rows) / len(rows)
         assert share >= 0.75, (source, share)
     assert find(analysed("002_adfc22d6dbd34d9a.txt"), "Moscow demands that NATO legally formalize").statement
+
+
+def test_a_sentence_glued_to_a_caption_stands_alone():
+    """"early next year.Russia offers NATO ... / photo REUTERS...": the sentence is a statement of its
+    own, the caption glued to it a unit of its own that is never a statement."""
+    rows = analysed("004_86d88f5456c1cfa9.txt")
+    texts = [text for text, _ in rows]
+    assert "Negotiations may take place early next year." in texts
+    assert find(rows, "Negotiations may take place early next year.").statement
+    caption = "Russia offers NATO to refuse to admit Ukraine to the Alliance / photo REUTERS"
+    assert f"{caption}{caption}" in texts and not find(rows, caption).statement
+    assert "Intelligence suggests that the Russian Federation will try to invade the country again this winter." in texts
+    assert not any("USANATOUSA" in t for t in texts)  # a tag list glued on ("winter.USANATOUSA and Russia"): debris
+
+
+@pytest.mark.parametrize("text, caption", [
+    ("Russia offers NATO to refuse to admit Ukraine to the Alliance / photo REUTERS", True),
+    ("Photo: AP", True), ("(Credit: Clayton Aldern / Grist)", True), ("Protesters in Kyiv (Reuters)", True),
+    ("Crowds gather in the square. Getty Images", True), ("Workers unload aid (AP Photo/Evan Vucci)", True),
+    ("MOSCOW (Reuters) - Russia said on Friday it would attend the talks.", False),
+    ("Negotiations may take place early next year.", False), ("He sent a photo to reporters.", False),
+])
+def test_captions_are_recognised_by_their_credit_line(text, caption):
+    assert is_caption(text) is caption
 
 
 _TEXTS = {s: (ARTICLES / s).read_text(encoding="utf-8") for s in SOURCES}

@@ -223,3 +223,20 @@ def test_ingest_list_remove_through_app(tmp_path, embedder):
     text, view = app.article(one.name)
     assert text == one.read_text(encoding="utf-8") and len(view) == len(text)
     assert app.remove(one.name) and app.articles() == []
+
+
+def test_undoing_a_removal_keeps_the_pages_outlet_date_and_url(tmp_path, embedder):
+    """A real page (DW): removed, then restored from its stored text and listed metadata, reads the same."""
+    from newsrag.settings import Settings
+
+    app = App(Settings(home=tmp_path / "home"), embedder=embedder)
+    page = Path(__file__).parent / "fixtures" / "html" / "dw.com.colonial.html"
+    assert not app.ingest([page]).failed
+    before = app.articles()[0]
+    assert before.outlet and before.published and before.url
+    text, _ = app.article(page.name)
+    assert app.remove(page.name)
+    assert not app.restore(page.name, text, {"title": before.title, **before.meta}).failed
+    after = app.articles()[0]
+    assert (after.title, after.meta) == (before.title, before.meta)
+    assert app.article(page.name)[0] == text  # the same text, so every citation offset still holds

@@ -45,3 +45,13 @@ def test_rules_are_general_not_our_files():
     kept = " ".join(doc.view.split())
     assert kept == "Markets rallied on Friday after the central bank held rates. Analysts expected the move."
     assert len(doc.view) == len(text)
+
+
+def test_labels_glued_onto_a_sentence_are_debris():
+    text = ("Markets rallied sharply.EconomyMarketsEurope\n\nRates stay high this year.Officials said "
+            "the bank would wait for more data\n\nShares fell 2 percent in May.Tech Stocks\n")
+    doc = clean(Document("x.txt", "t", text, text))
+    kept = " ".join(doc.view.split())
+    assert kept == ("Markets rallied sharply. Rates stay high this year.Officials said the bank would wait "
+                    "for more data Shares fell 2 percent in May.Tech Stocks")  # "May." is no sentence end we cut
+    assert len(doc.view) == len(text)

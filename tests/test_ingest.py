@@ -8,6 +8,7 @@ import pytest
 
 from conftest import ARTICLES
 from newsrag.index.ingest import ingest
+from newsrag.index.load import parse
 
 
 def snapshot(store) -> tuple[set, set, dict]:
@@ -34,6 +35,29 @@ def test_ingest_twice_changes_nothing(fresh, embedder, tmp_path):
     assert second.added == [] and second.updated == [] and len(second.unchanged) == 5 and second.chunks == 0
     assert snapshot(store) == before
     assert store.counts()["chunks"] == first.chunks
+
+
+def test_a_new_pipeline_rebuilds_each_article_once(fresh, embedder, tmp_path, monkeypatch):
+    """An index made by an older pipeline (other splitting or analysis for the same text) is rebuilt on the
+    next ingest: every article updated, its old records gone, then unchanged again."""
+    from newsrag.index import load, store as store_module
+
+    settings, store = fresh
+    folder = copy_articles(tmp_path / "a")
+    monkeypatch.setattr(load, "PIPELINE", load.PIPELINE - 1)
+    monkeypatch.setattr(store_module, "PIPELINE", load.PIPELINE)
+    old = ingest([folder], store, embedder, settings)
+    old_hashes = snapshot(store)[2]
+    monkeypatch.undo()
+    new = ingest([folder], store, embedder, settings)
+    assert len(new.updated) == len(old.added) == 5 and not new.failed
+    chunks, sentences, hashes = snapshot(store)
+    assert not set(hashes.values()) & set(old_hashes.values())
+    metas = store.sentences.get(include=["metadatas"])["metadatas"]
+    assert {m["doc_hash"] for m in metas} == set(hashes.values())  # no record of the old pipeline left
+    assert all(m["pipeline"] == load.PIPELINE for m in metas)
+    assert store.counts()["chunks"] == new.chunks
+    assert ingest([folder], store, embedder, settings).unchanged == sorted(hashes)
 
 
 def test_edit_replaces_and_remove_drops(fresh, embedder, tmp_path):
@@ -135,7 +159,7 @@ def test_missing_path_is_reported_and_the_others_ingested(fresh, embedder, tmp_p
     assert len(report.failed) == 1 and "nope: no such file or folder" in report.failed[0][1]
 
 
-def test_html_article_citations_quote_the_file(fresh, embedder, tmp_path):
+def test_html_article_citations_quote_the_page_text(fresh, embedder, tmp_path):
     from newsrag.app import App
 
     settings, store = fresh
@@ -160,8 +184,10 @@ def test_html_article_citations_quote_the_file(fresh, embedder, tmp_path):
     assert "Home" not in texts and "Share this" not in texts and "document.write" not in texts
     answer = App(settings, store, embedder).chain().invoke({"question": "By how much was the cod quota cut?"})
     assert answer["answerable"], answer
-    raw = page.read_text(encoding="utf-8")
+    stored = store.article_text("summit.html")  # the page as a reader reads it: markup gone
+    assert stored == parse(page.read_text(encoding="utf-8"), "summit.html").text and "<" not in stored
     assert answer["citations"]
     for c in answer["citations"]:
-        assert raw[c["start"]:c["end"]] == c["text"]
+        assert stored[c["start"]:c["end"]] == c["text"]
+    assert "cod quota by twelve percent from next spring" in " ".join(c["text"] for c in answer["citations"])
     assert "twelve percent" in answer["answer"]

@@ -19,16 +19,19 @@ from newsrag.app import App
 from newsrag.index import dates
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.ingest import ingest
+from newsrag.index.load import parse
+from newsrag.index.meta import outlet_name
 from newsrag.index.store import ChromaStore, connect, sentence_dates
 from newsrag.rag import intent
 from newsrag.rag.filters import Filters
 
 PAGES = Path(__file__).parent / "fixtures" / "html"
-# As the pages state them (fixtures/html/README.md); the outlet is the page's own site name.
+# As the pages state them (fixtures/html/README.md); the outlet is the page's own site name, a host
+# name given as a reader says it ("DW.COM" -> "DW", "Salon.com" -> "Salon").
 STATED = {
-    "dw.com.colonial.html": ("DW.COM", "2020-01-19", "Deutsche Welle"),
+    "dw.com.colonial.html": ("DW", "2020-01-19", "Deutsche Welle"),
     "nature.com.telescope.html": ("Nature", "2019-09-24", "Elizabeth Gibney"),
-    "salon.com.emissions.html": ("Salon.com", "2020-01-10", "Nathanael Johnson"),
+    "salon.com.emissions.html": ("Salon", "2020-01-10", "Nathanael Johnson"),
     "theverge.com.ios13.html": ("The Verge", "2019-07-03", "Jon Porter"),
 }
 TALKS = "003_f3e8cce4618215f0.txt"  # "US, Russia to start talks on January 10 amid Ukraine crisis"
@@ -79,8 +82,10 @@ def news(request, mode, tmp_path_factory, embedder):
 
 
 def original(path: Path) -> str:
-    """A file's exact text (no newline translation: some pages use CRLF)."""
-    return path.read_bytes().decode("utf-8")
+    """An article's stored text: a text file's exact text (no newline translation: some pages use
+    CRLF), a page's readable text (entities decoded, markup gone)."""
+    text = path.read_bytes().decode("utf-8")
+    return parse(text, path.name).text if path.suffix == ".html" else text
 
 
 def exact(answer: dict, folder: Path) -> None:
@@ -133,6 +138,47 @@ def test_citations_carry_outlet_date_url_author_and_quote_the_page(news):
     assert verge and all((c["outlet"], c["published"], c["author"]) == STATED["theverge.com.ios13.html"]
                          for c in verge)
     assert all(c["url"].startswith("https://www.theverge.com/") for c in verge)
+
+
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.I)
+
+
+def test_pages_are_stored_and_cited_as_a_reader_reads_them(news):
+    """The Salon page writes ’ as &rsquo;: the stored text, sentences and citations read ’ instead."""
+    app, _, folder = news
+    for page in (set(STATED) & {a.source for a in app.articles()}):
+        text = app.store.article_text(page)
+        assert text == original(folder / page) and not _ENTITY.search(text) and "<a " not in text, page
+        rows = app.store.sentences.get(where={"source": page}, include=["metadatas", "documents"])
+        assert all(text[m["start"]:m["end"]] == m["quote"] for m in rows["metadatas"])
+        assert not any(_ENTITY.search(d) for d in rows["documents"])  # what BM25 and the embedder read
+    salon = app.store.article_text("salon.com.emissions.html")
+    assert "It’s not the kind of report card you’d be proud to show your parents" in salon
+    answer = app.ask("What happened to US emissions in 2019?")["answer"]
+    assert any(c["source"] == "salon.com.emissions.html" for c in answer["citations"])
+    assert not _ENTITY.search(answer["answer"]) and not any(_ENTITY.search(c["text"]) for c in answer["citations"])
+    exact(answer, folder)
+
+
+def test_pages_reingest_unchanged_and_their_text_parses_back_to_itself(news):
+    """Page text is content-derived: ingesting again changes nothing; undoing a removal indexes the
+    stored text again, giving the same text, so the same offsets."""
+    app, report, folder = news
+    again = ingest([folder], app.store, app.embedder, app.settings)
+    assert not again.added and not again.updated and set(report.added) <= set(again.unchanged)
+    assert set(STATED) & set(again.unchanged) == set(STATED) - {"scmp.com.playbook.html"}
+    text = app.store.article_text("dw.com.colonial.html")
+    assert parse(text, "dw.com.colonial.html").text == text
+
+
+@pytest.mark.parametrize("site, name", [
+    ("DW.COM", "DW"), ("www.salon.com", "Salon"), ("Salon.com", "Salon"), ("kulu-media.com", "Kulu Media"),
+    ("bbc.co.uk", "BBC"), ("https://www.example.com/", "Example"),
+    ("The Verge", "The Verge"), ("South China Morning Post", "South China Morning Post"), ("Phys.org", "Phys.org"),
+    ("Nature", "Nature"), (None, None),
+])
+def test_outlet_named_as_a_reader_says_it(site, name):
+    assert outlet_name(site) == name
 
 
 # -- filters ------------------------------------------------------------------------------------

@@ -222,11 +222,13 @@ class Removal:
         if not source:
             return *[gr.skip()] * 4, gr.update(visible=False), gr.skip(), gr.skip(), gr.skip()
         with friendly():
-            title = {a.source: a.title for a in self.app.articles()}.get(source, source)
+            known = {a.source: a for a in self.app.articles()}.get(source)
+            title = known.title if known else source
             shown = self.app.article(source)
             removed = self.app.remove(source)
         line = ("ok", f"{title} ({source}): removed") if removed else ("bad", f"{source}: was not indexed")
-        kept = {"source": source, "title": title, "text": shown[0]} if removed and shown else None
+        meta = {"title": title, **known.meta} if known else {}  # outlet, date, URL, author: put back too
+        kept = {"source": source, "title": title, "text": shown[0], "meta": meta} if removed and shown else None
         return (render.status_html([line]), *self.h.articles(), gr.update(visible=False),
                 gr.update(visible=kept is not None), render.removed_html(title, source), kept)
 
@@ -236,7 +238,7 @@ class Removal:
         if not kept:
             return *[gr.skip()] * 4, gr.update(visible=False), None
         with friendly():
-            report = self.app.restore(kept["source"], kept["text"])
+            report = self.app.restore(kept["source"], kept["text"], kept.get("meta"))
         ok = not report.failed
         line = ("ok", f"{kept['title']} ({kept['source']}): restored") if ok else ("bad", report.failed[0][1])
         return render.status_html([line]), *self.h.articles(), gr.update(visible=False), None

@@ -11,6 +11,8 @@ import html
 import re
 from typing import Callable
 
+from newsrag.index.html import has_markup
+
 # Characters that Markdown, KaTeX ($), GFM autolinks (:) or JS/Handlebars templates (${ }) act on.
 _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`~$|\\#{}!:<>&\"'"})
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -122,6 +124,12 @@ def _with_short(text: str, start: int, end: int, short: dict | None) -> str:
             f'{safe(text[b:end])}')
 
 
+def _is_markup(source: str, text: str) -> bool:
+    """The stored text is a raw page (indexes from before pages were stored as read): decode its entities.
+    A page stored as read is already decoded; decoding again would turn a literal "&amp;" into "&"."""
+    return source.lower().endswith((".html", ".htm")) and has_markup(text)
+
+
 def _tidy(segment: str, blanked: bool = False, markup: bool = False) -> str:
     """Shorten blank-line runs; in a view, also the space runs left by blanking (and decode entities)."""
     if blanked:
@@ -153,7 +161,7 @@ def source_panel(result: dict | None, article: Callable[[str], tuple[str, str | 
                            f'</mark><sup class="cite-tag">&#91;{c["n"]}&#93;</sup></p>' for c in mine)
             body = '<p class="panel-hint">(this article is no longer indexed)</p>' + body
         else:
-            body = highlighted(shown[0], mine, focus, shown[1], source.lower().endswith((".html", ".htm")))
+            body = highlighted(shown[0], mine, focus, shown[1], _is_markup(source, shown[0]))
         tags = "".join(f"&#91;{n}&#93;" for n in ns)
         meta = news_meta(mine[0])
         cards.append(f'<section class="source-card" data-source="{safe(source)}">'
@@ -180,7 +188,7 @@ def article_panel(source: str, title: str, shown: tuple[str, str | None] | None,
     """One whole article in the source panel, without highlights (opened from a list)."""
     if shown is None:
         return _panel(nonce, f'<p class="panel-hint">{safe(source)} is no longer indexed.</p>')
-    body = highlighted(shown[0], [], None, shown[1], source.lower().endswith((".html", ".htm")))
+    body = highlighted(shown[0], [], None, shown[1], _is_markup(source, shown[0]))
     return _panel(nonce, f'<section class="source-card" data-source="{safe(source)}"><header><h3>{safe(title)}'
                          f'</h3><div class="source-meta">{safe(source)}</div></header>'
                          f'<div class="article-text">{body}</div></section>')
