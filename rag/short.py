@@ -44,7 +44,8 @@ class Short:
 
 
 def short_answer(question: Question, ranked: list[Candidate], context: str = "") -> Short | None:
-    """The short answer from the best-scoring sentence that holds one (`ranked`: best first).
+    """The short answer from the best cited sentences (`ranked`: best first), or None when the span
+    model is not confident enough (see the module docstring).
 
     `context` is the retrieval query of a follow-up (the last exchange joined to the question):
     what it already says is not new either.
