@@ -87,8 +87,9 @@ def spans(c: Candidate, q: dict, rank: int) -> list[Span]:
     for (i, j), kinds in _ranges(c, toks).items():
         text = c.quote[toks[i].start:toks[j - 1].end]
         own = set().union(*stems[i:j])
-        if not own or own <= q["asked"] or text.lower() in q["text"] or abbreviated(text, q["original"]):
-            continue  # the question's own words are not its answer ("the United States" for "US")
+        if not own or 2 * len(own & q["asked"]) >= len(own) or text.lower() in q["text"] \
+                or abbreviated(text, q["original"]):
+            continue  # the question's own words are not its answer ("US White House", "the United States" for "US")
         if q["type"] == "duration" and not qtype.DURATION.search(text):
             continue  # "How long...?" is answered by a length of time ("about four hours"), not "year-end"
         f = _features(c, toks, i, j, kinds, own, matched, q, rank)
