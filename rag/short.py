@@ -187,6 +187,9 @@ def description(c: Candidate, name: str) -> Short | None:
     first, last = at[0], at[0]
     while last + 1 < len(toks) and last + 1 in at:
         last += 1
+    person = [(a, b) for label, a, b in c.ents if label == "PERSON" and a <= c.start + toks[first].start < b]
+    while person and first > 0 and c.start + toks[first - 1].start >= person[0][0]:
+        first -= 1  # "Who is Blinken?": "Anthony Blinken" is the name, not part of the title before it
     inside = range(first, last + 1)
     for i, j in (_title_before(c, toks, first), *_attached(toks, inside)):
         if 0 < j - i and not set(range(i, j)) & set(inside):
@@ -196,10 +199,11 @@ def description(c: Candidate, name: str) -> Short | None:
 
 
 def _title_before(c: Candidate, toks: list[S.Tok], first: int) -> tuple[int, int]:
-    """The capitalised title words right before the name, joined by "of", "for", "and" ("Secretary of State")."""
+    """The capitalised title words right before the name, joined by "of", "for", "and" or a possessive
+    ("Secretary of State", "Kremlin’s spokesman")."""
     i = first
     while i > 0 and (toks[i - 1].pos in _TITLE or (
-            c.quote[toks[i - 1].start:toks[i - 1].end] in ("of", "for", "and") and i < first)):
+            c.quote[toks[i - 1].start:toks[i - 1].end] in ("of", "for", "and", "’s", "'s") and i < first)):
         i -= 1
     while i < first and toks[i].pos not in ("PROPN", "NOUN"):  # no leading "of", "and" or adjective-only start
         if toks[i].pos == "ADJ" and any(t.pos in ("PROPN", "NOUN") for t in toks[i:first]):

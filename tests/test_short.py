@@ -103,3 +103,11 @@ def test_the_eval_scores_what_the_product_returns(app):
     if plain["short_answer"] is None:
         assert squad.short_answer(plain) == plain["answer"]
     assert squad.short_answer({"answerable": False, "answer": "", "citations": []}) is None
+
+
+@pytest.mark.parametrize("question, title", [
+    ("Who is Blinken?", "US Secretary of State"),  # his first name is not part of his title
+    ("Who is Peskov?", "Kremlin’s spokesman"),
+])
+def test_who_is_a_surname_gets_the_title_alone(chain, question, title):
+    assert chain.invoke({"question": question})["short_answer"]["text"] == title
