@@ -59,8 +59,9 @@ class ExtractiveAnswerer(Answerer):
         """The statements to quote: headlines and captions never; for a question about what someone
         said or thinks, their own words first and nobody else's words put in their mouth."""
         pool = [c for c in evidence.candidates if c.statement and len(c.text.split()) >= self.min_words]
-        if any(c.fits for c in pool[:3]):  # "How much…?": sentences offering no amount are not the answer
-            pool = [c for c in pool if c.fits]
+        fitting = [c.score for c in pool[:3] if c.fits]
+        if fitting:  # "How much…?": a sentence offering no amount is no answer, unless it outranks all that do
+            pool = [c for c in pool if c.fits or c.score > max(fitting)]
         question = question or analyze_question(evidence.asked or evidence.question)
         if evidence.subject and not question.subject:  # "Russia's foreign minister" -> "Sergey Lavrov"
             question = replace(question, subject=evidence.subject)
