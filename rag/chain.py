@@ -203,7 +203,7 @@ class NewsChain(Runnable[dict, dict]):
             return self._evidence(query, question, max(k or self.settings.k, self.settings.wide_k), config,
                                   filters=filters)
         role = find_role(question)
-        subject = speakers.holder(role, self.corpus.get().texts.values()) if role else None
+        subject = speakers.holder(role, self.titled(str(role))) if role else None
         if subject:  # "What did Russia's foreign minister say?": look for what Lavrov said
             own = replace(self._evidence(f"{question} {subject}", question, k, config, filters=filters,
                                          focus=question), subject=subject)
@@ -219,6 +219,12 @@ class NewsChain(Runnable[dict, dict]):
         in_context = self._evidence(query, question, k, config, seen=last_reply(history),
                                     focus=f"{previous} {question}", filters=filters)
         return in_context if in_context.strength > own.strength else own
+
+    def titled(self, title: str, n: int = 50) -> list[str]:
+        """The chunks that best match a title ("Russia’s foreign minister"): where its holder is named.
+        A BM25 lookup, not a scan of every chunk on each question."""
+        corpus = self.corpus.get()
+        return [corpus.texts[cid] for cid, _ in corpus.search(title, n)]
 
     def _evidence(self, query: str, asked: str, k: int | None, config: RunnableConfig | None,
                   seen: str = "", focus: str | None = None, filters: Filters | None = None) -> Evidence:

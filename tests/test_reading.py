@@ -131,3 +131,27 @@ def test_a_typed_question_quotes_only_sentences_that_offer_the_answer(fresh, emb
     assert result["short_answer"]["text"] == "2 percent"
     assert all("salon" in c["source"] for c in result["citations"])
     assert len(result["sentences"]) <= 3
+
+
+def test_a_place_answer_follows_the_asked_words(chain):
+    """"take place in Geneva" answers where the talks take place; "tensions in Ukraine" does not."""
+    result = chain.invoke({"question": "Where will the US-Russia talks take place?"})
+    assert result["short_answer"]["text"] == "Geneva"
+
+
+def test_differing_figures_name_who_gave_them(chain):
+    result = chain.invoke({"question": "How many Russian troops are near Ukraine's border?"})
+    assert result["conflict"] and result["answer"].startswith("Reports differ: 100,000 troops, Blinken said [")
+
+
+def test_holder_is_found_among_the_chunks_bm25_finds_for_the_title(chain):
+    assert speakers_holder(chain, "What did Russia's foreign minister say?") == "Sergey Lavrov"
+    assert speakers_holder(chain, "What did the Kremlin spokesman say?") == "Dmitry Peskov"
+
+
+def speakers_holder(chain, question: str) -> str | None:
+    from newsrag.rag import speakers
+    from newsrag.rag.question import find_role
+
+    role = find_role(question)
+    return speakers.holder(role, chain.titled(str(role)))

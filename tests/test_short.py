@@ -111,3 +111,9 @@ def test_the_eval_scores_what_the_product_returns(app):
 ])
 def test_who_is_a_surname_gets_the_title_alone(chain, question, title):
     assert chain.invoke({"question": question})["short_answer"]["text"] == title
+
+
+def test_a_span_mostly_made_of_the_questions_words_is_no_answer(chain):
+    result = chain.invoke({"question": "What commitment about Ukraine's borders did a senior White House official "
+                                       "set as the premise for the negotiations?"})
+    assert (result["short_answer"] or {}).get("text") != "US White House"

@@ -340,3 +340,12 @@ def test_browser_secret_is_kept_in_the_data_folder(tmp_path):
     first = browser_secret(tmp_path / "home")
     assert first == browser_secret(tmp_path / "home") != browser_secret(tmp_path / "other")
     assert (tmp_path / "home" / "browser-secret").stat().st_mode & 0o077 == 0  # only the owner reads it
+
+
+def test_a_page_stored_as_read_is_not_decoded_twice():
+    """A page's stored text is already decoded: a literal "&amp;" in it (an article about HTML) stays."""
+    text = "The editor said so. Browsers show the entity &amp; as an ampersand.\n"
+    end = text.index(".") + 1
+    cite = {"n": 1, "source": "page.html", "title": "T", "start": 0, "end": end, "text": text[:end]}
+    parsed = Tags(render.source_panel({"answer": "x [1]", "citations": [cite]}, lambda s: (text, None), focus=1))
+    assert parsed.marks == [text[:end]] and "entity &amp; as" in "".join(parsed.outside)  # shown as stored
