@@ -48,13 +48,12 @@ def _norm(s: str) -> str:
     return "".join(html.unescape(s).split()).lower()
 
 
-def article_view(raw: str) -> tuple[str, str]:
-    """Return (title, view) for an HTML page: the view blanks every paragraph that is not article text."""
+def article_view(raw: str) -> str:
+    """The view of an HTML page: every paragraph that is not article text blanked."""
     view = _TAGS.sub(_mask, raw)
-    title = _title(raw)
     content = _extracted(raw)
     if content is None:
-        return title, view
+        return view
     out, pos = [], 0
     for para in re.finditer(r"[^\n]+", view):
         text = _norm(para.group(0))
@@ -63,7 +62,7 @@ def article_view(raw: str) -> tuple[str, str]:
         out.append(para.group(0) if keep else _blank(para.group(0)))
         pos = para.end()
     out.append(view[pos:])
-    return title, "".join(out)
+    return "".join(out)
 
 
 def page_text(view: str, raw: str | None = None) -> str:
@@ -104,12 +103,3 @@ def _extracted(raw: str) -> str | None:
         return None
     return "\n".join(_norm(line) for line in text.splitlines() if line.strip())
 
-
-def _title(raw: str) -> str:
-    for pattern in (r"<h1\b[^>]*>(.*?)</h1>", r"<title\b[^>]*>(.*?)</title>"):
-        m = re.search(pattern, raw, re.S | re.I)
-        if m:
-            title = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", m.group(1))).split())
-            if title:
-                return title[:300]
-    return ""

@@ -126,7 +126,7 @@ def parse(text: str, source: str, min_html_chars: int = Settings.min_html_chars,
     suffix = Path(source).suffix.lower()
     meta: dict = {}
     if suffix in HTML_SUFFIXES and has_markup(text):
-        title, view = article_view(text)
+        title, view = "", article_view(text)  # the title is the page's headline, in its metadata
         meta = metadata.from_html(text)
         _require_body(Path(source), view, min_html_chars, min_html_share)
         text = view = page_text(view, text)  # what we store and cite: the page as a reader sees it
@@ -136,8 +136,7 @@ def parse(text: str, source: str, min_html_chars: int = Settings.min_html_chars,
         title, view = _first_line(text), text
     if not view.strip():
         raise InputError(f"{printable(Path(source).name)}: no article text found")
-    stated = meta.pop("title", None)  # front matter names the title; a page's own h1 beats its meta title
-    title = (stated or title) if suffix == ".md" else (title or stated)
+    title = meta.pop("title", None) or title  # front matter or the page's headline, else the first line
     return Document(source=source, title=title or Path(source).stem, text=text, view=line_view(view), meta=meta)
 
 

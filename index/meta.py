@@ -11,6 +11,8 @@ import json
 import re
 from pathlib import Path
 
+from newsrag.index.headline import headline
+
 FIELDS = ("outlet", "published", "url", "author", "title")
 SIDECARS = ("articles.csv", "articles.jsonl")
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
@@ -66,21 +68,26 @@ def outlet_name(site: str | None) -> str | None:
 
 
 def from_html(raw: str) -> dict:
-    """What the page states about itself (og:/article: meta tags, JSON-LD, bylines), via trafilatura."""
+    """What the page states about itself (og:/article: meta tags, JSON-LD, bylines), via trafilatura;
+    its title is the page's own headline (index/headline.py), trafilatura's title only failing that."""
+    found = _trafilatura_meta(raw)
+    outlet = outlet_name(found.get("sitename"))
+    title = headline(raw, (found.get("sitename"), outlet)) or found.get("title")
+    stated = {"outlet": outlet, "url": found.get("url"), "author": found.get("author"), "title": title}
+    try:
+        return tidy({**stated, "published": found.get("date")})
+    except ValueError:  # a page date we cannot read is unknown, not an error
+        return tidy(stated)
+
+
+def _trafilatura_meta(raw: str) -> dict:
     import trafilatura
 
     try:
         found = trafilatura.extract_metadata(raw)
     except Exception:  # metadata is optional: a page trafilatura cannot parse simply states none
         return {}
-    if found is None:
-        return {}
-    m = found.as_dict()
-    try:
-        return tidy({"outlet": outlet_name(m.get("sitename")), "published": m.get("date"), "url": m.get("url"),
-                     "author": m.get("author"), "title": m.get("title")})
-    except ValueError:  # a page date we cannot read is unknown, not an error
-        return tidy({"outlet": outlet_name(m.get("sitename")), "url": m.get("url"), "author": m.get("author")})
+    return {} if found is None else found.as_dict()
 
 
 def front_matter(text: str) -> tuple[dict, int]:

@@ -16,7 +16,7 @@ def reading_view(source: str, text: str) -> str:
     than as source code.
     """
     html = Path(source).suffix.lower() in HTML_SUFFIXES and has_markup(text)  # stores made before page_text
-    view = article_view(text)[1] if html else text
+    view = article_view(text) if html else text
     try:
         return clean(Document(source, "", text, view)).view
     except Exception:  # a display nicety must never hide the article

@@ -20,6 +20,8 @@ os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEM
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = ROOT / "articles"
+# Real news pages saved from public repositories: they stay in ../shared and are never committed here.
+SHARED_HTML = ROOT.parent / "shared" / "data" / "html"
 BIN = Path(sys.executable).parent
 
 from newsrag.app import App  # noqa: E402
@@ -51,6 +53,14 @@ def output(tmp_path_factory) -> Path:
     pytest keeps the last three runs' temp folders; `pytest --basetemp DIR` puts it at DIR/test-output0/.
     """
     return tmp_path_factory.mktemp("test-output")
+
+
+def shared_pages(*names: str) -> list[Path]:
+    """The named real pages (all of them when none is named); the test is skipped where ../shared is absent."""
+    paths = [SHARED_HTML / n for n in names] if names else sorted(SHARED_HTML.glob("*.html"))
+    if not paths or not all(p.is_file() for p in paths):
+        pytest.skip("../shared/data/html not present")
+    return paths
 
 
 def free_port() -> int:
