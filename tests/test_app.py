@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 
-from conftest import ARTICLES, ROOT, article_text
+from conftest import ARTICLES, ROOT, article_text, shared_pages
 from newsrag.app import App
 from newsrag.index.store import chunk_sentences
 
@@ -230,7 +230,7 @@ def test_undoing_a_removal_keeps_the_pages_outlet_date_and_url(tmp_path, embedde
     from newsrag.settings import Settings
 
     app = App(Settings(home=tmp_path / "home"), embedder=embedder)
-    page = Path(__file__).parent / "fixtures" / "html" / "dw.com.colonial.html"
+    page, = shared_pages("dw.com.colonial.html")
     assert not app.ingest([page]).failed
     before = app.articles()[0]
     assert before.outlet and before.published and before.url

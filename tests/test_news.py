@@ -1,7 +1,7 @@
 """News-native sources on real web pages: metadata, filters on both retrieval sides, resolved dates, timelines.
 
-The HTML pages in tests/fixtures/html are real pages kept by the trafilatura project (see its README
-for what each page states about itself); nobody here wrote them.
+The HTML pages are real pages from ../shared/data/html (its README says where each came from), never
+committed here; the tests that need them are skipped where ../shared is absent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ARTICLES, make_settings
+from conftest import ARTICLES, make_settings, shared_pages
 from newsrag.app import App
 from newsrag.index import dates
 from newsrag.index.embed import BaseEmbedder
@@ -25,8 +25,10 @@ from newsrag.index.store import ChromaStore, connect, sentence_dates
 from newsrag.rag import intent
 from newsrag.rag.filters import Filters
 
-PAGES = Path(__file__).parent / "fixtures" / "html"
-# As the pages state them (fixtures/html/README.md); the outlet is the page's own site name, a host
+# Four real pages and SCMP's, whose body is not in the page.
+PAGES = ("dw.com.colonial.html", "nature.com.telescope.html", "salon.com.emissions.html", "theverge.com.ios13.html",
+         "scmp.com.playbook.html")
+# As the pages state them (../shared/data/html/README.md); the outlet is the page's own site name, a host
 # name given as a reader says it ("DW.COM" -> "DW", "Salon.com" -> "Salon").
 STATED = {
     "dw.com.colonial.html": ("DW", "2020-01-19", "Deutsche Welle"),
@@ -60,7 +62,7 @@ JSONL = (json.dumps({"file": PUTIN, "outlet": "Al Jazeera", "published": "2021-1
 def corpus_folder(dst: Path) -> Path:
     """Real pages (SCMP included), the bundled articles, one Markdown file and both sidecars."""
     dst.mkdir(parents=True, exist_ok=True)
-    for p in PAGES.glob("*.html"):
+    for p in shared_pages(*PAGES):
         shutil.copy(p, dst / p.name)
     for p in ARTICLES.glob("*.txt"):
         shutil.copy(p, dst / p.name)
@@ -327,8 +329,8 @@ def test_cli_list_json_ask_json_and_filters(tmp_path):
 
     folder = tmp_path / "pages"
     folder.mkdir()
-    for name in ("nature.com.telescope.html", "theverge.com.ios13.html", "scmp.com.playbook.html"):
-        shutil.copy(PAGES / name, folder / name)
+    for p in shared_pages("nature.com.telescope.html", "theverge.com.ios13.html", "scmp.com.playbook.html"):
+        shutil.copy(p, folder / p.name)
     home = tmp_path / "home"
     ingested = newsrag("ingest", str(folder), home=home, check=False)
     assert ingested.returncode == 1 and "scmp.com.playbook.html: no extractable article body" in ingested.stderr
