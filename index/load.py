@@ -56,6 +56,12 @@ class Document:
         return hashlib.sha256(f"{PIPELINE}\0{self.text}".encode("utf-8")).hexdigest()[:16]
 
 
+def offsets_of(source: str) -> str:
+    """Which text the offsets of a citation into `source` index: "readable" for an HTML page (its readable
+    text, `Document.text`), "file" for a text or Markdown file (the file's own text)."""
+    return "readable" if Path(source).suffix.lower() in HTML_SUFFIXES else "file"
+
+
 def printable(name: str) -> str:
     """`name` safe to print on one line: control and line-separator characters escaped (\\n, \\x1b...)."""
     if not has_control(name):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from newsrag.app import App
 from newsrag.errors import InputError, NewsragError
 from newsrag.eval.bench import SQUAD, run as run_bench
 from newsrag.eval.run import run as run_eval
+from newsrag.index.load import printable
 from newsrag.index.lock import data_lock
 from newsrag.rag.backends import BACKENDS
 from newsrag.settings import Settings
@@ -53,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--source", action="append", metavar="FILE", help="only this article file (repeatable)")
     s = sub.add_parser("list", parents=[common], help="list the indexed articles")
     s.add_argument("--json", action="store_true", help="print one JSON object per article")
+    s = sub.add_parser("show", parents=[common], help="print an article's stored text, or the span START:END of it "
+                                                      "(what a citation's offsets index)")
+    s.add_argument("source", help="the article, as newsrag list names it")
+    s.add_argument("span", nargs="?", metavar="START:END", help="only these offsets, e.g. a citation's 284:352")
     s = sub.add_parser("remove", parents=[common], help="drop an article and all its chunks")
     s.add_argument("sources", nargs="+")
     s = sub.add_parser("serve", parents=[common], help="open the chat in the browser")
@@ -209,6 +215,34 @@ def cmd_list(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_show(args, settings: Settings) -> int:
+    """The stored text a citation's offsets index, whole or `text[START:END]`, made safe for a terminal."""
+    found = App(settings).article(args.source)
+    if found is None:
+        raise InputError(f"not indexed: {printable(args.source)} (see: newsrag list)")
+    text = found[0]
+    start, end = parse_span(args.span, len(text)) if args.span else (0, len(text))
+    print(terminal_safe(text[start:end]))
+    return 0
+
+
+def parse_span(span: str, length: int) -> tuple[int, int]:
+    """"START:END" as offsets into a text of `length` characters (0 <= START < END <= length)."""
+    m = re.fullmatch(r"([0-9]+):([0-9]+)", span.strip())
+    if not m or not int(m[1]) < int(m[2]) <= length:
+        raise InputError(f"bad range {printable(span)!r}: give START:END with 0 <= START < END <= {length} "
+                         f"(the article's length)")
+    return int(m[1]), int(m[2])
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls but tab and newline
+
+
+def terminal_safe(text: str) -> str:
+    """`text` without control characters (an escape sequence could rewrite the terminal); CRLF reads as LF."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+
+
 def cmd_remove(args, settings: Settings) -> int:
     with data_lock(settings, "newsrag remove"):
         app = App(settings)
@@ -254,8 +288,8 @@ def cmd_bench(args, settings: Settings) -> int:
     return run_bench(settings, args.out, big_chunks=args.chunks, squad_path=squad)
 
 
-COMMANDS = {"bench": cmd_bench, "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "remove": cmd_remove,
-            "serve": cmd_serve, "passwd": cmd_passwd, "eval": cmd_eval}
+COMMANDS = {"bench": cmd_bench, "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "show": cmd_show,
+            "remove": cmd_remove, "serve": cmd_serve, "passwd": cmd_passwd, "eval": cmd_eval}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,6 +29,7 @@ class Citation:
     url: str | None = None
     author: str | None = None
     dates: list = field(default_factory=list)  # [start, end, iso] of the date expressions in the span
+    offsets: str = "file"  # what start/end index: "file" (the file's text) or "readable" (an HTML page's text)
 
 
 @dataclass(frozen=True)

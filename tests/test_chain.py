@@ -26,7 +26,8 @@ def check_schema(result: dict) -> None:
     short = result["short_answer"]
     assert short is None or (set(short) == {"text", "n"} and 1 <= short["n"] <= len(result["citations"]))
     for i, c in enumerate(result["citations"], 1):
-        assert set(c) == set(CITATION) | {"speaker", "short", "outlet", "published", "url", "author", "dates"}
+        assert set(c) == set(CITATION) | {"speaker", "short", "outlet", "published", "url", "author", "dates", "offsets"}
+        assert c["offsets"] == "file"  # the bundled articles are text files: offsets index the file itself
         assert all(isinstance(c[k], t) for k, t in CITATION.items())
         assert all(c[k] is None for k in ("outlet", "published", "url", "author"))  # the bundled articles state none
         assert all(c["start"] <= a < b <= c["end"] and isinstance(iso, str) for a, b, iso in c["dates"])

@@ -60,7 +60,34 @@ def test_ask_json_lines_from_stdin(home):
     assert proc.returncode == 1 and "too long" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_show_reproduces_every_citation_and_the_whole_text(home):
+    result = json.loads(newsrag("ask", "--json", "What did Russia demand?", home=home).stdout)
+    for c in result["citations"]:
+        assert c["offsets"] == "file"
+        assert newsrag("show", c["source"], f"{c['start']}:{c['end']}", home=home).stdout == c["text"] + "\n"
+    whole = newsrag("show", "003_f3e8cce4618215f0.txt", home=home).stdout
+    assert whole == (ARTICLES / "003_f3e8cce4618215f0.txt").read_text(encoding="utf-8") + "\n"
+
+
+def test_show_strips_terminal_escapes(home, tmp_path):
+    scratch = tmp_path / "h"
+    shutil.copytree(home, scratch)
+    story = tmp_path / "a" / "escape.txt"
+    story.parent.mkdir()
+    story.write_text("Council meets\n\nThe council met \x1b[2J\x1b]0;title\x07on Tuesday.\tIt voted.\r\n", encoding="utf-8")
+    newsrag("ingest", str(story.parent), home=scratch)
+    shown = newsrag("show", "escape.txt", home=scratch).stdout
+    assert shown == "Council meets\n\nThe council met [2J]0;titleon Tuesday.\tIt voted.\n\n"
+
+
 @pytest.mark.parametrize("args, message", [
+    (["show", "nope.txt"], "newsrag: error: not indexed: nope.txt (see: newsrag list)"),
+    (["show", "003_f3e8cce4618215f0.txt", "10:5"], "newsrag: error: bad range '10:5': give START:END with "
+                                                   "0 <= START < END <= 2754 (the article's length)"),
+    (["show", "003_f3e8cce4618215f0.txt", "abc"], "newsrag: error: bad range 'abc': give START:END with "
+                                                  "0 <= START < END <= 2754 (the article's length)"),
+    (["show", "003_f3e8cce4618215f0.txt", "0:2755"], "newsrag: error: bad range '0:2755': give START:END with "
+                                                     "0 <= START < END <= 2754 (the article's length)"),
     (["ask", ""], "newsrag: error: the question is empty"),
     (["ask", "x" * 10_000], "newsrag: error: the question is too long (10,000 characters; the limit is 2,000)"),
 ])

@@ -345,6 +345,9 @@ def test_cli_list_json_ask_json_and_filters(tmp_path):
                                 "What does the FaceTime feature do?", home=home).stdout)
     assert answer["citations"] and {c["source"] for c in answer["citations"]} == {"theverge.com.ios13.html"}
     assert all(c["outlet"] == "The Verge" and c["published"] == "2019-07-03" for c in answer["citations"])
+    for c in answer["citations"]:  # offsets into the page's readable text, which `newsrag show` prints
+        assert c["offsets"] == "readable"
+        assert newsrag("show", c["source"], f"{c['start']}:{c['end']}", home=home).stdout == c["text"] + "\n"
     none = json.loads(newsrag("ask", "--json", "--since", "2020-01-01", "anything?", home=home).stdout)
     assert none["answer"] == "No article matches the filters (since 2020-01-01)."
     bad = newsrag("ask", "--since", "soon", "x", home=home, check=False)

@@ -90,7 +90,7 @@ def test_ask_api_returns_the_cli_json(served):
     assert len(got["citations"]) >= 2
     for c in got["citations"]:
         assert set(c) == {"n", "source", "title", "start", "end", "text", "supported", "speaker", "short",
-                          "outlet", "published", "url", "author", "dates"}
+                          "outlet", "published", "url", "author", "dates", "offsets"}
         assert article_text(c["source"])[c["start"]:c["end"]] == c["text"]
         assert f"[{c['n']}]" in got["answer"]
     refused = client.predict("What did the Martian ambassador say about Jupiter?", api_name="/ask")
