@@ -66,7 +66,7 @@ def test_html_view_keeps_offsets(paragraphs, inline):
     body = "".join(f"<p>{html.escape(p[: len(p) // 2])}<{inline}>{html.escape(p[len(p) // 2:])}</{tag}></p>\n"
                    for p in paragraphs)
     raw = f"<html><head><title>T</title><script>var a = '<p>x</p>';</script></head><body>{body}</body></html>"
-    _, view = article_view(raw)
+    view = article_view(raw)
     assert len(view) == len(raw)
     for s in sentences(view):
         assert s.text == " ".join(view[s.start:s.end].split())
