@@ -6,14 +6,18 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from newsrag.index import glued
-from newsrag.index.load import Document
+from newsrag.index.load import HTML_SUFFIXES, Document
 from newsrag.settings import Settings
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\s*\n\s*\n|\s*$)", re.S)
 _WINDOW = 2_000  # pysbd is slow on very long paragraphs: feed it windows cut at sentence-ish breaks
 _MAX_SENTENCE = 1_000
+_HEADING = re.compile(r"#")
+_ITEM = re.compile(r"(?:[-*+•>#|]|\d+[.)])(?:\s|$)")  # a list item, quote, heading or table row
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 
 
 @dataclass(frozen=True)
@@ -125,9 +129,50 @@ def _tight(view: str, start: int, end: int) -> list[Sentence]:
     return pieces
 
 
+def article_sentences(doc: Document) -> list[Sentence]:
+    """The sentences of an article as the index stores them: a text file's hard wraps are not boundaries."""
+    page = Path(doc.source).suffix.lower() in HTML_SUFFIXES
+    return sentences(doc.view if page else unwrap(doc.view))
+
+
+def unwrap(view: str) -> str:
+    """A text file's view with each line break inside a paragraph as a space, same length: a hard-wrapped
+    paragraph reads as one. A blank line, a list item, a heading, the headline (the first line), a line
+    ending a sentence and a short line (a subheading: under 3/4 of its paragraph's longest) still break;
+    so does every line break of an HTML page's readable text, where only block tags make them."""
+    lines = view.split("\n")
+    headline = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    widths = _paragraph_widths(lines)
+    out = [lines[0]]
+    for i in range(1, len(lines)):
+        soft = i - 1 > headline and _wrapped(lines[i - 1], lines[i], widths[i - 1])
+        out.append((" " if soft else "\n") + lines[i])
+    return "".join(out)
+
+
+def _wrapped(prev: str, line: str, width: int) -> bool:
+    """`prev` was cut by a hard wrap and `line` goes on with the same sentence."""
+    prev, line = prev.strip(), line.strip()
+    return (bool(prev and line) and len(prev) >= 0.75 * width and not _SENTENCE_END.search(prev)
+            and not _HEADING.match(prev) and not _ITEM.match(line))
+
+
+def _paragraph_widths(lines: list[str]) -> list[int]:
+    """For each line, the length of the longest line of its paragraph (0 for a blank line)."""
+    widths: list[int] = []
+    para: list[int] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            para.append(len(line.strip()))
+            continue
+        widths += [max(para, default=0)] * len(para) + [0]
+        para = []
+    return widths[:len(lines)]
+
+
 def chunk(doc: Document, max_chars: int = Settings.chunk_chars, overlap: int = Settings.chunk_overlap_sentences) -> list[Chunk]:
     """Group consecutive sentences into chunks of about `max_chars`, repeating `overlap` sentences."""
-    sents = sentences(doc.view)
+    sents = article_sentences(doc)
     groups: list[list[Sentence]] = []
     current: list[Sentence] = []
     for s in sents:

@@ -66,21 +66,38 @@ def article_view(raw: str) -> str:
 
 
 def page_text(view: str, raw: str | None = None) -> str:
-    """The readable text of a view: entities decoded; a whitespace run becomes a blank line (two or more
-    breaks: paragraphs stay paragraphs), a line break or a space, and nothing where the page `raw` had
-    only an inline tag (a link before a comma, "coal<b>’</b>s"), as a browser shows it."""
+    """The readable text of a view: entities decoded; a whitespace run at a block tag becomes a blank line
+    (two or more breaks: paragraphs stay paragraphs) or a line break, any other a space, and nothing where
+    the page `raw` had only an inline tag (a link before a comma, "coal<b>’</b>s"), as a browser shows it."""
     parts = []
     for m in _RUNS.finditer(view):
         if m.group(1):
             parts.append(" ".join(html.unescape(m.group(1)).split()) or " ")  # "&nbsp;" alone is a space
-            continue
-        breaks = len(_BREAK.findall(m.group(0)))
-        if breaks:
-            parts.append("\n\n" if breaks > 1 else "\n")
-        elif raw is None or _SPACE.search(raw, m.start(), m.end()):
-            parts.append(" ")
+        else:
+            parts.append(_gap(m.group(0), None if raw is None else raw[m.start():m.end()]))
     text = _SPACES.sub(" ", "".join(parts))
     return _PARAGRAPHS.sub("\n\n", _LINE_EDGES.sub("\n", text)).strip()
+
+
+def _gap(run: str, raw: str | None) -> str:
+    """What a whitespace run of the view reads as. Only a block tag breaks a line: the page's own line
+    breaks inside a paragraph (hard-wrapped HTML source) are a space, as a browser shows them."""
+    if raw is not None and not _tag_break(run, raw):
+        return " " if _SPACE.search(raw) else ""  # nothing where the page had only an inline tag
+    breaks = len(_BREAK.findall(run))
+    if breaks:
+        return "\n\n" if breaks > 1 else "\n"
+    return " "
+
+
+def _tag_break(run: str, raw: str) -> bool:
+    """A block tag (or hidden element) in this stretch of the page: `_mask` starts it with a newline."""
+    i = raw.find("<")
+    while i >= 0:
+        if run[i] == "\n":
+            return True
+        i = raw.find("<", i + 1)
+    return False
 
 
 def has_markup(text: str) -> bool:

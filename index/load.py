@@ -24,7 +24,7 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 
 # Bump when cleaning, sentence splitting, chunking or the language analysis changes what is stored for
 # the same text: indexes made before are then rebuilt article by article on the next ingest.
-PIPELINE = 2
+PIPELINE = 3
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class Document:
     untranslated, i.e. `open(path, encoding="utf-8", newline="").read()` (UTF-16/32 files: their
     BOM's encoding), which equals `Path.read_text()` for files with LF line ends but not for CRLF or
     CR ones. For an HTML page it is the page's readable text (index/html.py `page_text`): markup
-    and page furniture gone, "&rsquo;" decoded to "’".
+    and page furniture gone, "&rsquo;" decoded to "’", the source's line breaks inside a
+    paragraph read as spaces.
 
     `view` has the same length as `text` with everything that is not article prose (HTML tags,
     scripts, and later boilerplate) overwritten by spaces, so offsets into `view` are offsets into

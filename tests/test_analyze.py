@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import ARTICLES
 from newsrag.errors import BackendError
 from newsrag.index.analyze import Local, analyze, analyze_articles, check_meta, model_path
-from newsrag.index.chunk import sentences
+from newsrag.index.chunk import article_sentences
 from newsrag.index.clean import clean
 from newsrag.index.ingest import ingest
 from newsrag.index.load import load
@@ -26,7 +26,7 @@ SOURCES = sorted(p.name for p in ARTICLES.glob("*.txt"))
 def analysed(source: str) -> list[tuple[str, object]]:
     """(sentence text, SentenceInfo) for every sentence of an article, as ingest sees them."""
     doc = clean(load(ARTICLES / source, source, 10**7))
-    sents = sentences(doc.view)
+    sents = article_sentences(doc)
     return list(zip((s.text for s in sents), analyze(doc.view, [(s.start, s.end) for s in sents])))
 
 

@@ -1,10 +1,13 @@
-"""Real pages read right: each page's title is its own headline, never a banner or a site name."""
+"""Real pages read right: each page's title is its own headline, never a banner or a site name; a line break
+inside a paragraph (a hard-wrapped page or text file) is not a sentence boundary."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import shared_pages
+from newsrag.index.chunk import chunk
+from newsrag.index.clean import clean
 from newsrag.index.load import parse
 from newsrag.index.meta import from_html
 
@@ -111,3 +114,57 @@ def test_og_title_and_json_ld_headline_lead():
 def test_an_outlet_suffix_is_cut_only_when_it_names_the_stated_outlet(site, title, expected):
     site_tag = f'<meta property="og:site_name" content="{site}">' if site else ""
     assert title_of(page(f'{site_tag}<meta property="og:title" content="{title}">', BODY)) == expected
+
+
+# -- hard-wrapped paragraphs ----------------------------------------------------------------------
+def sentences_of(text: str, source: str) -> list[str]:
+    """The sentences the index stores for an article, each quoted from its text at its offsets."""
+    doc = clean(parse(text, source))
+    return [doc.text[s.start:s.end] for c in chunk(doc) for s in c.sentences]
+
+
+def test_a_line_break_inside_an_html_paragraph_is_a_space():
+    wrapped = ("<p>Gunmen opened fire on visitors at\n    the museum on Wednesday, killing at least 19 people,\n"
+               "    including 17 foreigners, officials said.</p>\n<p>The museum is a major tourist\n    draw.<br>"
+               "It reopens next week.</p><ul><li>Tickets are free for the first month</li><li>Guided tours "
+               "resume in May</li></ul>")
+    said = sentences_of(page("<title>Museum attack</title>", wrapped + BODY), "museum.html")
+    assert said[:5] == ["Gunmen opened fire on visitors at the museum on Wednesday, killing at least 19 people, "
+                        "including 17 foreigners, officials said.", "The museum is a major tourist draw.",
+                        "It reopens next week.", "Tickets are free for the first month", "Guided tours resume in May"]
+
+
+@pytest.mark.parametrize("name, sentence", [
+    ("washingtonpost.com.world-tunisia-museum-attack.html",
+     "CAIRO — Gunmen opened fire on visitors at Tunisia’s most renowned museum on Wednesday, killing at least 19 "
+     "people, including 17 foreigners, in an assault that threatened to upset the fragile stability of a country "
+     "seen as the lone success of the Arab Spring."),
+    ("sandiegouniontribune.com.local-sdsu-stadium.html",
+     "The solicitation also notes that bidders will need to handle operations of SDCCU Stadium once the university "
+     "takes the dated facility over from the city."),
+])
+def test_a_hard_wrapped_real_page_keeps_its_sentences_whole(name, sentence):
+    path, = shared_pages(name)
+    said = sentences_of(path.read_text(encoding="utf-8"), name)
+    assert sentence in said
+    assert not [s for s in said if s.endswith(",")]  # no fragment cut at a line end
+
+
+def test_a_hard_wrapped_text_file_splits_at_sentences_blank_lines_and_list_items():
+    text = ("Harbour council approves ferry\n\n"
+            "The harbour council approved a new ferry line on\n"
+            "Tuesday after a long debate, officials said. The\n"
+            "line will run hourly from the old pier.\n\n"
+            "The stops along the route are:\n- Pier 4 on the north side of the bay\n- The old town quay\n\n"
+            "# Why the council voted\n"
+            "The vote came after a year of complaints from\r\n"
+            "commuters. It passed by nine votes to three.\r\n\r\n"
+            "How the council came to vote\n"
+            "The ferry operator will be chosen by tender next spring, the council said.\n")
+    assert sentences_of(text, "ferry.txt") == [  # quoted from the file at their offsets, line breaks and all
+        "Harbour council approves ferry",
+        "The harbour council approved a new ferry line on\nTuesday after a long debate, officials said.",
+        "The\nline will run hourly from the old pier.", "The stops along the route are:",
+        "- Pier 4 on the north side of the bay", "- The old town quay", "# Why the council voted",
+        "The vote came after a year of complaints from\r\ncommuters.", "It passed by nine votes to three.",
+        "How the council came to vote", "The ferry operator will be chosen by tender next spring, the council said."]

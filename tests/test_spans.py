@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from newsrag.errors import InputError
 from newsrag.index import glued
-from newsrag.index.chunk import chunk, sentences
+from newsrag.index.chunk import article_sentences, chunk, sentences, unwrap
 from newsrag.index.clean import clean
 from newsrag.index.html import article_view, page_text
 from newsrag.index.load import Document, parse
@@ -48,7 +48,7 @@ def test_sentences_are_exact_ordered_spans(text):
 def test_chunks_cover_their_sentences_exactly(text, size, overlap):
     doc = clean(_doc(text))
     chunks = chunk(doc, size, overlap)
-    all_sentences = sentences(doc.view)
+    all_sentences = article_sentences(doc)
     covered = {(s.start, s.end) for c in chunks for s in c.sentences}
     assert covered == {(s.start, s.end) for s in all_sentences}
     for c in chunks:
@@ -57,6 +57,20 @@ def test_chunks_cover_their_sentences_exactly(text, size, overlap):
         assert doc.text[c.start:c.end].startswith(doc.text[first.start:first.end])
         assert doc.text[c.start:c.end].endswith(doc.text[last.start:last.end])
     assert len({c.id for c in chunks}) == len(chunks)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(texts(), min_size=1, max_size=8), st.integers(20, 70))
+def test_hard_wrapped_text_keeps_offsets(paragraphs, width):
+    """A text wrapped at `width` columns: unwrapping only turns line breaks into spaces, and every sentence
+    quotes the file exactly."""
+    import textwrap
+
+    text = "Headline\n\n" + "\n\n".join(textwrap.fill(p, width) for p in paragraphs)
+    assert all(a == b or (a, b) == ("\n", " ") for a, b in zip(text, unwrap(text))) and len(unwrap(text)) == len(text)
+    doc = clean(_doc(text))
+    for s in article_sentences(doc):
+        assert s.text == " ".join(text[s.start:s.end].split()) and "\n\n" not in text[s.start:s.end]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
