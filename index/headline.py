@@ -41,8 +41,11 @@ def headline(raw: str, outlets: Iterable[str | None] = ()) -> str:
 
 
 def without_outlet(title: str, names: set[str]) -> str:
-    """`title` whitespace-normalised, cut before the first separated part that is one of the outlet `names`."""
+    """`title` whitespace-normalised, cut before the first separated part that is one of the outlet `names`
+    ("" when the title is only the outlet's name)."""
     title = " ".join(title.split())
+    if _key(title) in names:
+        return ""  # the site's name is no headline
     for sep in _SEPARATOR.finditer(title):
         following = _SEPARATOR.search(title, sep.end())
         part = title[sep.end():following.start() if following else len(title)]
@@ -64,10 +67,15 @@ def _candidates(raw: str) -> Iterator[str]:
 
 def _og_title(raw: str) -> str:
     for tag in _META.finditer(raw):
-        attrs = {k.lower(): v.strip("\"'") for k, v in _ATTR.findall(tag.group(0))}
+        attrs = {k.lower(): _unquote(v) for k, v in _ATTR.findall(tag.group(0))}
         if attrs.get("property", attrs.get("name", "")).lower() == "og:title":
             return html.unescape(attrs.get("content", ""))
     return ""
+
+
+def _unquote(value: str) -> str:
+    """An attribute value without its own quotes: "'Parasite' scores" keeps the quote it opens with."""
+    return value[1:-1] if len(value) >= 2 and value[0] in "\"'" and value[-1] == value[0] else value
 
 
 def _ld_headline(raw: str) -> str:

@@ -105,6 +105,13 @@ def test_og_title_and_json_ld_headline_lead():
     assert title_of(page(og + ld, f"<h1>Cookie settings</h1>{BODY}")) == "Ferry line gets the council's nod"
 
 
+def test_a_site_name_is_no_headline_and_quotes_in_metadata_stay():
+    site = '<meta property="og:site_name" content="Harbour Post">'
+    assert title_of(page(site + '<meta property="og:title" content="Harbour Post">',
+                         f"<article><h1>Ferry line approved</h1>{BODY}</article>")) == "Ferry line approved"
+    assert title_of(page('<meta content="\'Ferry\' is back" property="og:title">', BODY)) == "'Ferry' is back"
+
+
 @pytest.mark.parametrize("site, title, expected", [
     ("Harbour Post", "Ferry approved | Harbour Post", "Ferry approved"),
     ("harbourpost.com", "Ferry approved - The Harbour Post", "Ferry approved"),
