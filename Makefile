@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test test-fast install index eval bench clean
+.PHONY: run test test-fast install index eval bench reader clean
 
 $(STAMP): pyproject.toml Makefile requirements-spacy-model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test-fast: install
 
 eval: install
 	$(BIN)/newsrag eval --out eval-results
+
+# Retrain the reader (rag/reader.safetensors, ~90 min on 2 cores) and recalibrate it (docs/reader.md).
+reader: install
+	$(BIN)/python -m newsrag.eval.fit_reader
+	$(BIN)/python -m newsrag.eval.calibrate_reader
 
 bench: install
 	$(BIN)/newsrag bench --out bench-results

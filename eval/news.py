@@ -31,10 +31,12 @@ class Item:
     def answerable(self) -> bool:
         return self.type not in REFUSE
 
-    def gold_spans(self, articles: Path) -> list[tuple[str, int, int]]:
+    def gold_spans(self, articles: Path, stored: Callable[[str], str | None] | None = None) -> list[tuple[str, int, int]]:
+        """Where each evidence text sits in its article: in the stored text (what citations point into,
+        the readable text of an HTML page) when `stored` gives it, else in the file."""
         spans = []
         for ev in self.evidence:
-            text = (articles / ev["source"]).read_text(encoding="utf-8")
+            text = (stored and stored(ev["source"])) or (articles / ev["source"]).read_text(encoding="utf-8")
             start = text.index(ev["text"])
             spans.append((ev["source"], start, start + len(ev["text"])))
         return spans
@@ -56,14 +58,14 @@ def score(app: App, item: Item, articles: Path) -> dict:
     final = app.ask(item.question, item.history)
     latency = time.perf_counter() - t0
     result, evidence = final["answer"], final["evidence"]
-    gold = item.gold_spans(articles)
+    gold = item.gold_spans(articles, app.store.article_text)
     chunks = [(d.metadata["source"], d.metadata["start"], d.metadata["end"]) for d in evidence.documents]
     cites = result["citations"]
     texts = {}
     exact = []
     for c in cites:
         if c["source"] not in texts:
-            texts[c["source"]] = (articles / c["source"]).read_text(encoding="utf-8")
+            texts[c["source"]] = original(app, articles, c["source"])
         exact.append(texts[c["source"]][c["start"]:c["end"]] == c["text"])
     answerable = item.answerable
     return {
@@ -72,6 +74,8 @@ def score(app: App, item: Item, articles: Path) -> dict:
         "hit_rank": M.first_hit_rank(chunks, gold) if answerable else None,
         "match": M.contains_answer(result["answer"], item.answers) if answerable else None,
         "f1": max((M.token_f1(_said(result), a) for a in item.answers), default=0.0) if answerable else None,
+        "short": (result.get("short_answer") or {}).get("text"),
+        "short_right": (_short_right(result, item.answers) if result.get("short_answer") else None),
         "exact": exact,
         "support": M.citation_support(cites, gold, item.answers) if answerable else None,
         "evidence_recall": M.evidence_recall(cites, gold) if item.type in SPREAD else None,
@@ -79,6 +83,18 @@ def score(app: App, item: Item, articles: Path) -> dict:
         "planned_notice": "only as planned" in (result["notice"] or "") if item.type == "outcome" else None,
         "answer": result["answer"], "citations": cites, "notice": result["notice"],
     }
+
+
+def original(app: App, articles: Path, source: str) -> str:
+    """The text a citation's offsets point into: the file itself, or an HTML page's stored readable text."""
+    if Path(source).suffix.lower() in (".html", ".htm"):
+        return app.store.article_text(source) or ""
+    return (articles / source).read_text(encoding="utf-8")
+
+
+def _short_right(result: dict, answers: list[str]) -> bool:
+    """The short answer shown is right: token F1 >= 0.5 with a gold answer (never on an unanswerable question)."""
+    return any(M.token_f1(result["short_answer"]["text"], a) >= 0.5 for a in answers)
 
 
 def _said(result: dict) -> str:
@@ -121,6 +137,8 @@ def _summary(rows: list[dict], k: int) -> dict:
         "refusal_recall": (_mean(r["refused"] for r in rows if not r["answerable"])
                            if any(not r["answerable"] for r in rows) else None),
         "answered_when_answerable": _mean(not r["refused"] for r in ans),
+        "short_shown": _mean(r.get("short") is not None for r in ans),
+        "short_precision": _mean(r.get("short_right") for r in rows),
         "latency_p50_ms": M.percentile(latencies, 0.5),
         "latency_p95_ms": M.percentile(latencies, 0.95),
     }

@@ -20,6 +20,8 @@ from newsrag.index.ingest import IngestReport
 from newsrag.settings import Settings
 
 ARTICLES = Path(__file__).resolve().parents[1] / "articles"
+SQUAD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "squad2-dev.json"
+PAGES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "html"
 NEWS_COLLECTION = "eval_news"
 
 
@@ -39,13 +41,15 @@ def detect(path: Path) -> tuple[str, object]:
 
 
 def run(settings: Settings, dataset: Path | None = None, out: Path = Path("eval-results"),
-        limit: int | None = None, seed: int = 0, articles: Path = ARTICLES, half: str = "all") -> int:
+        limit: int | None = None, seed: int = 0, articles: Path | None = None, half: str = "all") -> int:
     """Evaluate, write results.json/.md/.png under `out`, print the table. 1 if a citation was inexact.
 
     `half` ("even" / "odd") restricts a SQuAD file to the articles at those positions of `data`, both
     the indexed paragraphs and the questions; the learned scorer was fitted on "even" only.
     """
     dataset = Path(dataset or news.DEFAULT_SET)
+    if articles is None:  # a set over the real pages (eval/qa/pages.jsonl) reads them from ../shared
+        articles = PAGES if dataset.name == "pages.jsonl" else ARTICLES
     if limit is not None and limit < 1:
         raise InputError("--limit must be at least 1")
     kind, data = detect(dataset)
@@ -77,9 +81,10 @@ def run_news(settings: Settings, dataset: Path, articles: Path, limit: int | Non
     if limit is not None and limit < len(items):
         keep = set(random.Random(seed).sample(range(len(items)), limit))
         items = [it for i, it in enumerate(items) if i in keep]
-    s = settings.with_(collection=NEWS_COLLECTION)
+    s = settings.with_(collection=NEWS_COLLECTION if articles == ARTICLES else
+                       "eval_" + hashlib.sha256(str(articles.resolve()).encode()).hexdigest()[:10])
     app = App(s)
-    ingested = index_articles(articles, app)
+    ingested = index_articles(articles, app, strict=articles == ARTICLES)
     app.warm()  # load the model and build the BM25 snapshot before timing
     with _bar(len(items), "questions") as bar:
         rows, aggregates = news.evaluate(app, items, articles, progress=lambda i, n: bar.update(1))
@@ -88,11 +93,14 @@ def run_news(settings: Settings, dataset: Path, articles: Path, limit: int | Non
     return result, report.news_table(aggregates), report.news_chart
 
 
-def index_articles(articles: Path, app: App) -> IngestReport:
-    """Make the eval collection hold exactly the files in `articles` (stale extras removed)."""
+def index_articles(articles: Path, app: App, strict: bool = True) -> IngestReport:
+    """Make the eval collection hold exactly the files in `articles` (stale extras removed). A page
+    refused with a reason (no body text) is only reported, unless `strict`."""
     got = app.ingest([articles])
-    if got.failed:
+    if got.failed and (strict or not (got.added or got.updated or got.unchanged)):
         raise InputError(f"cannot index the evaluation articles: {got.failed[0][1]}")
+    for source, reason in got.failed:
+        print(f"not indexed: {source}: {reason}", file=sys.stderr)
     keep = set(got.added + got.updated + got.unchanged)
     for article in app.articles():
         if article.source not in keep:
@@ -120,6 +128,40 @@ def run_squad(settings: Settings, data: dict, limit: int | None, seed: int, out:
               "paragraphs": len(paragraphs), "half": which, "rows": rows,
               "retrieval_depth_chunks": max(s.k, squad.DEPTH)}
     return result, report.squad_table(aggregates), report.squad_chart
+
+
+def run_reader(settings: Settings, dataset: Path | None, out: Path, limit: int | None = None, seed: int = 0,
+               half: str = "odd") -> int:
+    """The reader alone: each answerable question read from its gold paragraph, always answering."""
+    from newsrag.eval import metrics as M
+    from newsrag.rag.read import default_reader
+
+    kind, data = detect(Path(dataset or SQUAD))
+    if kind != "squad":
+        raise InputError("--reader needs a SQuAD v2 file")
+    paragraphs, questions = squad.parse(squad.half(data, half))
+    texts = {p.source: p.text for p in paragraphs}
+    questions = squad.sample([q for q in questions if not q.impossible], limit, seed)
+    reader = default_reader(settings.reader_threads, settings.reader_dir)
+    rows, started = [], time.perf_counter()
+    with _bar(len(questions), "questions") as bar:
+        for q in questions:
+            best = reader.read(q.question, [texts[q.source]]).best
+            pred = best.text if best else ""
+            rows.append({"id": q.id, "prediction": pred,
+                         "em": float(any(M.normalize(pred) == M.normalize(a) for a in q.answers)),
+                         "f1": max(M.token_f1(pred, a) for a in q.answers)})
+            bar.update(1)
+    n = len(rows) or 1
+    aggregates = {"questions": len(rows), "em": sum(r["em"] for r in rows) / n, "f1": sum(r["f1"] for r in rows) / n,
+                  "ms_per_question": 1000 * (time.perf_counter() - started) / n}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "reader.json").write_text(json.dumps({"half": half, "aggregates": aggregates, "rows": rows}, indent=1),
+                                     encoding="utf-8")
+    print(f"reader on the gold paragraph, SQuAD 2.0 dev {half} half, answerable questions, always answering:")
+    print(f"  questions {aggregates['questions']}  EM {aggregates['em']:.3f}  F1 {aggregates['f1']:.3f}  "
+          f"{aggregates['ms_per_question']:.0f} ms/question")
+    return 0
 
 
 def index_squad(settings: Settings, paragraphs: list[squad.Paragraph]) -> tuple[App, IngestReport]:

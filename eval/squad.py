@@ -128,8 +128,18 @@ def score(app: App, q: Question, texts: dict[str, str]) -> dict:
         "exact": [texts.get(c["source"], "")[c["start"]:c["end"]] == c["text"] for c in cites],
         "answer": result["answer"],
         "short_given": bool(result.get("short_answer")),
+        "reader_f1": _reader_f1(evidence, q),
         **short_scores(short_answer(result), q),
     }
+
+
+def _reader_f1(evidence, q: Question) -> float | None:
+    """F1 of the reader's best span (shown or not, refused or not) on an answerable question."""
+    found = getattr(evidence, "found", None) if evidence is not None else None
+    if q.impossible or found is None:
+        return None
+    text = found.best.text if found.best else ""
+    return max((M.token_f1(text, a) for a in q.answers), default=0.0)
 
 
 def short_answer(result: dict) -> str | None:
@@ -202,7 +212,21 @@ def aggregate(rows: list[dict]) -> dict:
         out.update(_short(ans, ""))
         out.update(_short([r for r in ans if r.get("typed")], "typed_"))
     out["refusal_rate_unanswerable"] = sum(r["refused"] for r in una) / len(una) if una else None
+    shown = [r for r in rows if r.get("short_given")]  # on an unanswerable question a short answer is wrong
+    out["short_precision"] = (sum((r.get("short_f1") or 0.0) >= 0.5 for r in shown) / len(shown)) if shown else None
+    read = [r["reader_f1"] for r in ans if r.get("reader_f1") is not None]
+    out["reader_span_f1"] = sum(read) / len(read) if read else None
     out["citation_exact"] = sum(exact) / len(exact) if exact else None
     out["latency_p50_ms"] = M.percentile(latencies, 0.5)
     out["latency_p95_ms"] = M.percentile(latencies, 0.95)
     return out
+
+
+def calibration_split(data: dict) -> tuple[list[dict], list[dict]]:
+    """The even half's articles split for the reader: (training articles, calibration articles).
+
+    Every third even article (6 of 18) is kept out of the reader's training; thresholds for its
+    short answers and refusals are chosen there. The odd half stays for reporting only.
+    """
+    even = half(data, "even")["data"]
+    return [a for i, a in enumerate(even) if i % 3 != 2], [a for i, a in enumerate(even) if i % 3 == 2]

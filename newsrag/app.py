@@ -85,9 +85,10 @@ class App:
         return final
 
     def warm(self) -> None:
-        """Load the embedding model and the BM25 snapshot now, not on the first question."""
+        """Load the embedding model, the BM25 snapshot and the reader now, not on the first question."""
         self.embedder.encode(["warm-up"])
         self.corpus.get()
+        self.chain().reader
 
     # -- the index -------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:

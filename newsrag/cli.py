@@ -13,6 +13,7 @@ from newsrag.app import App
 from newsrag.errors import InputError, NewsragError
 from newsrag.eval.bench import SQUAD, run as run_bench
 from newsrag.eval.run import run as run_eval
+from newsrag.eval.run import run_reader
 from newsrag.index.load import printable
 from newsrag.index.lock import data_lock
 from newsrag.rag.backends import BACKENDS
@@ -77,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--half", choices=("all", "even", "odd"), default="all",
                    help="SQuAD only: the articles at odd (held-out) or even (fitting) positions")
+    s.add_argument("--articles", type=Path, help="the folder a QA set's sources are in (default: articles/, "
+                   "or ../shared/data/html for eval/qa/pages.jsonl)")
+    s.add_argument("--reader", action="store_true",
+                   help="SQuAD only: the trained reader alone on each question's gold paragraph, always answering")
     s = sub.add_parser("bench", parents=[common], help="measure ingest speed, query latency, cold start, memory")
     s.add_argument("--out", type=Path, default=Path("bench-results"))
     s.add_argument("--chunks", type=int, default=100_000, help="size of the large generated corpus (0 skips it)")
@@ -278,7 +283,10 @@ def cmd_passwd(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    return run_eval(settings, args.dataset, args.out, limit=args.limit, seed=args.seed, half=args.half)
+    if args.reader:
+        return run_reader(settings, args.dataset, args.out, limit=args.limit, seed=args.seed, half=args.half)
+    return run_eval(settings, args.dataset, args.out, limit=args.limit, seed=args.seed, half=args.half,
+                    articles=args.articles)
 
 
 def cmd_bench(args, settings: Settings) -> int:

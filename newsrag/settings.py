@@ -62,6 +62,12 @@ class Settings:
     compose_pool: int = 12  # ... and it is among this many best sentences
     summary_sentences: int = 2  # sentences per article in a summary
     summary_keep: float = 0.5  # on a topic, an article joins if its best sentence scores >= this share of the best
+    # the trained reader (rag/reader.py, rag/read.py): "trained" reads the `read_k` best chunks for the best
+    # span, refuses and shows a short answer by its calibrated probabilities; "off" keeps the older rules
+    reader: str = "trained"
+    read_k: int = 3
+    reader_threads: int | None = None  # torch threads for the reader (None: torch's default)
+    reader_dir: Path | None = None  # folder holding reader.safetensors + reader.json (None: the shipped ones in rag/)
     # answer backend
     backend: str = "extractive"
     llm_base_url: str | None = None
@@ -96,6 +102,8 @@ class Settings:
         values: dict = {}
         if env.get("NEWSRAG_HOME"):
             values["home"] = Path(env["NEWSRAG_HOME"])
+        if env.get("NEWSRAG_READER_DIR"):
+            values["reader_dir"] = Path(env["NEWSRAG_READER_DIR"])
         if env.get("NEWSRAG_MODELS_DIR"):
             values["models_dir"] = Path(env["NEWSRAG_MODELS_DIR"])
         for name, key, cast in (
@@ -106,6 +114,8 @@ class Settings:
             ("scoring", "NEWSRAG_SCORING", str),
             ("scorer_path", "NEWSRAG_SCORER", Path),
             ("backend", "NEWSRAG_BACKEND", str),
+            ("reader", "NEWSRAG_READER", str),
+            ("read_k", "NEWSRAG_READ_K", int),
             ("llm_base_url", "NEWSRAG_LLM_BASE_URL", str),
             ("llm_model", "NEWSRAG_LLM_MODEL", str),
             ("llm_api_key", "OPENAI_API_KEY", str),

@@ -24,6 +24,7 @@ from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.filters import Filters
 from newsrag.rag.question import find_role, split_wh
+from newsrag.rag.read import Found, default_reader, load_calibration, read
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.rag.score import Fixed, Scorer, make_scorer
 from newsrag.rag.sources import with_sources
@@ -103,6 +104,8 @@ class NewsChain(Runnable[dict, dict]):
         self.answerer = answerer
         self.guard = guard or contextlib.nullcontext()
         self.scorer = make_scorer(settings)
+        self._reader = None
+        self.calibration = load_calibration(settings.reader_dir) if settings.reader == "trained" else None
         self.rules = compose.Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
                                    settings.summary_sentences, settings.summary_keep)
 
@@ -167,6 +170,8 @@ class NewsChain(Runnable[dict, dict]):
             if nothing is None:
                 evidence = self.evidence(whole or question, None if whole else history, input.get("k"), config,
                                          filters)
+        if nothing is None:
+            evidence = self.read(evidence)
         if nothing is not None:  # never silently search everything instead
             yield AddableDict(delta=nothing)
             yield AddableDict(answer=Answer(question, nothing, False).to_json(), notice=None, evidence=None,
@@ -233,7 +238,33 @@ class NewsChain(Runnable[dict, dict]):
         return gather(self.store, self.corpus.get(), self.scorer, query, vector, docs, asked=asked, seen=seen,
                       focus=focus)
 
+    @property
+    def reader(self):
+        """The trained reader, loaded on first use; None when `settings.reader` is "off"."""
+        if self._reader is None and self.settings.reader == "trained":
+            self._reader = default_reader(self.settings.reader_threads, self.settings.reader_dir)
+        return self._reader
+
+    def read(self, evidence: Evidence) -> Evidence:
+        """The read stage: the reader's best span and calibrated chances, for the question and each of
+        its parts ("When and where…?"). Summaries and comparisons quote whole statements: not read."""
+        if self.reader is None or not evidence.candidates:
+            return evidence
+        if intent.detect(evidence.asked or evidence.question).kind in compose.WIDE:
+            return evidence
+        parts = tuple(replace(p, found=self.found(p)) for p in evidence.parts)
+        return replace(evidence, found=self.found(evidence), parts=parts)
+
+    def found(self, evidence: Evidence) -> Found | None:
+        if not evidence.candidates:
+            return None
+        return read(self.reader, evidence, self.settings.read_k, self.calibration)
+
     def refuses(self, evidence: Evidence) -> bool:
+        """With the calibrated reader: P(answerable) below its threshold; otherwise the older rule."""
+        found = evidence.found
+        if found is not None and found.answerable is not None:
+            return found.answerable < self.calibration.answerable_threshold
         return refuses(evidence, self.scorer)
 
     def answer_events(self, question: str, evidence: Evidence, notice: str | None = None,

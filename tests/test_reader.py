@@ -1,0 +1,133 @@
+"""The trained reader: shipped weights checked by hash, spans exact, and it reads real questions right."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from newsrag.rag import reader as R
+from newsrag.rag.read import Calibration, Found, default_reader, joined, load_calibration, to_article
+
+PASSAGE = ("Russian and US negotiators will meet in Geneva on January 10, the State Department said on "
+           "Tuesday. Deputy Secretary of State Wendy Sherman will lead the US delegation, while Russia will "
+           "be represented by Deputy Foreign Minister Sergei Ryabkov. Moscow has demanded that NATO rule out "
+           "membership for Ukraine.")
+
+
+@pytest.fixture(scope="module")
+def reader() -> R.Reader:
+    return default_reader()
+
+
+def test_weights_are_small_and_match_their_card():
+    card = R.load_card()
+    assert R.WEIGHTS.stat().st_size <= 25 * 1024 * 1024
+    assert R.sha256(R.WEIGHTS) == card["sha256"]
+    assert card["steps"] > 0 and card["windows_seen"] > 0 and "squad2-dev" in " ".join(card["data"])
+
+
+def test_tampered_weights_are_refused(tmp_path: Path):
+    weights, card = tmp_path / "reader.safetensors", tmp_path / "reader.json"
+    shutil.copy(R.CARD, card)
+    data = bytearray(R.WEIGHTS.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(R.ReaderError, match="sha256"):
+        R.Reader(weights, card)
+
+
+def test_missing_weights_say_how_to_build_them(tmp_path: Path):
+    with pytest.raises(R.ReaderError, match="make reader"):
+        R.Reader(tmp_path / "reader.safetensors", tmp_path / "reader.json")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Where will the negotiators meet?", "Geneva"),
+    ("When will the negotiators meet?", "January 10"),
+    ("Who will lead the US delegation?", "Wendy Sherman"),
+    ("Who will represent Russia?", "Sergei Ryabkov"),
+])
+def test_reads_the_answer_span(reader, question, expected):
+    best = reader.read(question, [PASSAGE]).best
+    assert expected in best.text and len(best.text) <= len(expected) + 40
+
+
+def test_the_answering_passage_wins_across_passages(reader):
+    other = "The weather in Oslo was cold on Monday, with snow expected later in the week across Norway."
+    reading = reader.read("Where will the negotiators meet?", [other, PASSAGE, other])
+    assert reading.best.passage == 1 and "Geneva" in reading.best.text
+    assert reading.passage_best[1] > reading.passage_best[0]
+
+
+def test_no_answer_scores_lower_when_the_passage_answers(reader):
+    answers = reader.read("Who will lead the US delegation?", [PASSAGE])
+    misses = reader.read("How many people died in the earthquake in Peru?", [PASSAGE])
+    assert answers.best.gap > misses.best.gap
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=120),
+                min_size=1, max_size=3),
+       st.text(min_size=1, max_size=40))
+def test_spans_are_exact_slices_of_their_passage(reader, passages, question):
+    for span in reader.read(question, passages).spans:
+        assert passages[span.passage][span.start:span.end] == span.text
+
+
+class _C:  # the fields of a Candidate that the offset mapping reads
+    def __init__(self, start: int, quote: str):
+        self.start, self.quote, self.end = start, quote, start + len(quote)
+
+
+@given(st.lists(st.text(min_size=1, max_size=60), min_size=1, max_size=5), st.data())
+def test_passage_spans_map_to_exact_article_offsets(quotes, data):
+    article, group, at = "", [], 0
+    for q in quotes:  # an article whose sentences are the quotes, with a gap between each
+        article += "\n  "
+        group.append(_C(len(article), q))
+        article += q
+    text, starts = joined(group)
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    short = to_article(group, starts, a, b)
+    if short is not None:
+        assert article[short.start:short.end] == short.text
+        assert short.text and short.text == short.text.strip()
+        assert short.candidate.start <= short.start < short.end <= short.candidate.end
+
+
+def test_calibration_is_shipped_and_thresholds_are_probabilities():
+    cal = load_calibration()
+    assert isinstance(cal, Calibration)
+    assert 0 < cal.answerable_threshold < 1 and 0 < cal.correct_threshold <= 1
+
+
+def test_read_stage_on_the_bundled_articles(chain):
+    """The chain's read stage finds Geneva for the talks and shows it only with a calibrated chance."""
+    evidence = chain.read(chain.evidence("Where will the US-Russia security talks be held?"))
+    found = evidence.found
+    assert isinstance(found, Found) and found.best is not None
+    assert "Geneva" in found.best.text
+    assert found.answerable is not None and 0 <= found.correct <= 1
+
+
+def test_training_windows_point_at_their_answers():
+    """fit_reader's labels: each window's gold tokens decode to its answer; a window missing it points at [CLS]."""
+    import random
+
+    from transformers import AutoTokenizer
+
+    from newsrag.eval.fit_reader import featurize
+
+    tok = AutoTokenizer.from_pretrained(R.base_model_path())
+    rows = [("Where will they meet?", PASSAGE, PASSAGE.index("Geneva"), "Geneva", "t"),
+            ("Who leads?", PASSAGE, PASSAGE.index("Wendy Sherman"), "Wendy Sherman", "t"),
+            ("Who won the cup?", PASSAGE, None, None, "t")]
+    feats = featurize(tok, rows, max_length=32, stride=8, negative_keep=1.0, rng=random.Random(0))
+    assert len(feats) > len(rows)  # long passages are split into overlapping windows
+    answers = {tok.decode(ids[s:e + 1]) for ids, _, s, e in feats if s}
+    assert answers == {"geneva", "wendy sherman"}
+    assert all(s == e == 0 for ids, _, s, e in feats if tok.decode(ids).startswith("[CLS] who won"))
