@@ -23,7 +23,7 @@ from newsrag.rag import compose, ellipsis, intent, outcome, speakers
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.filters import Filters
-from newsrag.rag.question import find_role, split_wh
+from newsrag.rag.question import analyze_question, find_role, split_wh
 from newsrag.rag.read import Found, default_reader, load_calibration, read
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.rag.score import Fixed, Scorer, make_scorer
@@ -261,9 +261,14 @@ class NewsChain(Runnable[dict, dict]):
         return read(self.reader, evidence, self.settings.read_k, self.calibration)
 
     def refuses(self, evidence: Evidence) -> bool:
-        """With the calibrated reader: P(answerable) below its threshold; otherwise the older rule."""
+        """With the calibrated reader: P(answerable) below its threshold; otherwise the older rule.
+
+        A question asking for someone's position ("What does Lavrov think?") is answered by whole
+        statements, not a span: the reader was trained on span questions, so the evidence rule decides.
+        """
         found = evidence.found
-        if found is not None and found.answerable is not None:
+        position = analyze_question(evidence.asked or evidence.question).answer_type == "position"
+        if found is not None and found.answerable is not None and not position:
             return found.answerable < self.calibration.answerable_threshold
         return refuses(evidence, self.scorer)
 
@@ -303,9 +308,11 @@ class NewsChain(Runnable[dict, dict]):
         if role and role.asks_holder and not evidence.subject:  # no article names the holder of that title
             return refusal(question, f"No article names {role}.")
         topical = asked.kind not in compose.WIDE or bool(terms(asked.topic))
-        if not evidence.candidates or (topical and self.refuses(evidence)):
+        if not evidence.candidates:
             return refusal(question)
         planned = outcome.only_planned(asked, evidence, self.settings.compose_keep, self.settings.compose_pool)
-        if planned is not None:
+        if planned is not None:  # said before any other refusal: it tells the reader why
             return refusal(question, planned)
+        if topical and self.refuses(evidence):
+            return refusal(question)
         return compose.compose(question, asked, evidence, self.rules)
