@@ -131,3 +131,23 @@ def test_training_windows_point_at_their_answers():
     answers = {tok.decode(ids[s:e + 1]) for ids, _, s, e in feats if s}
     assert answers == {"geneva", "wendy sherman"}
     assert all(s == e == 0 for ids, _, s, e in feats if tok.decode(ids).startswith("[CLS] who won"))
+
+
+@pytest.mark.parametrize("question", [
+    "How long did Putin's press conference last?",
+    "How large was the defense spending bill Biden signed on Monday?",
+    "Who is the Assistant Secretary of State for European and Eurasian Affairs?",
+])
+def test_the_sentence_holding_the_best_span_leads(chain, question):
+    best = chain.read(chain.evidence(question)).found.best
+    first = chain.invoke({"question": question})["citations"][0]
+    assert first["source"] == best.candidate.source
+    assert first["start"] <= best.start < best.end <= first["end"]
+
+
+def test_a_shown_short_answer_is_the_readers_confident_span(chain):
+    question = "How long did Putin's press conference last?"
+    found = chain.read(chain.evidence(question)).found
+    result = chain.invoke({"question": question})
+    assert found.shown and found.correct >= chain.calibration.correct_threshold
+    assert result["short_answer"]["text"] == found.best.text
