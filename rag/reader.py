@@ -20,6 +20,7 @@ HERE = Path(__file__).parent
 WEIGHTS = HERE / "reader.safetensors"
 CARD = HERE / "reader.json"
 MAX_ANSWER_TOKENS = 30
+MAX_QUESTION_TOKENS = 64  # a longer question is cut to its first 64 tokens, so the passage windows keep room
 
 
 class ReaderError(RuntimeError):
@@ -144,6 +145,9 @@ class Reader:
         """Best spans over all passages (batched in one forward pass), each with its no-answer gap."""
         if not passages:
             return Reading((), float("inf"), ())
+        tokens = self.tokenizer.tokenize(question)
+        if len(tokens) > MAX_QUESTION_TOKENS:
+            question = self.tokenizer.convert_tokens_to_string(tokens[:MAX_QUESTION_TOKENS])
         enc = self.tokenizer(
             [question] * len(passages), list(passages), truncation="only_second", max_length=self.max_length,
             stride=self.stride, return_overflowing_tokens=True, return_offsets_mapping=True, padding=True,

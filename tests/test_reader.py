@@ -151,3 +151,9 @@ def test_a_shown_short_answer_is_the_readers_confident_span(chain):
     result = chain.invoke({"question": question})
     assert found.shown and found.correct >= chain.calibration.correct_threshold
     assert result["short_answer"]["text"] == found.best.text
+
+
+def test_a_very_long_question_is_read(reader):
+    question = "Where will the negotiators meet, " + "and what else did they say about it " * 60 + "?"
+    reading = reader.read(question, [PASSAGE])  # cut to its first tokens, not a tokenizer panic
+    assert reading.spans and all(PASSAGE[s.start:s.end] == s.text for s in reading.spans)
