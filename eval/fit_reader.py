@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from newsrag.eval.bench import SQUAD
 from newsrag.eval.squad import calibration_split
 from newsrag.rag import reader as R
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED = SQUAD.parent  # ../shared/data: qa-train/ and squad2-dev.json
 
 
 def examples(path: Path) -> list[tuple[str, str, int | None, str | None, str]]:

@@ -16,12 +16,14 @@ from pathlib import Path
 from newsrag.app import App
 from newsrag.errors import InputError
 from newsrag.eval import gate, news, report, squad
+from newsrag.eval import metrics as M
+from newsrag.eval.bench import SQUAD
 from newsrag.index.ingest import IngestReport
+from newsrag.rag.read import default_reader
 from newsrag.settings import Settings
 
 ARTICLES = Path(__file__).resolve().parents[1] / "articles"
-SQUAD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "squad2-dev.json"
-PAGES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "html"
+PAGES = SQUAD.parent / "html"  # the real pages eval/qa/pages.jsonl asks about
 NEWS_COLLECTION = "eval_news"
 
 
@@ -133,9 +135,6 @@ def run_squad(settings: Settings, data: dict, limit: int | None, seed: int, out:
 def run_reader(settings: Settings, dataset: Path | None, out: Path, limit: int | None = None, seed: int = 0,
                half: str = "odd") -> int:
     """The reader alone: each answerable question read from its gold paragraph, always answering."""
-    from newsrag.eval import metrics as M
-    from newsrag.rag.read import default_reader
-
     kind, data = detect(Path(dataset or SQUAD))
     if kind != "squad":
         raise InputError("--reader needs a SQuAD v2 file")

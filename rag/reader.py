@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -80,6 +81,7 @@ def build_model(train_layers: int | None = None):
     return model.to(torch.float32)
 
 
+@lru_cache(maxsize=1)
 def _module():
     import torch
 

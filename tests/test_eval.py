@@ -7,9 +7,11 @@ from collections import Counter
 
 import pytest
 
-from conftest import ARTICLES
+from conftest import ARTICLES, shared_pages
 from newsrag.eval import gate, metrics, news, squad
-from newsrag.eval.run import detect, run
+from newsrag.app import App
+from newsrag.eval.calibrate_reader import thresholds
+from newsrag.eval.run import detect, run, run_reader
 from newsrag.errors import InputError
 from newsrag.settings import Settings
 
@@ -127,3 +129,41 @@ def test_unusable_datasets_are_refused_clearly(tmp_path):
         detect(other)
     with pytest.raises(InputError, match="no such dataset"):
         detect(tmp_path / "missing.jsonl")
+
+
+def test_reader_eval_reads_the_gold_paragraph(tmp_path, capsys):
+    """`newsrag eval --reader`: the answerable questions only, each read from its own paragraph."""
+    path = tmp_path / "tiny-squad.json"
+    path.write_text(json.dumps(_tiny_squad()), encoding="utf-8")
+    assert run_reader(Settings(home=tmp_path / "home"), path, tmp_path / "out", half="all") == 0
+    result = json.loads((tmp_path / "out" / "reader.json").read_text(encoding="utf-8"))
+    assert result["aggregates"]["questions"] == 4  # the two unanswerable ones are not asked
+    assert result["aggregates"]["f1"] >= 0.75, result["rows"]  # Cremona, firn, horsehair, 81 square kilometres
+    assert "always answering" in capsys.readouterr().out
+
+
+def test_calibration_thresholds_reach_the_asked_precision():
+    """Refuse below the P(answerable) keeping the asked share answered; show spans from where they are right."""
+    import numpy as np
+
+    rows = [{"answerable": i % 4 != 0, "correct": i % 4 != 0 and i >= 40} for i in range(100)]
+    p_ans = np.array([0.2 if not r["answerable"] else 0.6 + i / 1000 for i, r in enumerate(rows)])
+    p_ok = np.array([i / 100 for i in range(100)])
+    t_ans, t_ok, figures = thresholds(rows, p_ans, p_ok, answer_rate=0.9, precision=0.9, min_shown=10)
+    assert 0.2 < t_ans <= 0.6 + 99 / 1000 and figures["refused_unanswerable"] == 1.0
+    assert abs(figures["answered_when_answerable"] - 0.9) < 0.02  # a quantile of the answerable ones
+    assert figures["short_precision_answerable"] >= 0.9 and 0.3 <= t_ok <= 0.4
+
+
+def test_a_real_page_set_is_scored_against_the_stored_readable_text(tmp_path):
+    """eval/qa/pages.jsonl over an HTML page: gold spans and citations index the page's readable text."""
+    page, = shared_pages("nature.com.telescope.html")
+    app = App(Settings(home=tmp_path / "home"))
+    assert app.ingest([page]).added == [page.name]
+    items = [i for i in news.load(news.DEFAULT_SET.with_name("pages.jsonl"))
+             if any(e["source"] == page.name for e in i.evidence)]
+    assert len(items) >= 3
+    rows = [news.score(app, item, page.parent) for item in items]
+    assert all(all(r["exact"]) and r["exact"] for r in rows if not r["refused"])
+    assert all(r["hit_rank"] is not None for r in rows)  # the gold sentence was found in the stored text
+    assert sum(bool(r["match"]) for r in rows) >= len(rows) - 1
