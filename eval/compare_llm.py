@@ -25,8 +25,8 @@ class Recording(Answerer):
     def __init__(self, inner: Answerer):
         self.inner, self.name, self.answers = inner, inner.name, []
 
-    def stream(self, evidence):
-        for item in self.inner.stream(evidence):
+    def stream(self, evidence, config=None):
+        for item in self.inner.stream(evidence, config):
             if isinstance(item, Answer):
                 self.answers.append(item)
             yield item

@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 
 from newsrag.eval import metrics as M
 from newsrag.app import App
+from newsrag.rag.fidelity import unfaithful
 
 TYPES = ("single", "multi", "conflict", "followup", "speaker", "compare", "summarize", "unanswerable", "outcome")
 REFUSE = ("unanswerable", "outcome")  # types that must be refused ("outcome": an event known only as planned)
@@ -77,6 +78,7 @@ def score(app: App, item: Item, articles: Path) -> dict:
         "short": (result.get("short_answer") or {}).get("text"),
         "short_right": (_short_right(result, item.answers) if result.get("short_answer") else None),
         "exact": exact,
+        "faithful": not unfaithful(result) if result["answerable"] else None,
         "support": M.citation_support(cites, gold, item.answers) if answerable else None,
         "evidence_recall": M.evidence_recall(cites, gold) if item.type in SPREAD else None,
         "values_cited": M.values_cited(result["answer"], cites, item.must_cite) if item.must_cite else None,
@@ -127,6 +129,7 @@ def _summary(rows: list[dict], k: int) -> dict:
         "answer_match": _mean(r["match"] for r in ans),
         "answer_f1": _mean(r["f1"] for r in ans),
         "citation_exact": _mean(exact) if exact else None,
+        "faithful": _mean(r.get("faithful") for r in rows),
         "citation_support": _mean(r["support"] for r in ans),
         "evidence_recall": _mean(r["evidence_recall"] for r in rows),
         "values_cited": _mean(r.get("values_cited") for r in rows),

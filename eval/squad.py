@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from newsrag.eval import metrics as M
 from newsrag.app import App
+from newsrag.rag.fidelity import unfaithful
 from newsrag.index.ingest import IngestReport
 from newsrag.index.load import from_text
 from newsrag.rag import qtype
@@ -126,6 +127,7 @@ def score(app: App, q: Question, texts: dict[str, str]) -> dict:
         "dense_rank": paragraph_rank(dense, q.source),
         "cited_answer": (not q.impossible and bool(cites) and M.contains_answer(cited, list(q.answers))),
         "exact": [texts.get(c["source"], "")[c["start"]:c["end"]] == c["text"] for c in cites],
+        "faithful": not unfaithful(result) if result["answerable"] else None,
         "answer": result["answer"],
         "short_given": bool(result.get("short_answer")),
         "reader_f1": _reader_f1(evidence, q),
@@ -217,6 +219,8 @@ def aggregate(rows: list[dict]) -> dict:
     read = [r["reader_f1"] for r in ans if r.get("reader_f1") is not None]
     out["reader_span_f1"] = sum(read) / len(read) if read else None
     out["citation_exact"] = sum(exact) / len(exact) if exact else None
+    faithful = [r["faithful"] for r in rows if r.get("faithful") is not None]
+    out["faithful"] = sum(faithful) / len(faithful) if faithful else None
     out["latency_p50_ms"] = M.percentile(latencies, 0.5)
     out["latency_p95_ms"] = M.percentile(latencies, 0.95)
     return out

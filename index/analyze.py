@@ -49,11 +49,12 @@ class SentenceInfo:
     statement: bool
     said: str = ""  # the sentence's own speech marker (see `Local`), kept for reuse on re-ingest
     toks: str = "[]"  # see `Local`
+    speaker_here: bool = True  # the sentence or its own paragraph names the speaker (an answer may name them)
 
     def meta(self, start: int) -> dict:
         """Chroma metadata (scalars only) for this sentence starting at `start`."""
         return {"ents": json.dumps([list(e) for e in self.ents]), "speaker": self.speaker or "",
-                "statement": self.statement, "said": self.said, "toks": self.toks}
+                "statement": self.statement, "said": self.said, "toks": self.toks, "speaker_here": self.speaker_here}
 
 
 def local_from_meta(meta: dict) -> Local | None:
@@ -148,9 +149,9 @@ def resolve(text: str, spans: list[Span], local: list[Local]) -> list[SentenceIn
     for (start, end), info in zip(spans, local):
         if prev_end is not None and _BLANK_LINE.search(text, prev_end, start):
             speakers.new_paragraph()
-        speaker = speakers.step(text[start:end], info)
+        speaker, here = speakers.step(text[start:end], info)
         out.append(SentenceInfo([(lbl, start + s, start + e) for lbl, s, e in info.ents], speaker,
-                                info.statement, info.said, info.toks))
+                                info.statement, info.said, info.toks, here))
         prev_end = end
     return out
 
@@ -160,7 +161,9 @@ class _Speakers:
     without a name belongs to the last named speaker of the paragraph, else of the paragraph before
     (news paragraphs are often one sentence long); "he said" with neither falls back to the first
     person named in the nearest sentence before. "the official said" after "A senior US official
-    said" is that same speaker."""
+    said" is that same speaker. Only a speaker named in the sentence or its own paragraph is
+    `here`: one carried over from the paragraph before, or guessed from a name, ranks the sentence
+    (what Lavrov said) but is not named in an answer."""
 
     def __init__(self):
         self.last = self.previous = self.person = None
@@ -169,20 +172,21 @@ class _Speakers:
     def new_paragraph(self) -> None:
         self.previous, self.last, self.in_quote = self.last, None, False
 
-    def step(self, sentence: str, info: Local) -> str | None:
+    def step(self, sentence: str, info: Local) -> tuple[str | None, bool]:
+        """(the sentence's speaker, whether the sentence or its paragraph names them)."""
         quoted = self.in_quote or sentence.lstrip()[:1] in _OPEN
         known = self.last or self.previous
-        speaker = None
+        speaker, here = None, True
         if info.said == PRONOUN:
-            speaker = known or self.person
+            speaker, here = known or self.person, self.last is not None
         elif info.said:
             speaker = self.last = _same(info.said, known)
         elif quoted:
-            speaker = known
+            speaker, here = known, self.last is not None
         self.in_quote = _quote_open_after(sentence, self.in_quote)
         people = [sentence[s:e] for label, s, e in info.ents if label == "PERSON"]
         self.person = " ".join(people[0].split()) if people else self.person
-        return speaker
+        return speaker, here
 
 
 def _same(said: str, known: str | None) -> str:

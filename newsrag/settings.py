@@ -56,12 +56,14 @@ class Settings:
     max_answer_sentences: int = 5
     relative_keep: float = 0.75  # keep sentences scoring >= this share of the best one
     duplicate_similarity: float = 0.70  # cosine above which two sentences state the same fact
-    # composed answers (rag/compose.py): summaries, comparisons, differing figures; the outcome rule
+    # intent handlers (rag/intents/): summaries, comparisons, timelines, differing figures; the outcome rule
     wide_k: int = 30  # chunks retrieved for a summary or comparison (every outlet's view)
     compose_keep: float = 0.3  # a sentence's figure or outlet counts if it scores >= this share of the best
     compose_pool: int = 12  # ... and it is among this many best sentences
-    summary_sentences: int = 2  # sentences per article in a summary
+    summary_sentences: int = 1  # statements per article in a summary (one representative each)
     summary_keep: float = 0.5  # on a topic, an article joins if its best sentence scores >= this share of the best
+    same_thing: float = 0.5  # figures differ only between sentences this close (cosine) to the best figure's
+    max_composed_citations: int = 8  # a summary or comparison cites at most this many sentences
     # the trained reader (rag/reader.py, rag/read.py): "trained" reads the `read_k` best chunks for the best
     # span, refuses and shows a short answer by its calibrated probabilities; "off" keeps the older rules
     reader: str = "trained"

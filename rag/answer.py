@@ -52,6 +52,7 @@ class Answer:
     short_answer: dict | None = None  # {"text", "n"}: the entity/number/date answering a typed question
     conflict: bool = False  # the answer reports differing values from different outlets
     intent: str = "fact"  # fact, list, compare, summarize, timeline or outcome (rag/intent.py)
+    editorial: list[dict] = field(default_factory=list)  # {"start", "end", "kind", "note"}: our words (rag/cite.py)
 
     def to_json(self) -> dict:
         """The `newsrag ask --json` schema (fields are only ever added; see docs/answer-json.md)."""
@@ -65,6 +66,7 @@ class Answer:
             "short_answer": self.short_answer,
             "conflict": self.conflict,
             "intent": self.intent,
+            "editorial": self.editorial,
         }
 
 
@@ -75,13 +77,14 @@ def refusal(question: str, notice: str | None = None) -> Answer:
 class Answerer(ABC):
     """An answer backend: turns evidence into an answer whose citations are exact spans.
 
-    `stream` yields text pieces as they are ready, then the finished `Answer` last.
+    `stream` yields text pieces as they are ready, then the finished `Answer` last; `config` is the
+    LangChain RunnableConfig of the chain's run, for backends that call LangChain models.
     """
 
     name: str = "base"
 
     @abstractmethod
-    def stream(self, evidence: Evidence) -> Iterator[str | Answer]:
+    def stream(self, evidence: Evidence, config: dict | None = None) -> Iterator[str | Answer]:
         ...
 
     def answer(self, evidence: Evidence) -> Answer:

@@ -1,29 +1,33 @@
-"""The question-answering chain, a LangChain Runnable over {"question", "history", "k"}.
+"""The question-answering chain: six LangChain stages composed with LCEL.
 
-`invoke` returns the answer as the `--json` dict; `stream`/`astream` yield {"delta": text} pieces,
-then one final event {"answer", "notice", "closest", "evidence"}. Every entry point (`invoke`,
-`stream`, `batch`, `ainvoke`, `astream`) runs through LangChain's config machinery, so callbacks
-given in `config` see this chain and the retriever inside it.
+    analyse -> retrieve -> read -> decide -> compose -> cite
+
+`analyse` turns the input {"question", "history", "k", "filters"} into one frozen Query
+(rag/query.py); `retrieve` gathers hybrid evidence for it; `read` runs the trained reader; `decide`
+refuses, or lets an intent handler answer (rag/intents/); `compose` streams the answer backend's
+pieces when no handler did; `cite` fills each citation's news fields and gives the `--json` dict.
+Each stage is a Runnable under its own name, so callbacks and traces show the question's path;
+`config` reaches the retriever and the model backends.
+
+`invoke` returns the answer dict; `stream`/`astream` yield {"delta": text} pieces, then one final event
+{"answer", "notice", "closest", "evidence"}.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
-from dataclasses import replace
-from typing import Any, AsyncIterator, ContextManager, Iterator
+from dataclasses import dataclass, replace
+from typing import AsyncIterator, ContextManager, Iterator
 
-from langchain_core.callbacks import CallbackManagerForChainRun
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
 from langchain_core.runnables.config import run_in_executor
 from langchain_core.runnables.utils import AddableDict
 
-from newsrag.errors import InputError
-from newsrag.rag import compose, ellipsis, intent, outcome, speakers
-from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
+from newsrag.rag import intents, speakers
+from newsrag.rag.answer import Answer, Answerer, refusal
 from newsrag.rag.evidence import Evidence, gather
-from newsrag.rag.filters import Filters
-from newsrag.rag.question import analyze_question, find_role, split_wh
+from newsrag.rag.intents import Rules
+from newsrag.rag.query import Query, analyse, last_reply
 from newsrag.rag.read import Found, default_reader, load_calibration, read
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.rag.score import Fixed, Scorer, make_scorer
@@ -33,40 +37,16 @@ from newsrag.settings import Settings
 
 EMPTY = "No articles are indexed yet: add some first (newsrag ingest FOLDER, or upload them in the chat)."
 
-_MARKERS = re.compile(r"\s*\[\d+\]")
 
+@dataclass(frozen=True)
+class Turn:
+    """What the stages pass on: the query, then its evidence, then a decided answer (if one is)."""
 
-def last_reply(history: list[dict] | None) -> str:
-    """The assistant's last answer without its markers ("" after a refusal)."""
-    for turn in reversed(history or []):
-        if isinstance(turn, dict) and turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
-            reply = turn["content"]
-            return "" if reply.startswith(NOT_COVERED) else " ".join(_MARKERS.sub("", reply).split())
-    return ""
-
-
-def contextual_question(question: str, history: list[dict] | None) -> str | None:
-    """The question joined to the last exchange, or None without one.
-
-    "And where?" after "When are the talks?" / "On January 10." becomes one query holding all three,
-    so retrieval finds the sentence about the talks on January 10 that also names the place.
-    """
-    turns = [t for t in (history or []) if isinstance(t, dict) and isinstance(t.get("content"), str)]
-    users = [i for i, t in enumerate(turns) if t.get("role") == "user" and t["content"].strip()]
-    if not users:
-        return None
-    reply = last_reply(turns)[:200]
-    return " ".join(part for part in (turns[users[-1]]["content"], reply, question) if part)
-
-
-def validate(question: Any, max_chars: int) -> str:
-    """The question, stripped; an InputError (shown to the user) if it is empty or too long."""
-    if not isinstance(question, str) or not question.strip():
-        raise InputError("the question is empty")
-    question = question.strip()
-    if len(question) > max_chars:
-        raise InputError(f"the question is too long ({len(question):,} characters; the limit is {max_chars:,})")
-    return question
+    query: Query
+    evidence: Evidence | None = None
+    notice: str | None = None  # e.g. undated articles a date filter left out
+    settled: Answer | None = None  # decided without the answer backend: a refusal or a handler's answer
+    final: bool = False  # `settled` is the whole reply (no article, none matching the filters)
 
 
 def names(words: tuple[str, ...]) -> str:
@@ -83,7 +63,7 @@ def closest(evidence: Evidence, limit: int = 3) -> list[tuple[str, str]]:
 
 
 def refuses(evidence: Evidence, scorer: Fixed | Scorer) -> bool:
-    """The one refusal rule: a name no article mentions, evidence too weak to answer from (the best
+    """The evidence rule: a name no article mentions, evidence too weak to answer from (the best
     sentence's score, or the learned refusal model's P(answerable), below the scorer's threshold), or,
     with the learned scorer, a kind of answer asked for (a number, a date...) no best sentence offers."""
     return (bool(evidence.unknown) or evidence.confidence < scorer.threshold
@@ -91,10 +71,8 @@ def refuses(evidence: Evidence, scorer: Fixed | Scorer) -> bool:
 
 
 class NewsChain(Runnable[dict, dict]):
-    """Retrieve hybrid evidence, refuse if it is weak, else let the answerer write a cited answer.
-
-    `guard` is entered around retrieval (the App passes its lock so index writes never interleave).
-    """
+    """The stages above as one Runnable. `guard` is entered around retrieval (the App passes its lock
+    so index writes never interleave)."""
 
     def __init__(self, settings: Settings, retriever: HybridRetriever, answerer: Answerer,
                  guard: ContextManager | None = None):
@@ -106,8 +84,15 @@ class NewsChain(Runnable[dict, dict]):
         self.scorer = make_scorer(settings)
         self._reader = None
         self.calibration = load_calibration(settings.reader_dir) if settings.reader == "trained" else None
-        self.rules = compose.Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
-                                   settings.summary_sentences, settings.summary_keep)
+        self.rules = Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
+                           settings.summary_sentences, settings.summary_keep, settings.same_thing,
+                           settings.max_composed_citations)
+        self.pipeline = (RunnableLambda(self.analyse, name="analyse")
+                         | RunnableLambda(self.retrieve, name="retrieve")
+                         | RunnableLambda(self.read_stage, name="read")
+                         | RunnableLambda(self.decide, name="decide")
+                         | RunnableGenerator(self.compose, self.acompose, name="compose")
+                         | RunnableGenerator(self.cite, self.acite, name="cite")).with_config(run_name="newsrag")
 
     @property
     def store(self):
@@ -121,109 +106,94 @@ class NewsChain(Runnable[dict, dict]):
     def corpus(self):
         return self.retriever.corpus
 
-    # -- LangChain entry points ------------------------------------------------------------------
+    # -- LangChain entry points: the pipeline's own ------------------------------------------------
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> dict:
         """The answer as the `newsrag ask --json` dict."""
-        return self._call_with_config(self._final, input, config, **kwargs)["answer"]
-
-    def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
-        yield from self._transform_stream_with_config(iter([input]), self._transform, config, **kwargs)
-
-    def transform(self, input: Iterator[dict], config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
-        yield from self._transform_stream_with_config(input, self._transform, config, **kwargs)
-
-    async def astream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> AsyncIterator[dict]:
-        async def one() -> AsyncIterator[dict]:
-            yield input
-
-        async for event in self._atransform_stream_with_config(one(), self._atransform, config, **kwargs):
-            yield event
-
-    # -- the work ----------------------------------------------------------------------------------
-    def _final(self, input: dict, run_manager: CallbackManagerForChainRun, config: RunnableConfig) -> dict:
         final: dict = {}
-        for event in self.events(input, config):
+        for event in self.pipeline.stream(input, config, **kwargs):
             if "answer" in event:
                 final = event
-        return final
+        return final["answer"]
 
-    def _transform(self, inputs: Iterator[dict], run_manager: CallbackManagerForChainRun,
-                   config: RunnableConfig) -> Iterator[dict]:
-        for input in inputs:
-            yield from self.events(input, config)
+    def stream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
+        yield from self.pipeline.stream(input, config, **kwargs)
 
-    async def _atransform(self, inputs: AsyncIterator[dict], run_manager, config: RunnableConfig) -> AsyncIterator[dict]:
-        done = object()
-        async for input in inputs:
-            events = self.events(input, config)  # the model and Chroma calls block: run them off the loop
-            while (event := await run_in_executor(config, next, events, done)) is not done:
-                yield event
+    def transform(self, input: Iterator[dict], config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
+        yield from self.pipeline.transform(input, config, **kwargs)
 
-    def events(self, input: dict, config: RunnableConfig | None = None) -> Iterator[dict]:
-        """Validate, gather evidence (history-aware), then refuse or stream the answerer's pieces."""
-        question = validate(input.get("question"), self.settings.max_question_chars)
-        filters = input.get("filters") or Filters()
-        history = input.get("history")
-        whole = ellipsis.standalone(question, history)  # "When?" -> "When will the talks be held?"
+    async def astream(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> AsyncIterator[dict]:
+        async for event in self.pipeline.astream(input, config, **kwargs):
+            yield event
+
+    async def ainvoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> dict:
+        final: dict = {}
+        async for event in self.pipeline.astream(input, config, **kwargs):
+            if "answer" in event:
+                final = event
+        return final["answer"]
+
+    # -- analyse -------------------------------------------------------------------------------------
+    def analyse(self, input: dict) -> Turn:
+        return Turn(analyse(input, self.settings.max_question_chars))
+
+    # -- retrieve ------------------------------------------------------------------------------------
+    def retrieve(self, turn: Turn, config: RunnableConfig) -> Turn:
+        """Evidence for the query; or the whole reply when no article (or none matching the filters) is
+        indexed: never silently search everything instead."""
+        q = turn.query
         with self.guard:
-            nothing, notice = self.scope(filters)
-            if nothing is None:
-                evidence = self.evidence(whole or question, None if whole else history, input.get("k"), config,
-                                         filters)
-        if nothing is None:
-            evidence = self.read(evidence)
-        if nothing is not None:  # never silently search everything instead
-            yield AddableDict(delta=nothing)
-            yield AddableDict(answer=Answer(question, nothing, False).to_json(), notice=None, evidence=None,
-                              closest=[])
-            return
-        yield from self.answer_events(whole or question, evidence, notice, typed=question)
+            nothing, notice = self.scope(q)
+            if nothing is not None:
+                return replace(turn, settled=Answer(q.typed, nothing, False), final=True)
+            return replace(turn, evidence=self.gather(q, config), notice=notice)
 
-    def scope(self, filters: Filters) -> tuple[str | None, str | None]:
+    def scope(self, q: Query) -> tuple[str | None, str | None]:
         """(message if no article is indexed or none matches the filters, notice of undated articles a
         date filter left out)."""
-        if not self.corpus.get().articles():
+        articles = self.corpus.get().articles()
+        if not articles:
             return EMPTY, None
-        if not filters:
+        if not q.filters:
             return None, None
-        matched, undated = filters.scope(self.corpus.get().articles())
+        matched, undated = q.filters.scope(articles)
         if not matched:
-            return f"No article matches the filters ({filters.describe()}).", None
+            return f"No article matches the filters ({q.filters.describe()}).", None
         if undated:
             plural = "s" if undated > 1 else ""
             return None, f"{undated} article{plural} without a publication date left out by the date filter."
         return None, None
 
-    def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None,
-                 config: RunnableConfig | None = None, filters: Filters | None = None) -> Evidence:
+    def gather(self, q: Query, config: RunnableConfig | None = None) -> Evidence:
         """History-aware evidence: with a previous turn, retrieve for the question alone and in context.
 
         A follow-up that cannot stand alone ("And where?") finds stronger evidence in context; a new,
-        self-contained question ("When will the talks take place?") finds it on its own. A summary or
-        comparison wants every outlet's view: more chunks, retrieved for its topic alone.
+        self-contained question finds it on its own. A summary or comparison wants every outlet's view:
+        more chunks, retrieved for its topic alone. "Who said “…”?" looks for the quoted words.
         """
-        asked = intent.detect(question)
-        if asked.kind in compose.WIDE:
-            query = asked.topic if terms(asked.topic) else question
-            return self._evidence(query, question, max(k or self.settings.k, self.settings.wide_k), config,
-                                  filters=filters)
-        role = find_role(question)
-        subject = speakers.holder(role, self.titled(str(role))) if role else None
-        if subject:  # "What did Russia's foreign minister say?": look for what Lavrov said
-            own = replace(self._evidence(f"{question} {subject}", question, k, config, filters=filters,
-                                         focus=question), subject=subject)
+        k = q.k or self.settings.k
+        if q.wide:
+            query = q.intent.topic if terms(q.intent.topic) else q.text
+            return self._evidence(q, query, max(k, self.settings.wide_k), config)
+        subject = speakers.holder(q.role, self.titled(str(q.role))) if q.role else None
+        if q.quoted:
+            own = self._evidence(q, q.quoted, k, config)
+        elif subject:  # "What did Russia's foreign minister say?": look for what Lavrov said
+            own = replace(self._evidence(q, f"{q.text} {subject}", k, config, focus=q.text), subject=subject)
         else:
-            own = self._evidence(question, question, k, config, filters=filters)
-        parts = split_wh(question)
-        if len(parts) > 1:  # "When and where…?": each part finds its own best sentences too
-            own = replace(own, parts=tuple(self._evidence(p, p, k, config, filters=filters) for p in parts))
-        query = contextual_question(question, history)
-        if query is None:
+            own = self._evidence(q, q.text, k, config)
+        if len(q.parts) > 1:  # "When and where…?": each part finds its own best sentences too
+            own = replace(own, parts=tuple(self._evidence(q, p, k, config, asked=p) for p in q.parts))
+        if q.context is None:
             return own
-        previous = next(t["content"] for t in reversed(history) if t.get("role") == "user")
-        in_context = self._evidence(query, question, k, config, seen=last_reply(history),
-                                    focus=f"{previous} {question}", filters=filters)
+        in_context = self._evidence(q, q.context, k, config, seen=last_reply(q.history),
+                                    focus=f"{q.previous} {q.text}")
         return in_context if in_context.strength > own.strength else own
+
+    def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None,
+                 config: RunnableConfig | None = None) -> Evidence:
+        """The evidence the chain would gather for `question` (the calibration scripts' entry)."""
+        return self.gather(analyse({"question": question, "history": history, "k": k},
+                                   self.settings.max_question_chars), config)
 
     def titled(self, title: str, n: int = 50) -> list[str]:
         """The chunks that best match a title ("Russia’s foreign minister"): where its holder is named.
@@ -231,13 +201,15 @@ class NewsChain(Runnable[dict, dict]):
         corpus = self.corpus.get()
         return [corpus.texts[cid] for cid, _ in corpus.search(title, n)]
 
-    def _evidence(self, query: str, asked: str, k: int | None, config: RunnableConfig | None,
-                  seen: str = "", focus: str | None = None, filters: Filters | None = None) -> Evidence:
-        vector = self.embedder.encode([query])[0]
-        docs = self.retriever.invoke(query, config, k=k or self.settings.k, vector=vector, filters=filters)
-        return gather(self.store, self.corpus.get(), self.scorer, query, vector, docs, asked=asked, seen=seen,
-                      focus=focus)
+    def _evidence(self, q: Query, text: str, k: int, config: RunnableConfig | None, asked: str | None = None,
+                  seen: str = "", focus: str | None = None) -> Evidence:
+        vector = self.embedder.encode([text])[0]
+        docs = self.retriever.invoke(text, config, k=k, vector=vector, filters=q.filters)
+        ev = gather(self.store, self.corpus.get(), self.scorer, text, vector, docs, asked=asked or q.text,
+                    seen=seen, focus=focus)
+        return replace(ev, query=q if asked is None else replace(q, text=asked, parts=(asked,)))
 
+    # -- read ----------------------------------------------------------------------------------------
     @property
     def reader(self):
         """The trained reader, loaded on first use; None when `settings.reader` is "off"."""
@@ -245,12 +217,14 @@ class NewsChain(Runnable[dict, dict]):
             self._reader = default_reader(self.settings.reader_threads, self.settings.reader_dir)
         return self._reader
 
+    def read_stage(self, turn: Turn) -> Turn:
+        if turn.evidence is None or turn.query.wide:  # summaries and comparisons quote whole statements
+            return turn
+        return replace(turn, evidence=self.read(turn.evidence))
+
     def read(self, evidence: Evidence) -> Evidence:
-        """The read stage: the reader's best span and calibrated chances, for the question and each of
-        its parts ("When and where…?"). Summaries and comparisons quote whole statements: not read."""
+        """The reader's best span and calibrated chances, for the question and each of its parts."""
         if self.reader is None or not evidence.candidates:
-            return evidence
-        if intent.detect(evidence.asked or evidence.question).kind in compose.WIDE:
             return evidence
         parts = tuple(replace(p, found=self.found(p)) for p in evidence.parts)
         return replace(evidence, found=self.found(evidence), parts=parts)
@@ -260,59 +234,85 @@ class NewsChain(Runnable[dict, dict]):
             return None
         return read(self.reader, evidence, self.settings.read_k, self.calibration)
 
+    # -- decide --------------------------------------------------------------------------------------
     def refuses(self, evidence: Evidence) -> bool:
-        """With the calibrated reader: P(answerable) below its threshold; otherwise the older rule.
+        """With the calibrated reader: P(answerable) below its threshold; otherwise the evidence rule.
 
         A question asking for someone's position ("What does Lavrov think?") is answered by whole
         statements, not a span: the reader was trained on span questions, so the evidence rule decides.
         """
         found = evidence.found
-        position = analyze_question(evidence.asked or evidence.question).answer_type == "position"
+        position = evidence.query is not None and evidence.query.asked.answer_type == "position"
         if found is not None and found.answerable is not None and not position:
             return found.answerable < self.calibration.answerable_threshold
         return refuses(evidence, self.scorer)
 
-    def answer_events(self, question: str, evidence: Evidence, notice: str | None = None,
-                      typed: str | None = None) -> Iterator[dict]:
-        """Refuse or compose without calling the answerer when that settles it; else stream its pieces.
-
-        `notice` (e.g. undated articles a date filter left out) is added to the answer's own; `typed` is
-        what the user typed when `question` is its standalone rewrite (rag/ellipsis.py).
-        """
-        asked = intent.detect(question)
-        answer = self.settled(question, asked, evidence)
-        if answer is not None:
-            yield AddableDict(delta=answer.answer)
-        else:
-            for item in self.answerer.stream(evidence):
-                if isinstance(item, Answer):
-                    answer = item
-                else:
-                    yield AddableDict(delta=item)
-        notes = " ".join(n for n in (answer.notice, notice) if n) or None
-        result = replace(answer, question=typed or question, answer=answer.answer.strip(), intent=asked.kind,
-                         notice=notes)
-        result = with_sources(result, evidence, self.store)
-        yield AddableDict(answer=result.to_json(), notice=result.notice, evidence=evidence,
-                          closest=None if result.citations else closest(evidence))
-
-    def settled(self, question: str, asked: intent.Intent, evidence: Evidence) -> Answer | None:
-        """A refusal (weak evidence, or an outcome known only as planned) or a composed answer; else None.
+    def decide(self, turn: Turn) -> Turn:
+        """A refusal, or an intent handler's answer; the turn unchanged (the backend answers) otherwise.
 
         A summary or comparison with no topic ("Summarize what each outlet reports") has no question
         to match, so weak evidence does not refuse it.
         """
+        if turn.settled is not None:
+            return turn
+        q, evidence = turn.query, turn.evidence
         if evidence.unknown:
-            return refusal(question, f"No article mentions {names(evidence.unknown)}.")
-        role = find_role(question)
-        if role and role.asks_holder and not evidence.subject:  # no article names the holder of that title
-            return refusal(question, f"No article names {role}.")
-        topical = asked.kind not in compose.WIDE or bool(terms(asked.topic))
+            return replace(turn, settled=refusal(q.typed, f"No article mentions {names(evidence.unknown)}."))
+        if q.role and q.role.asks_holder and not evidence.subject:  # no article names the holder of that title
+            return replace(turn, settled=refusal(q.typed, f"No article names {q.role}."))
         if not evidence.candidates:
-            return refusal(question)
-        planned = outcome.only_planned(asked, evidence, self.settings.compose_keep, self.settings.compose_pool)
-        if planned is not None:  # said before any other refusal: it tells the reader why
-            return refusal(question, planned)
-        if topical and self.refuses(evidence):
-            return refusal(question)
-        return compose.compose(question, asked, evidence, self.rules)
+            return replace(turn, settled=refusal(q.typed))
+        for guard in intents.GUARDS:  # said before the evidence rule: they tell the reader why
+            if (answer := guard(q, evidence, self.rules)) is not None:
+                return replace(turn, settled=answer)
+        if (not q.wide or terms(q.intent.topic)) and self.refuses(evidence):
+            return replace(turn, settled=refusal(q.typed))
+        return replace(turn, settled=intents.handle(q, evidence, self.rules))
+
+    # -- compose -------------------------------------------------------------------------------------
+    def compose(self, turns: Iterator[Turn], config: RunnableConfig) -> Iterator[dict]:
+        """The decided answer in one piece, or the answer backend's pieces as they come."""
+        for turn in turns:
+            answer = turn.settled
+            if answer is not None:
+                yield AddableDict(delta=answer.answer)
+            else:
+                for item in self.answerer.stream(turn.evidence, config):
+                    if isinstance(item, Answer):
+                        answer = item
+                    else:
+                        yield AddableDict(delta=item)
+            yield AddableDict(turn=turn, composed=answer)
+
+    async def acompose(self, turns: AsyncIterator[Turn], config: RunnableConfig) -> AsyncIterator[dict]:
+        done = object()
+        async for turn in turns:
+            events = self.compose(iter([turn]), config)  # the model and Chroma calls block: off the loop
+            while (event := await run_in_executor(config, next, events, done)) is not done:
+                yield event
+
+    # -- cite ----------------------------------------------------------------------------------------
+    def cite(self, events: Iterator[dict]) -> Iterator[dict]:
+        """Pieces pass through; the composed answer gets its news fields and becomes the JSON dict."""
+        for event in events:
+            yield self._cited(event) if "composed" in event else event
+
+    async def acite(self, events: AsyncIterator[dict]) -> AsyncIterator[dict]:
+        async for event in events:
+            yield self._cited(event) if "composed" in event else event
+
+    def _cited(self, event: dict) -> dict:
+        turn, answer = event["turn"], event["composed"]
+        q = turn.query
+        if turn.final:
+            return AddableDict(answer=answer.to_json(), notice=None, evidence=None, closest=[])
+        notes = " ".join(n for n in (answer.notice, turn.notice) if n) or None
+        text = answer.answer.strip()
+        lead = len(answer.answer) - len(answer.answer.lstrip())
+        editorial = [{**e, "start": e["start"] - lead, "end": e["end"] - lead} for e in answer.editorial]
+        result = replace(answer, question=q.typed, answer=text, intent=q.intent.kind, notice=notes,
+                         editorial=editorial)
+        result = with_sources(result, turn.evidence, self.store)
+        return AddableDict(answer=result.to_json(), notice=result.notice, evidence=turn.evidence,
+                           closest=None if result.citations else closest(turn.evidence))
+

@@ -3,7 +3,7 @@ talks be held?"; "And Blinken?" after "What did Lavrov say about the talks?" ask
 say about the talks?"; "Summarize that" summarizes what was just asked about.
 
 A rewrite is a standalone question, answered like any other; anything else is left to the history-aware
-retrieval (rag/chain.py `contextual_question`).
+retrieval (`Query.context`, rag/query.py).
 """
 
 from __future__ import annotations

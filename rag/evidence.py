@@ -44,6 +44,7 @@ class Candidate:
     score: float  # how likely it holds the answer (rag/score.py: the fixed formula or a probability)
     ents: tuple[tuple[str, int, int], ...] = ()  # (spaCy label, start, end) in article offsets
     speaker: str | None = None  # who the sentence reports as speaking, if anyone
+    speaker_here: bool = True  # the sentence or its paragraph names the speaker (else an answer does not)
     statement: bool = True  # False for headlines, captions, bylines: shown, never an answer statement
     dates: tuple[tuple[int, int, str], ...] = ()  # resolved date expressions (start, end, iso), article offsets
     features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
@@ -51,18 +52,15 @@ class Candidate:
     seen: F.Seen | None = field(default=None, compare=False, repr=False)  # what the features were computed from
     toks: str = "[]"  # the stored parse (index/analyze.py)
 
-    def dated_text(self) -> str:
-        """`text` with each resolved date beside its expression: "on Wednesday (2020-01-15)"."""
-        out, pos = self.text, 0
+    def date_note(self) -> str:
+        """Each resolved date beside the words that say it, to show after the sentence (never inside it):
+        "(Wednesday: 2020-01-15)"; "" when the sentence's own words already say it all."""
+        notes = []
         for start, end, iso in self.dates:
             said = " ".join(self.quote[start - self.start:end - self.start].split())
-            at = out.find(said, pos) if said else -1
-            if at < 0 or said == iso or _states(said, iso):
-                continue
-            pos = at + len(said)
-            out = f"{out[:pos]} ({iso}){out[pos:]}"
-            pos += len(iso) + 3
-        return out
+            if said and said != iso and not _states(said, iso):
+                notes.append(f"{said}: {iso}")
+        return f"({'; '.join(dict.fromkeys(notes))})" if notes else ""
 
 
 def _states(said: str, iso: str) -> bool:
@@ -83,6 +81,7 @@ class Evidence:
     parts: tuple["Evidence", ...] = ()  # a two-part question's ("When and where…?") evidence for each part
     subject: str | None = None  # who a title in the question means ("Russia's foreign minister" -> a name)
     found: Any = None  # what the reader found (rag/read.py `Found`), once the read stage has run
+    query: Any = None  # the analysed question (rag/query.py `Query`) this evidence answers
 
     @property
     def strength(self) -> float:
@@ -145,6 +144,7 @@ def analysis(meta: dict) -> dict:
     """The stored language analysis of a sentence row; rows from before it existed get neutral values."""
     return {"ents": tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")),
             "speaker": meta.get("speaker") or None, "statement": bool(meta.get("statement", True)),
+            "speaker_here": bool(meta.get("speaker_here", True)),
             "toks": meta.get("toks") or "[]"}
 
 

@@ -12,10 +12,12 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from newsrag.rag import predicate, qtype, speakers
-from newsrag.rag.answer import Answer, Answerer, Citation, Sentence, refusal
+from newsrag.rag import predicate, speakers
+from newsrag.rag.answer import Answer, Answerer, Sentence, refusal
+from newsrag.rag.cite import DATE, Cites, Writer
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.question import Question, analyze_question, find_role, split_wh
+from newsrag.rag.query import Query, analyse
+from newsrag.rag.question import Question
 from newsrag.rag.read import Short
 from newsrag.rag.terms import terms
 
@@ -31,8 +33,9 @@ class ExtractiveAnswerer(Answerer):
         self.duplicate_similarity = duplicate_similarity
         self.min_words = min_words
 
-    def stream(self, evidence: Evidence) -> Iterator[str | Answer]:
-        question = analyze_question(evidence.asked or evidence.question)
+    def stream(self, evidence: Evidence, config: dict | None = None) -> Iterator[str | Answer]:
+        q = query_of(evidence)
+        question = q.asked
         if evidence.subject and not question.subject:  # "Russia's foreign minister" -> "Sergey Lavrov"
             question = replace(question, subject=evidence.subject)
         statements = self.select(evidence, question)
@@ -40,22 +43,22 @@ class ExtractiveAnswerer(Answerer):
             yield refusal(evidence.question)
             return
         ranked = sorted((c for st in statements for c in st), key=lambda c: c.score, reverse=True)
-        dated = qtype.expected(evidence.question) == "date"  # "when" answers show the absolute date too
-        parts = split_wh(evidence.asked or evidence.question)
+        dated = q.expected == "date"  # "when" answers show the absolute date too
+        parts = q.parts
         found = evidence.found
         leads = found is not None and found.best is not None and self.may_lead(found.best.candidate, evidence,
                                                                                  question)
         if len(parts) > 1:  # "When and where…?": a short answer for each, its sentence quoted
             shorts = _unique([p.found.best for p in evidence.parts if p.found is not None and p.found.shown])
             statements += [[s.candidate] for s in shorts if same_fact(s.candidate, statements, 1.01) is None]
-        elif (held := _holder_short(evidence, ranked)) is not None:  # "Who is NATO's secretary general?"
+        elif (held := _holder_short(q, evidence, ranked)) is not None:  # "Who is NATO's secretary general?"
             shorts = [held]
         else:  # the reader's best span, when its calibrated chance of being right clears the threshold
             shorts = [found.best] if found is not None and found.shown and leads else []
         if leads:  # the sentence holding the reader's best span leads
             statements = _leading(statements, found.best.candidate, self.max_sentences)
         answer = compose(evidence.question, _holding_first(statements, shorts), shorts,
-                         render=_dated if dated else None)
+                         render=lambda st: statement_pieces(st, dated))
         for piece in answer.answer.split(" "):
             yield piece + " "
         yield answer
@@ -67,7 +70,8 @@ class ExtractiveAnswerer(Answerer):
         fitting = [c.score for c in pool[:3] if c.fits]
         if fitting:  # "How much…?": a sentence offering no amount is no answer, unless it outranks all that do
             pool = [c for c in pool if c.fits or c.score > max(fitting)]
-        question = question or analyze_question(evidence.asked or evidence.question)
+        q = query_of(evidence)
+        question = question or q.asked
         if evidence.subject and not question.subject:  # "Russia's foreign minister" -> "Sergey Lavrov"
             question = replace(question, subject=evidence.subject)
         by_speaker = speakers.applies(question, pool)
@@ -75,7 +79,7 @@ class ExtractiveAnswerer(Answerer):
             pool = speakers.prefer(pool, question)
         if not pool:
             return []
-        pool = acting_first(pool, evidence.asked or evidence.question, self.relative_keep)
+        pool = acting_first(pool, q.verb, q.text, self.relative_keep)
         best = pool[0].score
         statements: list[Statement] = []
         for c in pool:
@@ -106,10 +110,15 @@ class ExtractiveAnswerer(Answerer):
         return same_fact(c, statements, self.duplicate_similarity)
 
 
-def acting_first(pool: list[Candidate], question: str, keep: float, window: int = 8) -> list[Candidate]:
+def query_of(evidence: Evidence) -> Query:
+    """The analysed question this evidence answers (analysed here only for evidence built by hand)."""
+    return evidence.query or analyse({"question": evidence.asked or evidence.question}, 10**6)
+
+
+def acting_first(pool: list[Candidate], verb: frozenset[str], question: str, keep: float,
+                 window: int = 8) -> list[Candidate]:
     """For "What did X VERB?", the kept sentences that do the verb to something ("demanded that NATO
     refuse…") first, and none that only names it ("presented the demands…"); otherwise `pool` unchanged."""
-    verb = predicate.asked_verb(question)
     if not verb:
         return pool
     head = [c for c in pool[:window] if c.score >= keep * pool[0].score]
@@ -121,9 +130,9 @@ def acting_first(pool: list[Candidate], question: str, keep: float, window: int 
     return first + [c for c in pool if all(c is not f for f in first) and not verb & c.terms]
 
 
-def _holder_short(evidence: Evidence, ranked: list[Candidate]) -> Short | None:
+def _holder_short(q: Query, evidence: Evidence, ranked: list[Candidate]) -> Short | None:
     """For "Who is <title>?", the name the articles give that title, in the best sentence naming them."""
-    role = find_role(evidence.asked or evidence.question)
+    role = q.role
     if not (role and role.asks_holder and evidence.subject):
         return None
     name = re.compile(r"\s+".join(re.escape(w) for w in evidence.subject.split()))  # "Jens  Stoltenberg" too
@@ -204,45 +213,44 @@ def shown(st: Statement, text: Callable[[Candidate], str] = lambda c: c.text) ->
     return " ".join(parts)
 
 
-def _dated(st: Statement) -> str:
-    """A statement's sentence with each resolved date beside its expression, attributed to its speaker."""
-    return speakers.attributed(shown(st, Candidate.dated_text), st[0].speaker)
+Pieces = list[tuple[str, "str | None", str]]  # (text, editorial kind or None for the source's words, note)
+
+
+def statement_pieces(st: Statement, dated: bool = False) -> Pieces:
+    """A statement as the answer shows it: its sentence verbatim, its speaker named as ours where the
+    sentence does not name them, and (for "when" questions) its resolved dates after it."""
+    pieces = speakers.attributed(shown(st), st[0].speaker if st[0].speaker_here else None)
+    note = " ".join(n for c in st if c.source == st[0].source and (n := c.date_note()))
+    if dated and note:
+        pieces.append((f" {note}", DATE, "the date resolved against the article's publication date"))
+    return pieces
 
 
 def compose(question: str, statements: list[Statement], shorts: list[Short] | Short | None = None,
-            render: Callable[[Statement], str] | None = None, joiner: str = " ") -> Answer:
-    """Answer text with `[n]` markers; one citation per distinct span, numbered by first use.
+            render: Callable[[Statement], Pieces] | None = None, joiner: str = " ") -> Answer:
+    """Answer text with `[n]` markers; one citation per distinct span, numbered by first use (rag/cite.py).
 
     Short answers come first ("Karen Donfried [1]."; "January 10 [1]; Geneva [2]."), each citation
-    marking where its short answer sits in the sentence; a quote is attributed to its speaker
-    ("Lavrov said: “…” [2]"). `render` writes a statement's text (default: its first sentence,
-    attributed); statements are joined by `joiner`. The JSON `short_answer` is the first short answer.
+    marking where its short answer sits in the sentence. `render` gives a statement's pieces (default:
+    its sentence, its speaker named as ours); statements are joined by `joiner`. The JSON
+    `short_answer` is the first short answer.
     """
     shorts = [shorts] if isinstance(shorts, Short) else list(shorts or [])
-    render = render or (lambda st: speakers.attributed(shown(st), st[0].speaker))
-    numbers: dict[tuple[str, int, int], int] = {}
-    citations: list[Citation] = []
-
-    def cite(c: Candidate) -> int:
-        key = (c.source, c.start, c.end)
-        if key not in numbers:
-            numbers[key] = len(numbers) + 1
-            short = next((s for s in shorts if s.candidate is c), None)
-            span = {"start": short.start, "end": short.end} if short else None
-            citations.append(Citation(numbers[key], c.source, c.title, c.start, c.end, c.quote,
-                                      speaker=c.speaker, short=span))
-        return numbers[key]
-
-    parts, sentences = [], []
+    render = render or statement_pieces
+    cites, w, sentences = Cites(), Writer(), []
     short_json = None
+    for i, s in enumerate(shorts):
+        n = cites.mark(s.candidate, short={"start": s.start, "end": s.end})
+        short_json = short_json or {"text": s.text, "n": n[0]}
+        w.sep("; " if i else "").quote(" ".join(s.text.split())).marks(n)
+        sentences.append(Sentence(s.text, n))
     if shorts:
-        marks = [cite(s.candidate) for s in shorts]
-        short_json = {"text": shorts[0].text, "n": marks[0]}
-        parts.append("; ".join(f"{' '.join(s.text.split())} [{n}]" for s, n in zip(shorts, marks)) + ".")
-        sentences += [Sentence(s.text, [n]) for s, n in zip(shorts, marks)]
+        w.sep(".")
     for st in statements:
-        marks = list(dict.fromkeys(cite(c) for c in st))
-        text = render(st)
-        parts.append(f"{text} {''.join(f'[{n}]' for n in marks)}")
-        sentences.append(Sentence(text, marks))
-    return Answer(question, joiner.join(parts), True, citations, sentences=sentences, short_answer=short_json)
+        marks = cites.mark(*st)
+        at = w.sep(joiner if w.length else "").length
+        w.pieces(render(st))
+        sentences.append(Sentence(w.text[at:], marks))
+        w.marks(marks)
+    return Answer(question, w.text, True, cites.citations, sentences=sentences, short_answer=short_json,
+                  editorial=w.editorial)

@@ -1,7 +1,7 @@
 """What the question wants done: one fact, a list, a comparison, a summary, a timeline, or an event's outcome.
 
 Regular expressions over the question's wording, no model: the intent chooses how the answer is
-composed (rag/compose.py) and whether an outcome can be known at all (rag/outcome.py).
+composed (the handlers of rag/intents/) and whether an outcome can be known at all (rag/intents/outcome.py).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ from newsrag.rag.question import Question, Role, speaker_matches
 _OWN, _ABOUT, _OTHERS_ABOUT = 1.0, 0.8, 0.6
 _TITLE_WORDS = 4  # words of title between the body and the name ("Secretary General")
 _SAID = r"(?:said|says|added|told|noted|stressed|warned|argued|insisted|explained|stated|claimed|continued)"
-_TRAILING = re.compile(rf"^(?P<q>[“\"](?P<inner>.+?)[,.!?]?[”\"])\s*,?\s*(?:he|she|they|it)\s+{_SAID}\b[^“”\"]*$", re.S)
-_PRONOUN_LEAD = re.compile(r"^(?P<lead>(?:[A-Z][\w ]{0,30},\s*)?)(?:he|she)\b(?=\s+(?:also\s+)?(?:\w+ed|said|told|wrote|says)\b)", re.I)
+_TRAILING = re.compile(rf"^(?P<q>[“\"](?P<inner>.+?)[,.!?]?[”\"])\s*,?\s*(?P<pronoun>he|she|they|it)(?=\s+{_SAID}\b[^“”\"]*$)", re.S)
+_PRONOUN_LEAD = re.compile(r"^(?P<lead>(?:[A-Z][\w ]{0,30},\s*)?)(?P<pronoun>he|she)\b(?=\s+(?:also\s+)?(?:\w+ed|said|told|wrote|says)\b)", re.I)
 
 
 def speaker_factor(c: Candidate, question: Question) -> float | None:
@@ -95,24 +95,18 @@ def _mentions(text: str, subject: str) -> bool:
     return bool(words) and re.search(rf"\b{re.escape(words[-1])}", text, re.I) is not None
 
 
-def attributed(text: str, speaker: str | None) -> str:
-    """The sentence as shown in the answer, with its speaker named unless it already names them."""
+def attributed(text: str, speaker: str | None) -> list[tuple[str, str | None, str]]:
+    """The sentence as the answer shows it: its verbatim text, with its speaker named as ours unless it
+    names them itself — a bracketed insertion after the pronoun ("he [Sergey Lavrov] said"), or an
+    attribution before a quote ("Lavrov said: “…”"). Pieces are (text, editorial kind or None, note)."""
     if not speaker or _names(text, speaker):
-        return text
-    m = _TRAILING.match(text)
-    if m:  # “I hope …,” he said in a call. -> Lavrov said: “I hope ….”
-        inner = m.group("inner").rstrip(" ,")
-        return f"{_capital(speaker)} said: “{inner}{'' if inner[-1:] in '.!?…' else '.'}”"
-    m = _PRONOUN_LEAD.match(text)
-    if m:  # He added that … -> Lavrov added that …
-        return m.group("lead") + speaker + text[m.end():]
-    inner = text.strip()
-    if inner[:1] in "“\"":
-        inner = inner[1:]
-    if inner[-1:] in "”\"" and not _opens(inner[:-1]):
-        inner = inner[:-1]
-    inner = inner.replace("“", "‘").replace("”", "’")
-    return f"{_capital(speaker)} said: “{inner}”"
+        return [(text, None, "")]
+    note = f"who is speaking, from the article: {speaker}"
+    m = _TRAILING.match(text) or _PRONOUN_LEAD.match(text)
+    if m:  # “I hope …,” he said. -> “I hope …,” he [Lavrov] said.   He added… -> He [Lavrov] added…
+        at = m.end("pronoun")
+        return [(text[:at], None, ""), (f" [{_capital(speaker)}]", "insertion", note), (text[at:], None, "")]
+    return [(f"{_capital(speaker)} said: ", "attribution", note), (text, None, "")]
 
 
 def _capital(name: str) -> str:

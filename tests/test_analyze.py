@@ -50,6 +50,20 @@ def test_he_said_inherits_the_last_named_speaker():
     assert find(rows, "talks are held to discuss their respective positions").speaker == "Dmitry Peskov"
 
 
+def test_a_speaker_is_named_here_only_when_the_sentence_or_its_paragraph_names_them():
+    text = ("Foreign Minister Sergey Lavrov said the talks would be hard. “We want peace,” he said.\n\n"
+            "“We are ready,” he said on Friday.\n\nThe weather was cold in Geneva, John Smith noted.")
+    spans = [(m.start(), m.end()) for m in __import__("re").finditer(r"[^\n]+?[.!?]”?(?:\s|$)", text)]
+    spans = [(a, b if text[b - 1] not in " \n" else b - 1) for a, b in spans]
+    rows = list(zip((text[a:b] for a, b in spans), analyze(text, spans)))
+    assert (find(rows, "talks would be hard").speaker, find(rows, "talks would be hard").speaker_here) == (
+        "Sergey Lavrov", True)
+    assert (find(rows, "We want peace").speaker, find(rows, "We want peace").speaker_here) == ("Sergey Lavrov", True)
+    ready = find(rows, "We are ready")  # a paragraph of its own: the speaker ranks it, an answer does not name them
+    assert (ready.speaker, ready.speaker_here) == ("Sergey Lavrov", False)
+    assert find(rows, "We are ready").meta(0)["speaker_here"] is False
+
+
 def test_sentences_without_speech_have_no_speaker():
     rows = analysed("003_f3e8cce4618215f0.txt")
     assert find(rows, "In 2014, Russia illegally annexed Crimea").speaker is None

@@ -145,6 +145,21 @@ def test_chain_invoke_returns_the_json_dict_and_callbacks_see_the_retriever(app)
     assert "retriever_start" in rec.events and "retriever_end" in rec.events
 
 
+class Names(BaseCallbackHandler):
+    def __init__(self):
+        self.names: list[str] = []
+
+    def on_chain_start(self, serialized, inputs, *, name=None, **kwargs):
+        self.names.append(name)
+
+
+def test_each_stage_shows_in_callbacks_under_its_own_name_in_order(app):
+    rec = Names()
+    app.chain().invoke({"question": "Where will the talks be held?"}, {"callbacks": [rec]})
+    stages = [n for n in rec.names if n in ("analyse", "retrieve", "read", "decide", "compose", "cite")]
+    assert rec.names[0] == "newsrag" and stages == ["analyse", "retrieve", "read", "decide", "compose", "cite"]
+
+
 def test_chain_stream_batch_ainvoke_astream_all_pass_config(app):
     chain = app.chain()
     rec = Recorder()

@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 
 from conftest import article_text
 from newsrag.errors import InputError
+from newsrag.rag.fidelity import unfaithful
 
 SCHEMA = {"question": str, "answer": str, "answerable": bool, "citations": list, "sentences": list,
-          "conflict": bool, "intent": str}
+          "conflict": bool, "intent": str, "editorial": list}
 CITATION = {"n": int, "source": str, "title": str, "start": int, "end": int, "text": str, "supported": bool}
 OPTIONAL = {"notice", "short_answer"}  # null or a value
 
@@ -23,6 +24,10 @@ def check_schema(result: dict) -> None:
     for s in result["sentences"]:
         assert set(s) == {"text", "citations", "supported"} and isinstance(s["supported"], bool)
         assert all(1 <= n <= len(result["citations"]) for n in s["citations"])
+    for e in result["editorial"]:  # our words, marked: never inside a quote's own text
+        assert set(e) == {"start", "end", "kind", "note"} and 0 <= e["start"] < e["end"] <= len(result["answer"])
+        assert e["kind"] in ("label", "insertion", "date", "attribution")
+    assert unfaithful(result) == []
     short = result["short_answer"]
     assert short is None or (set(short) == {"text", "n"} and 1 <= short["n"] <= len(result["citations"]))
     for i, c in enumerate(result["citations"], 1):
@@ -77,7 +82,7 @@ def test_unanswerable_questions_are_refused(chain, question):
     check_schema(result)
     assert {k: v for k, v in result.items() if k not in ("notice", "intent")} == {
         "question": question, "answer": "The articles don't say.", "answerable": False, "citations": [], "sentences": [],
-        "short_answer": None, "conflict": False}
+        "short_answer": None, "conflict": False, "editorial": []}
 
 
 def test_refusal_notice_lists_only_names_no_article_contains(chain):

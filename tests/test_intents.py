@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import ARTICLES, article_text
-from newsrag.rag import intent, outcome, quantity
+from newsrag.rag import intent, quantity
+from newsrag.rag.intents import outcome
 from newsrag.rag.evidence import Candidate, Evidence
 from test_chain import check_schema
 

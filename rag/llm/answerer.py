@@ -8,12 +8,14 @@ timeout, unknown model, malformed reply) becomes a one-line notice and the extra
 from __future__ import annotations
 
 from abc import abstractmethod
+from dataclasses import replace
 from typing import Iterator
 
 from newsrag.index.embed import Embedder
 from newsrag.errors import BackendError
 from newsrag.rag.llm import verify
-from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, Citation, Sentence
+from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, Sentence
+from newsrag.rag.cite import Cites, markers
 from newsrag.rag.evidence import Evidence
 from newsrag.rag.llm.prompt import Shown, messages, show
 from newsrag.settings import Settings
@@ -35,14 +37,14 @@ class LLMAnswerer(Answerer):
         self.dense_min = dense_min
 
     @abstractmethod
-    def tokens(self, chat: list[dict]) -> Iterator[str]:
-        """The model's reply to `chat`, piece by piece; raises BackendError (one-line message) on failure."""
+    def tokens(self, chat: list[dict], config: dict | None = None) -> Iterator[str]:
+        """The model's reply to `chat`, piece by piece (`config`: the chain's RunnableConfig); raises BackendError (one-line message) on failure."""
 
-    def stream(self, evidence: Evidence) -> Iterator[str | Answer]:
+    def stream(self, evidence: Evidence, config: dict | None = None) -> Iterator[str | Answer]:
         shown = show(evidence, self.shown_sentences)
         reply = ""
         try:
-            for piece in self.tokens(messages(evidence.question, shown)):
+            for piece in self.tokens(messages(evidence.question, shown), config):
                 reply += piece
                 yield piece
         except BackendError as e:
@@ -72,9 +74,7 @@ class LLMAnswerer(Answerer):
         return compose(evidence.question, claims, shown)
 
     def _fallback_answer(self, evidence: Evidence, notice: str) -> Answer:
-        answer = self.fallback.answer(evidence)
-        return Answer(answer.question, answer.answer, answer.answerable, answer.citations,
-                      notice[0].upper() + notice[1:], answer.sentences)
+        return replace(self.fallback.answer(evidence), notice=notice[0].upper() + notice[1:])
 
 
 
@@ -84,25 +84,18 @@ def _first_line(e: Exception) -> str:
 
 
 def compose(question: str, claims: list[verify.Claim], shown: Shown) -> Answer:
-    """Answer text with markers renumbered by first use; one citation per distinct shown sentence.
+    """Answer text with markers renumbered by first use (rag/cite.py); one citation per distinct shown sentence.
 
     Unsupported sentences stay in the text but are flagged (`Sentence.supported`), and a citation is
     `supported` only if some supported sentence cites it.
     """
-    numbers: dict[int, int] = {}
-    backed: set[int] = set()
-    parts, sentences = [], []
+    backed = {n for claim in claims if claim.supported for n in claim.cites}
+    cites, parts, sentences = Cites(), [], []
     for claim in claims:
-        marks = [numbers.setdefault(n, len(numbers) + 1) for n in claim.cites]
-        if claim.supported:
-            backed.update(claim.cites)
-        parts.append(claim.text + (" " + "".join(f"[{m}]" for m in marks) if marks else ""))
+        marks = list(dict.fromkeys(cites.mark(shown.numbered[n], supported=n in backed)[0] for n in claim.cites))
+        parts.append(claim.text + (" " + markers(marks) if marks else ""))
         sentences.append(Sentence(claim.text, marks, claim.supported))
-    citations = []
-    for shown_n, n in numbers.items():
-        c = shown.numbered[shown_n]
-        citations.append(Citation(n, c.source, c.title, c.start, c.end, c.quote, shown_n in backed, speaker=c.speaker))
     unsupported = sum(not s.supported for s in sentences)
     notice = (f"{unsupported} of {len(sentences)} answer sentences are not supported by the sentences they cite "
               "(marked as unsupported).") if unsupported else None
-    return Answer(question, " ".join(parts), True, citations, notice, sentences)
+    return Answer(question, " ".join(parts), True, cites.citations, notice, sentences)

@@ -57,7 +57,7 @@ class LlamaCppAnswerer(LLMAnswerer):
         self.server = load_server(self.path, context, threads)
         self._lock = threading.Lock()  # one generation at a time (n_parallel = 1)
 
-    def tokens(self, chat: list[dict]) -> Iterator[str]:
+    def tokens(self, chat: list[dict], config: dict | None = None) -> Iterator[str]:
         request = {"messages": chat, "max_tokens": self.max_tokens, "temperature": 0.0, "stream": True}
         pieces: queue.Queue = queue.Queue()
         deadline = time.monotonic() + self.timeout

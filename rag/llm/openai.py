@@ -38,11 +38,11 @@ class OpenAIAnswerer(LLMAnswerer):
                               timeout=timeout, max_retries=1, temperature=0.0, max_tokens=max_tokens,
                               streaming=True, use_responses_api=False, extra_body=extra_body)
 
-    def tokens(self, chat: list[dict]) -> Iterator[str]:
+    def tokens(self, chat: list[dict], config: dict | None = None) -> Iterator[str]:
         deadline = time.monotonic() + self.timeout
         received = 0
         try:
-            for chunk in self.llm.stream(chat):
+            for chunk in self.llm.stream(chat, config):
                 received += 1
                 if not isinstance(chunk.content, str):
                     raise BackendError(f"{self.base_url} sent a reply that is not text")

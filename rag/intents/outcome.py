@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 
+from newsrag.rag.answer import Answer, refusal
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.intent import Intent
+from newsrag.rag.intents.base import Rules
+from newsrag.rag.query import Query
 from newsrag.rag.terms import terms
 
 PLANNED = re.compile(
@@ -31,6 +34,12 @@ _FRAME = frozenset(terms("happened happen agreed agree decided decide outcome ou
 def event_terms(asked: Intent) -> set[str]:
     """The terms naming the event ("talks", "Geneva", "January 10"), without the outcome wording."""
     return set(terms(asked.topic)) - _FRAME
+
+
+def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
+    """A refusal saying why when the event is known only as planned; else None (answer as usual)."""
+    planned = only_planned(query.intent, evidence, rules.keep, rules.pool)
+    return refusal(query.typed, planned) if planned else None
 
 
 def only_planned(asked: Intent, evidence: Evidence, keep: float, pool: int) -> str | None:

@@ -2,21 +2,19 @@
 
 A statement's date is the first date expression of its sentence, resolved at ingest (index/dates.py).
 Statements of the same day that say the same thing (in any outlet) are merged into one line. The
-"timeline" intent comes from rag/intent.py; this is its composer in rag/compose.py's COMPOSERS.
+"timeline" intent comes from rag/intent.py; this is its handler in the registry (rag/intents/__init__.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from newsrag.rag.answer import Answer
+from newsrag.rag.cite import DATE
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.extractive import Statement, compose, same_fact
-from newsrag.rag.intent import Intent
-
-if TYPE_CHECKING:  # only for the annotation: compose.py imports this module
-    from newsrag.rag.compose import Rules
+from newsrag.rag.intents.base import Rules
+from newsrag.rag.query import Query
 
 MAX_LINES = 12
 
@@ -29,7 +27,7 @@ def sort_key(iso: str) -> str:
     return iso
 
 
-def timeline(question: str, asked: Intent, evidence: Evidence, rules: "Rules") -> Answer | None:
+def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
     """The timeline answer, or None (answer as usual) when no relevant statement carries a resolved date.
 
     A sentence joins if it scores at least `rules.summary_keep` of the best dated one, as an article
@@ -50,7 +48,9 @@ def timeline(question: str, asked: Intent, evidence: Evidence, rules: "Rules") -
         elif len(statements) < MAX_LINES:
             statements.append([c])
     statements.sort(key=lambda st: (sort_key(_date(st[0])), st[0].source, st[0].start))
-    return compose(question, statements, render=lambda st: f"{_date(st[0])} — {st[0].text}", joiner="\n")
+    note = "the date of the sentence's first date expression, resolved against the article's publication date"
+    return compose(query.text, statements, render=lambda st: [(f"{_date(st[0])} — ", DATE, note), (st[0].text, None, "")],
+                   joiner="\n")
 
 
 def _date(c: Candidate) -> str:

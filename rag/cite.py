@@ -1,0 +1,88 @@
+"""The one citation builder, and the answer text it numbers.
+
+Every answer — extractive, composed or written by a model — numbers its citations here, by first use,
+one per distinct span; and writes its text here, as verbatim quotes of what it cites and editorial
+pieces marked as ours (a label such as "Reports differ:", a bracketed insertion "he [Sergey Lavrov]
+said", a resolved date beside a sentence, an attribution "Lavrov said:"). The JSON's `editorial`
+lists those pieces by their offsets in the answer text, so the chat and the export show them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from newsrag.rag.answer import Citation
+from newsrag.rag.evidence import Candidate
+
+LABEL, INSERTION, DATE, ATTRIBUTION = "label", "insertion", "date", "attribution"
+
+
+class Cites:
+    """Citation numbers by first use, one per distinct (source, start, end)."""
+
+    def __init__(self):
+        self.numbers: dict[tuple[str, int, int], int] = {}
+        self.citations: list[Citation] = []
+
+    def mark(self, *cands: Candidate, short: dict | None = None, supported: bool = True) -> list[int]:
+        """The numbers of `cands` (new ones appended); `short` ({"start", "end"}) marks the short answer
+        inside the first new citation it is given for."""
+        out = []
+        for c in cands:
+            key = (c.source, c.start, c.end)
+            if key not in self.numbers:
+                self.numbers[key] = len(self.numbers) + 1
+                self.citations.append(Citation(self.numbers[key], c.source, c.title, c.start, c.end, c.quote,
+                                               supported, speaker=c.speaker if c.speaker_here else None,
+                                               short=short))
+                short = None
+            out.append(self.numbers[key])
+        return list(dict.fromkeys(out))
+
+
+def markers(numbers: Iterable[int]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
+
+
+@dataclass
+class Writer:
+    """Answer text from verbatim pieces (`quote`) and editorial ones (`ours`), with markers."""
+
+    parts: list[str] = field(default_factory=list)
+    editorial: list[dict] = field(default_factory=list)
+    length: int = 0
+
+    def quote(self, text: str) -> "Writer":
+        return self._add(text)
+
+    def ours(self, text: str, kind: str, note: str = "") -> "Writer":
+        """Words of ours, not the source's; leading and trailing spaces are not part of the mark."""
+        core = text.strip()
+        if core:
+            start = self.length + (len(text) - len(text.lstrip()))
+            self.editorial.append({"start": start, "end": start + len(core), "kind": kind, "note": note})
+        return self._add(text)
+
+    def pieces(self, pieces: Iterable[tuple[str, str | None, str]]) -> "Writer":
+        """(text, kind or None for a quote, note) pieces, as rag/speakers.py and rag/dates give them."""
+        for text, kind, note in pieces:
+            self.ours(text, kind, note) if kind else self.quote(text)
+        return self
+
+    def marks(self, numbers: Iterable[int]) -> "Writer":
+        numbers = list(numbers)
+        return self._add(f" {markers(numbers)}") if numbers else self
+
+    def sep(self, text: str) -> "Writer":
+        """Punctuation or a line break between statements."""
+        return self._add(text)
+
+    def _add(self, text: str) -> "Writer":
+        self.parts.append(text)
+        self.length += len(text)
+        return self
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)

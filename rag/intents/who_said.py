@@ -1,0 +1,39 @@
+"""Who said “…”?: the sentence holding the quotation, and its speaker as the article gives it.
+
+The quotation is matched word for word (case, quote marks and spacing aside) in the retrieved
+sentences, never by similarity: "We want this talk" is not "We don't want a war". The speaker named in
+that sentence leads as the short answer; a speaker the article gives only by context ("he said") is
+shown as our insertion. No sentence holding the words: a refusal that says so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsrag.rag.answer import Answer, refusal
+from newsrag.rag.evidence import Evidence
+from newsrag.rag.extractive import compose
+from newsrag.rag.intents.base import Rules
+from newsrag.rag.query import Query
+from newsrag.rag.read import Short
+
+_SAME = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def words(text: str) -> str:
+    """Lower-cased words only: how a quotation is matched."""
+    return " ".join(re.findall(r"\w+(?:'\w+)?", text.translate(_SAME).lower()))
+
+
+def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
+    if not query.quoted:
+        return None
+    wanted = words(query.quoted)
+    holding = [c for c in evidence.candidates if wanted and wanted in words(c.text)]
+    if not holding:
+        return refusal(query.typed, f"No article has the words “{query.quoted}”.")
+    c = max(holding, key=lambda c: c.score)
+    short = None
+    if c.speaker and (m := re.search(r"\s+".join(re.escape(w) for w in c.speaker.split()), c.quote)):
+        short = Short(c, c.start + m.start(), c.start + m.end(), m.group(0))
+    return compose(query.text, [[c]], short)
