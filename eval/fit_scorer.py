@@ -25,6 +25,7 @@ from newsrag.eval import squad
 from newsrag.eval.run import index_squad
 from newsrag.rag import features as F
 from newsrag.rag.evidence import candidates, unknown_names
+from newsrag.rag.query import Query
 from newsrag.rag.score import Fixed, Linear
 from newsrag.settings import Settings
 
@@ -89,7 +90,7 @@ def collect(settings: Settings, paragraphs, questions) -> tuple[list[Asked], obj
     out = []
     for q, vector in zip(questions, vectors):
         docs = retriever.invoke(q.question, vector=vector)
-        analysis = F.analyse(corpus, q.question)
+        analysis = F.analyse(corpus, Query.of(q.question))
         found = candidates(app.store, corpus, analysis, vector, docs)
         out.append(Asked(analysis, [c.seen for c in found], [M.contains_answer(c.text, list(q.answers)) for c in found],
                          [c.source for c in found], np.array([c.vector for c in found], dtype=np.float32),

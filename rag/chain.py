@@ -203,11 +203,12 @@ class NewsChain(Runnable[dict, dict]):
 
     def _evidence(self, q: Query, text: str, k: int, config: RunnableConfig | None, asked: str | None = None,
                   seen: str = "", focus: str | None = None) -> Evidence:
+        """Evidence retrieved for `text`, scored for the query (or, for one part of it, `asked`)."""
+        if asked is not None:  # "Where…?" of "When and where…?": a query of its own
+            q = analyse({"question": asked, "filters": q.filters, "k": q.k}, self.settings.max_question_chars)
         vector = self.embedder.encode([text])[0]
         docs = self.retriever.invoke(text, config, k=k, vector=vector, filters=q.filters)
-        ev = gather(self.store, self.corpus.get(), self.scorer, text, vector, docs, asked=asked or q.text,
-                    seen=seen, focus=focus)
-        return replace(ev, query=q if asked is None else replace(q, text=asked, parts=(asked,)))
+        return gather(self.store, self.corpus.get(), self.scorer, q, text, vector, docs, seen=seen, focus=focus)
 
     # -- read ----------------------------------------------------------------------------------------
     @property

@@ -89,18 +89,18 @@ class Evidence:
         return max((c.score for c in self.candidates), default=0.0)
 
 
-def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed | Scorer, question: str, vector: np.ndarray,
-           documents: list[Document], asked: str | None = None, seen: str = "",
-           focus: str | None = None) -> Evidence:
+def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed | Scorer, query: Any, question: str, vector: np.ndarray,
+           documents: list[Document], seen: str = "", focus: str | None = None) -> Evidence:
     """Score every sentence of `documents` (deduplicated across overlapping chunks), best first.
 
-    `question` is the retrieval query (a follow-up joined to its context); `asked` is what the user
-    typed this turn, which decides the kind of answer wanted. Sentences already quoted in `seen` (the
-    previous answer) are demoted unless a kind is asked for ("And where?" may be answered by one).
-    Term coverage counts the terms of `focus` (default: the query), so a long context does not dilute it.
+    `query` is the analysed question (rag/query.py), whose standalone text decides the kind of answer
+    wanted; `question` is what was retrieved for (e.g. a follow-up joined to its context). Sentences
+    already quoted in `seen` (the previous answer) are demoted unless a kind is asked for ("And where?"
+    may be answered by one). Term coverage counts the terms of `focus` (default: what was retrieved
+    for), so a long context does not dilute it.
     """
-    asked = asked or question
-    q = F.analyse(corpus, asked, focus or question)
+    asked = query.text
+    q = F.analyse(corpus, query, focus or question)
     found = candidates(store, corpus, q, vector, documents)
     probs = scorer.sentences([c.features for c in found]) if found else []
     scored = [replace(c, score=float(p) * (REPEAT_FACTOR if seen and q.kind is None and c.text in seen else 1.0))
@@ -108,7 +108,7 @@ def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed | Scorer, question:
     scored.sort(key=lambda c: c.score, reverse=True)
     missing = q.kind is not None and not any(qtype.offers(q.kind, c.text, asked) for c in scored[:F.TOP])
     return Evidence(question, scored, documents, unknown_names(asked, corpus, store),
-                    confidence(scorer, q, scored, corpus), missing, asked)
+                    confidence(scorer, q, scored, corpus), missing, asked, query=query)
 
 
 def confidence(scorer: Fixed | Scorer, q: F.Asked, ranked: list[Candidate], corpus: Corpus) -> float:

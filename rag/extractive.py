@@ -16,7 +16,7 @@ from newsrag.rag import predicate, speakers
 from newsrag.rag.answer import Answer, Answerer, Sentence, refusal
 from newsrag.rag.cite import DATE, Cites, Writer
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.query import Query, analyse
+from newsrag.rag.query import Query
 from newsrag.rag.question import Question
 from newsrag.rag.read import Short
 from newsrag.rag.terms import terms
@@ -112,7 +112,7 @@ class ExtractiveAnswerer(Answerer):
 
 def query_of(evidence: Evidence) -> Query:
     """The analysed question this evidence answers (analysed here only for evidence built by hand)."""
-    return evidence.query or analyse({"question": evidence.asked or evidence.question}, 10**6)
+    return evidence.query or Query.of(evidence.asked or evidence.question)
 
 
 def acting_first(pool: list[Candidate], verb: frozenset[str], question: str, keep: float,

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from newsrag.rag import qtype
-from newsrag.rag.question import analyze_question, speaker_matches
+from newsrag.rag.question import speaker_matches
 from newsrag.rag.lexical import Corpus
 from newsrag.rag.terms import terms
 
@@ -48,13 +48,14 @@ def named_terms(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def analyse(corpus: Corpus, asked: str, focus: str | None = None) -> Asked:
-    """The question's analysis; term coverage counts the terms of `focus` (default: `asked`)."""
+def analyse(corpus: Corpus, query, focus: str | None = None) -> Asked:
+    """What the features need of the analysed question (rag/query.py `Query`) in this corpus; term
+    coverage counts the terms of `focus` (default: the question)."""
+    asked = query.text
     q_terms = frozenset(terms(focus or asked))
     idf = {t: corpus.weight(t) for t in q_terms}
     rarest = math.log(1 + max(len(corpus.ids), 1))
-    analysis = analyze_question(asked)
-    return Asked(asked, q_terms, idf, sum(idf.values()) or 1.0, rarest, qtype.expected(asked), analysis.subject,
+    return Asked(asked, q_terms, idf, sum(idf.values()) or 1.0, rarest, query.expected, query.asked.subject,
                  bool(_NEGATION.search(asked)), named_terms(asked) & q_terms)
 
 

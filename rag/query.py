@@ -41,6 +41,11 @@ class Query:
     k: int | None = None
     history: tuple = ()
 
+    @classmethod
+    def of(cls, question: str) -> "Query":
+        """A question alone (no history, filters or length limit): for scripts and evidence built by hand."""
+        return analyse({"question": question}, 10**6)
+
     @property
     def wide(self) -> bool:
         """A summary, comparison or timeline: wants every outlet's view, not one fact."""
