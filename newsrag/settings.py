@@ -17,6 +17,7 @@ class Settings:
 
     home: Path = Path(".newsrag")
     chroma_url: str | None = None  # http://HOST:PORT uses a Chroma server instead of embedded mode
+    chroma_timeout: float = 5.0  # seconds a Chroma server may take to answer one request (index/store.py)
     collection: str = "news"  # prefix of the Chroma collections
     embed_batch_size: int = 64
     # "torch" (sentence-transformers) | "onnx-int8" (2.2x faster encode, SQuAD R@5 -0.004, but below the
@@ -108,6 +109,7 @@ class Settings:
             values["models_dir"] = Path(env["NEWSRAG_MODELS_DIR"])
         for name, key, cast in (
             ("chroma_url", "NEWSRAG_CHROMA_URL", str),
+            ("chroma_timeout", "NEWSRAG_CHROMA_TIMEOUT", float),
             ("k", "NEWSRAG_K", int),
             ("lexical_weight", "NEWSRAG_LEXICAL_WEIGHT", float),
             ("min_evidence", "NEWSRAG_MIN_EVIDENCE", float),
