@@ -128,10 +128,12 @@ def cmd_ingest(args, settings: Settings) -> int:
             bar = tqdm(total=total, desc="embedding sentences", unit="sent", file=sys.stderr)
         bar.update(done - bar.n)
 
-    with data_lock(settings, "newsrag ingest"):  # before opening: the store's vector index is loaded once
-        report = App(settings).ingest(args.paths, progress)
-    if bar is not None:
-        bar.close()
+    try:
+        with data_lock(settings, "newsrag ingest"):  # before opening: the store's vector index is loaded once
+            report = App(settings).ingest(args.paths, progress)
+    finally:  # the bar's last line before any error, which is then the last line
+        if bar is not None:
+            bar.close()
     for name, reason in report.skipped:
         say(f"skipped {name}: {reason}", file=sys.stderr)
     for name, reason in report.failed:

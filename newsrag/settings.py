@@ -38,6 +38,10 @@ class Settings:
     upload_request_bytes: int = 50_000_000
     uploads_per_minute: int = 30
     upload_temp_bytes: int = 200_000_000
+    # the login route (ui/logins.py): failed logins per user name / per client address in 15 minutes before
+    # each further failure locks it out for 1 s, 2 s, 4 s ... (at most 15 minutes)
+    login_failures_per_user: int = 5
+    login_failures_per_address: int = 20
     # retrieval
     k: int = 8
     rrf_k: int = 60

@@ -68,7 +68,7 @@ def test_a_full_disk_is_one_line_and_answers_keep_coming(tmp_path):
     assert code == 0 and '"answerable": true' in stdout, stderr  # nothing needs writing to answer
     code, _, stderr = said("ingest")
     assert code == 1 and stderr.strip().splitlines()[-1].startswith(f"newsrag: error: no space left in {mnt}/home"), \
-        stderr
+        stderr[-500:]
     assert "Traceback" not in stderr and "InternalError" not in stderr and "unexpected" not in stderr
     code, stdout, stderr = said("again")  # still full: the index that was there still answers
     assert code == 0 and '"answerable": true' in stdout, stderr

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import time
 
 import httpx
@@ -160,20 +159,22 @@ def test_logins_take_as_long_for_unknown_users_and_back_off(home):
     out with growing waits (429 + Retry-After, before any hashing) and each lockout is logged."""
     with serve(home, "--auth-file", str(home / "users")) as proc:
         url = url_of(proc)
-        unknown = [_login(url, f"ghost{i}", "guess")[1] for i in range(3)]
-        known = [_login(url, "alice", "guess")[1] for i in range(3)]
-        assert statistics.median(unknown) > 0.5 * statistics.median(known), (unknown, known)
+        unknown, known = [], []
+        for i in range(4):  # interleaved, and the fastest of each compared: a loaded machine only adds delay
+            unknown.append(_login(url, f"ghost{i}", "guess")[1])
+            known.append(_login(url, "alice", "guess")[1])
+        assert min(unknown) > 0.5 * min(known), (unknown, known)  # was 9 ms against 439 ms
 
-        assert [_login(url, "alice", "guess")[0] for _ in range(3)] == [400, 400, 400]  # the 6th failure locks
+        assert [_login(url, "alice", "guess")[0] for _ in range(2)] == [400, 400]  # the 6th failure locks
         status, seconds, headers = _login(url, "alice", "alice-pw")  # even the right password waits
-        assert status == 429 and int(headers["retry-after"]) >= 1 and seconds < 0.5 * statistics.median(known)
+        assert status == 429 and int(headers["retry-after"]) >= 1 and seconds < 0.5 * min(known)
         time.sleep(int(headers["retry-after"]))
         assert _login(url, "alice", "alice-pw")[0] == 200  # a success clears the user's count
 
-        statuses = []  # 9 failures so far from this address: 11 more are let through, then it waits
+        statuses = []  # 10 failures so far from this address: 10 more are let through, then it waits
         while len(statuses) < 20 and 429 not in statuses:
             statuses.append(_login(url, f"name{len(statuses)}", "guess")[0])
-        assert statuses == [400] * 12 + [429], statuses
+        assert statuses == [400] * 11 + [429], statuses
         assert _login(url, "bob", "bob-pw")[0] == 429  # the address waits, whoever it names
     lines = [line for line in (home / f"serve-{url.rsplit(':', 1)[1]}.log").read_text().splitlines()
              if "login lockout" in line]

@@ -30,7 +30,7 @@ from newsrag.ui import export
 from newsrag.ui.assets import CSS, DONE_JS, PAGE_JS, PANEL_JS, SUBMIT_JS, THEME_JS
 from newsrag.ui.auth import Access, Users
 from newsrag.ui.guard import UploadGuard, UploadLimits
-from newsrag.ui.logins import LoginGuard
+from newsrag.ui.logins import LoginGuard, LoginLimits
 
 log = logging.getLogger("newsrag.ui")
 
@@ -434,6 +434,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_on
     os.environ["GRADIO_TEMP_DIR"] = str(temp)
     limits = UploadLimits(not read_only, users.is_editor if users else None, settings.upload_request_bytes,
                           settings.uploads_per_minute, temp, settings.upload_temp_bytes)
+    logins = LoginLimits(settings.login_failures_per_user, settings.login_failures_per_address)
     print("newsrag: loading the model and the index…", flush=True)
     app = App(settings)
     app.warm()
@@ -443,7 +444,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_on
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"],
         max_file_size=2 * settings.max_file_bytes, inbrowser=False, i18n=I18N, auth=users.login if users else None,
-        app_kwargs={"middleware": [Middleware(UploadGuard, limits=limits), Middleware(LoginGuard)]})
+        app_kwargs={"middleware": [Middleware(UploadGuard, limits=limits), Middleware(LoginGuard, limits=logins)]})
 
 
 def check_exposure(host: str, read_only: bool, users: Users | None) -> None:
