@@ -36,10 +36,13 @@ def data_lock(settings: Settings, purpose: str, shared: bool = False) -> Iterato
             fcntl.flock(f, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BackendError(_busy(home, _holder(path))) from None
-        f.seek(0)
-        f.truncate()
-        f.write(f"{purpose} (pid {os.getpid()})\n")
-        f.flush()
+        try:  # who holds it, for the next comer's message; a full disk only loses that
+            f.seek(0)
+            f.truncate()
+            f.write(f"{purpose} (pid {os.getpid()})\n")
+            f.flush()
+        except OSError:
+            pass
         try:
             yield
         finally:

@@ -10,13 +10,19 @@ Write protocol (why a crash never leaves a visible half-written or duplicated in
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlparse
 
+import httpx
 import numpy as np
 
 from newsrag.index.analyze import Local, SentenceInfo, local_from_meta
@@ -134,6 +140,22 @@ def sentence_dates(meta: dict) -> list[tuple[int, int, str]]:
     return [tuple(x) for x in json.loads(meta.get("dates") or "[]")]
 
 
+def disk_full(error: BaseException, folder: Path) -> bool:
+    """Did a write into `folder` fail for want of space? ENOSPC anywhere in the chain of causes, or,
+    as Chroma's errors may not say why, (almost) no space left there."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if any(words in str(seen).lower() for words in ("no space left", "disk is full", "os error 28")):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    try:
+        return shutil.disk_usage(folder).free < 1_000_000
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class Hit:
     """A stored record found by a vector query; `score` is cosine similarity."""
@@ -154,15 +176,60 @@ def connect(settings: Settings):
         url = urlparse(settings.chroma_url)
         if url.scheme not in ("http", "https") or not url.hostname:
             raise BackendError(f"Chroma URL must look like http://HOST:PORT, got {settings.chroma_url!r}")
+        server = Server(settings.chroma_url.rstrip("/"), settings.chroma_timeout)
+        server.call(server.heartbeat)  # a hung server is found here, within the timeout
         try:
-            return chromadb.HttpClient(
-                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https", settings=chroma_settings,
-            )
-        except Exception as e:
-            raise BackendError(f"cannot reach the Chroma server at {settings.chroma_url} ({e})") from e
+            client = server.call(chromadb.HttpClient, host=url.hostname, ssl=url.scheme == "https",
+                                 port=url.port or (443 if url.scheme == "https" else 8000), settings=chroma_settings)
+        except BackendError:
+            raise
+        except Exception as e:  # chromadb's own "could not connect", a tenant it cannot find...
+            raise BackendError(f"cannot reach the Chroma server at {server.url} ({e})") from e
+        # chromadb has no timeout setting: its httpx client waits forever (timeout=None) on a hung server
+        client._server._session.timeout = httpx.Timeout(settings.chroma_timeout)
+        client.newsrag_server = server
+        return client
+    return _embedded(settings, chroma_settings)
+
+
+RESERVE_BYTES = 1_000_000
+
+
+def _embedded(settings: Settings, chroma_settings):
+    """Embedded Chroma in the data folder. Chroma writes to its database even to open it for reading
+    (measured: a journal page, `database or disk is full` on a full disk), so the data folder keeps a
+    `reserve` file of 1 MB that is given up when a full disk stops Chroma from opening: asking keeps
+    working. It is written again once there is room."""
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    reserve = settings.home / "reserve"
+    try:
+        client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except Exception as e:
+        if not disk_full(e, settings.home):
+            raise
+        if not reserve.is_file():
+            raise BackendError(f"no space left in {settings.home}: free some space there") from e
+        reserve.unlink()
+        SharedSystemClient.clear_system_cache()  # the failed start stays cached otherwise
+        client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    _keep(reserve)
+    return client
+
+
+def _keep(reserve: Path) -> None:
+    """Write the reserve file if it is missing and there is room (zeros, really allocated)."""
+    if reserve.is_file():
+        return
+    tmp = reserve.with_name(f"{reserve.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(bytes(RESERVE_BYTES))
+        os.replace(tmp, reserve)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def server_url(client) -> str | None:
@@ -173,25 +240,48 @@ def server_url(client) -> str | None:
     return f"{'https' if s.chroma_server_ssl_enabled else 'http'}://{s.chroma_server_host}:{s.chroma_server_http_port}"
 
 
-class _Reachable:
-    """A Chroma collection whose calls turn a lost server connection into a one-line `BackendError`."""
+class Server:
+    """Calls to one Chroma server, each turned into a one-line `BackendError` when the server is not there.
 
-    def __init__(self, collection, url: str):
-        self._collection, self._url = collection, url
+    Every request is bounded by `timeout` seconds. After a timeout, calls fail at once for the next
+    `timeout` seconds: requests queued behind a hung server (the App lock serialises retrieval) are
+    freed too, instead of each waiting its own turn; then the next call tries the server again.
+    """
+
+    def __init__(self, url: str, timeout: float = Settings.chroma_timeout):
+        self.url, self.timeout = url, timeout
+        self._down_until = 0.0
+
+    def heartbeat(self) -> None:
+        httpx.get(f"{self.url}/api/v2/heartbeat", timeout=self.timeout).raise_for_status()
+
+    def call(self, fn, *args, **kwargs):
+        if time.monotonic() < self._down_until:
+            raise BackendError(self._silent())
+        try:
+            return fn(*args, **kwargs)
+        except httpx.TimeoutException as e:
+            self._down_until = time.monotonic() + self.timeout
+            raise BackendError(self._silent()) from e
+        except (httpx.TransportError, httpx.HTTPStatusError) as e:  # refused, reset: the server is not there
+            raise BackendError(f"cannot reach the Chroma server at {self.url} ({e})") from e
+
+    def _silent(self) -> str:
+        return (f"cannot reach the Chroma server at {self.url}: no answer within {self.timeout:g} s "
+                f"(NEWSRAG_CHROMA_TIMEOUT); is it stopped or overloaded?")
+
+
+class _Reachable:
+    """A Chroma collection whose every call goes through `Server.call` (bounded, one-line errors)."""
+
+    def __init__(self, collection, server: Server):
+        self._collection, self._server = collection, server
 
     def __getattr__(self, name):
-        import httpx
-
         attr = getattr(self._collection, name)
         if not callable(attr):
             return attr
-
-        def call(*args, **kwargs):
-            try:
-                return attr(*args, **kwargs)
-            except httpx.TransportError as e:  # refused, reset, timed out: the server is not there
-                raise BackendError(f"cannot reach the Chroma server at {self._url} ({e})") from e
-        return call
+        return lambda *args, **kwargs: self._server.call(attr, *args, **kwargs)
 
 
 class ChromaStore:
@@ -201,15 +291,21 @@ class ChromaStore:
         self.client = client
         self.prefix = prefix
         url = server_url(client)
+        server = getattr(client, "newsrag_server", None) or (Server(url) if url else None)
+        call = server.call if server else (lambda fn, *a, **kw: fn(*a, **kw))
 
         def get(name: str):
-            col = client.get_or_create_collection(f"{prefix}_{name}", configuration=_COSINE, embedding_function=None)
-            return _Reachable(col, url) if url else col
+            col = call(client.get_or_create_collection, f"{prefix}_{name}", configuration=_COSINE,
+                       embedding_function=None)
+            return _Reachable(col, server) if server else col
 
         self.chunks = get("chunks")
         self.sentences = get("sentences")
         self.registry = get("articles")
-        self.batch = min(5000, client.get_max_batch_size())
+        persist = None if server else client.get_settings().persist_directory
+        self.folder = Path(persist).parent if persist else None  # the data folder of an embedded index
+        # a server gets smaller writes: each request must finish within the timeout
+        self.batch = min(1000 if server else 5000, call(client.get_max_batch_size))
         self.embed_backend = self._claim(embed_backend)
 
     @classmethod
@@ -253,6 +349,10 @@ class ChromaStore:
         articles = [a for a in articles if a.chunks]
         if not articles:
             return
+        with self._writing():
+            self._write(articles, replacing)
+
+    def _write(self, articles: list[StoredArticle], replacing: set[str]) -> None:
         s_rows, c_rows = _Rows(), _Rows()
         for a in articles:
             _sentence_rows(a, s_rows)
@@ -275,8 +375,23 @@ class ChromaStore:
 
     def drop_stale(self, source: str, keep_hash: str | None) -> None:
         """Delete records of `source` whose content hash is not `keep_hash` (all if None)."""
-        self._delete_stale(source, keep_hash)
-        self._bump()
+        with self._writing():
+            self._delete_stale(source, keep_hash)
+            self._bump()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write that fails for want of disk space says so in one line (Chroma's own message may be
+        `InternalError: Error in compaction`); the protocol above keeps what was committed intact."""
+        try:
+            yield
+        except BackendError:
+            raise
+        except Exception as e:
+            if self.folder is None or not disk_full(e, self.folder):
+                raise
+            raise BackendError(f"no space left in {self.folder}: free some space there, then do this again "
+                               f"(nothing half-written is shown; asking still works)") from e
 
     def _delete_stale(self, source: str, keep_hash: str | None) -> None:
         where = {"source": source} if keep_hash is None else {
@@ -288,7 +403,8 @@ class ChromaStore:
     def remove(self, source: str) -> bool:
         """Drop an article and all its records; False if it was not indexed."""
         known = source in self.articles()
-        self.registry.delete(ids=[article_id(source)])  # uncommit first: readers stop trusting it
+        with self._writing():
+            self.registry.delete(ids=[article_id(source)])  # uncommit first: readers stop trusting it
         self.drop_stale(source, None)
         return known
 

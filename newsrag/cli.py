@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
         return COMMANDS[args.command](args, settings) or 0
     except NewsragError as e:
-        print(f"newsrag: error: {e}", file=sys.stderr)
+        say(f"newsrag: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("newsrag: interrupted", file=sys.stderr)
@@ -113,8 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # the edge: no traceback for the user, but say what happened
         if os.environ.get("NEWSRAG_DEBUG"):
             raise
-        print(f"newsrag: unexpected error: {type(e).__name__}: {e} (set NEWSRAG_DEBUG=1 for details)",
-              file=sys.stderr)
+        say(f"newsrag: unexpected error: {type(e).__name__}: {e} (set NEWSRAG_DEBUG=1 for details)", file=sys.stderr)
         return 2
 
 
@@ -129,19 +128,21 @@ def cmd_ingest(args, settings: Settings) -> int:
             bar = tqdm(total=total, desc="embedding sentences", unit="sent", file=sys.stderr)
         bar.update(done - bar.n)
 
-    with data_lock(settings, "newsrag ingest"):  # before opening: the store's vector index is loaded once
-        report = App(settings).ingest(args.paths, progress)
-    if bar is not None:
-        bar.close()
+    try:
+        with data_lock(settings, "newsrag ingest"):  # before opening: the store's vector index is loaded once
+            report = App(settings).ingest(args.paths, progress)
+    finally:  # the bar's last line before any error, which is then the last line
+        if bar is not None:
+            bar.close()
     for name, reason in report.skipped:
-        print(f"skipped {name}: {reason}", file=sys.stderr)
+        say(f"skipped {name}: {reason}", file=sys.stderr)
     for name, reason in report.failed:
-        print(f"failed  {reason}", file=sys.stderr)
+        say(f"failed  {reason}", file=sys.stderr)
     for where, reason in report.warnings:
-        print(f"warning {where}: {reason}", file=sys.stderr)
+        say(f"warning {where}: {reason}", file=sys.stderr)
     for label, names in (("added", report.added), ("updated", report.updated)):
         for name in names:
-            print(f"{label:8}{name}")
+            say(f"{label:8}{name}")
     print(report.summary())
     return 1 if report.failed else 0
 
@@ -172,10 +173,13 @@ def _ask(args, chain, filters) -> int:
         except InputError as e:
             if args.question != "-":
                 raise
-            print(f"newsrag: error: {e}", file=sys.stderr)
+            say(f"newsrag: error: {e}", file=sys.stderr)
             status = 1
             continue
-        print(json.dumps(result, ensure_ascii=False) if args.json else format_answer(result), flush=True)
+        if args.json:
+            print(json_line(result), flush=True)
+        else:
+            say(format_answer(result), flush=True)
     return status
 
 
@@ -206,8 +210,8 @@ def cmd_list(args, settings: Settings) -> int:
     articles = App(settings).articles()
     if args.json:
         for a in articles:
-            print(json.dumps({"source": a.source, "title": a.title, "outlet": a.outlet, "published": a.published,
-                              "url": a.url, "author": a.author, "chunks": a.chunks}, ensure_ascii=False))
+            print(json_line({"source": a.source, "title": a.title, "outlet": a.outlet, "published": a.published,
+                              "url": a.url, "author": a.author, "chunks": a.chunks}))
         return 0
     if not articles:
         print("no articles indexed yet; run: newsrag ingest articles/")
@@ -215,7 +219,7 @@ def cmd_list(args, settings: Settings) -> int:
     width = max(len(a.source) for a in articles)
     for a in articles:
         who = ", ".join(x for x in (a.outlet, a.published) if x)
-        print(f"{a.source:<{width}}  {a.chunks:>4} chunks  {who + ' — ' if who else ''}{a.title[:80]}")
+        say(f"{a.source:<{width}}  {a.chunks:>4} chunks  {who + ' — ' if who else ''}{a.title[:80]}")
     print(f"{len(articles)} articles, {sum(a.chunks for a in articles)} chunks")
     return 0
 
@@ -227,7 +231,7 @@ def cmd_show(args, settings: Settings) -> int:
         raise InputError(f"not indexed: {printable(args.source)} (see: newsrag list)")
     text = found[0]
     start, end = parse_span(args.span, len(text)) if args.span else (0, len(text))
-    print(terminal_safe(text[start:end]))
+    say(text[start:end])
     return 0
 
 
@@ -240,12 +244,33 @@ def parse_span(span: str, length: int) -> tuple[int, int]:
     return int(m[1]), int(m[2])
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls but tab and newline
+# C0 controls but tab and newline, DEL and C1: what a terminal may act on (ESC[31m colours, ESC]0;...BEL
+# retitles, CSI is 0x9b in UTF-8 too). A CR is a line end: kept before LF, a newline on its own.
+_CONTROL = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _stand_in(m: re.Match) -> str:
+    c = ord(m.group())
+    if c == 0x0D:
+        return "\n"
+    return chr(0x2400 + c) if c < 0x20 else "\u2421" if c == 0x7F else "\ufffd"
 
 
 def terminal_safe(text: str) -> str:
-    """`text` without control characters (an escape sequence could rewrite the terminal); CRLF reads as LF."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+    """`text` with every control character a terminal acts on shown as one visible character instead:
+    its Unicode control picture (ESC -> ␛, BEL -> ␇, DEL -> ␡), U+FFFD for a C1 control, a lone CR as a
+    newline. One character for one, so offsets still line up; text without them is printed exactly."""
+    return _CONTROL.sub(_stand_in, text)
+
+
+def json_line(value) -> str:
+    """One JSON object per line, with DEL and C1 controls escaped too (json escapes only C0 ones)."""
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+
+
+def say(text: str, file=None, flush: bool = False) -> None:
+    """Print a line of human-readable output that may carry article text (titles, quotes, reasons)."""
+    print(terminal_safe(text), file=file or sys.stdout, flush=flush)
 
 
 def cmd_remove(args, settings: Settings) -> int:
@@ -254,7 +279,7 @@ def cmd_remove(args, settings: Settings) -> int:
         missing = [s for s in args.sources if not app.remove(s)]
     for s in args.sources:
         if s not in missing:
-            print(f"removed {s}")
+            say(f"removed {s}")
     if missing:
         raise InputError(f"not indexed: {', '.join(missing)} (see: newsrag list)")
     return 0

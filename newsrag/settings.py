@@ -17,6 +17,7 @@ class Settings:
 
     home: Path = Path(".newsrag")
     chroma_url: str | None = None  # http://HOST:PORT uses a Chroma server instead of embedded mode
+    chroma_timeout: float = 5.0  # seconds a Chroma server may take to answer one request (index/store.py)
     collection: str = "news"  # prefix of the Chroma collections
     embed_batch_size: int = 64
     # "torch" (sentence-transformers) | "onnx-int8" (2.2x faster encode, SQuAD R@5 -0.004, but below the
@@ -37,6 +38,10 @@ class Settings:
     upload_request_bytes: int = 50_000_000
     uploads_per_minute: int = 30
     upload_temp_bytes: int = 200_000_000
+    # the login route (ui/logins.py): failed logins per user name / per client address in 15 minutes before
+    # each further failure locks it out for 1 s, 2 s, 4 s ... (at most 15 minutes)
+    login_failures_per_user: int = 5
+    login_failures_per_address: int = 20
     # retrieval
     k: int = 8
     rrf_k: int = 60
@@ -110,6 +115,7 @@ class Settings:
             values["models_dir"] = Path(env["NEWSRAG_MODELS_DIR"])
         for name, key, cast in (
             ("chroma_url", "NEWSRAG_CHROMA_URL", str),
+            ("chroma_timeout", "NEWSRAG_CHROMA_TIMEOUT", float),
             ("k", "NEWSRAG_K", int),
             ("lexical_weight", "NEWSRAG_LEXICAL_WEIGHT", float),
             ("min_evidence", "NEWSRAG_MIN_EVIDENCE", float),

@@ -1,10 +1,17 @@
-"""BM25 over the stored chunks (bm25s), rebuilt only when the store's generation changes."""
+"""BM25 over the stored chunks (bm25s), rebuilt only when the store's generation changes.
+
+The snapshot cached in the data folder is data, never code: one folder per generation holding bm25s's
+own files (JSON and .npy arrays, read with allow_pickle=False), the chunk table as JSON, and a manifest
+with the format version and a SHA-256 of every file. A snapshot that does not check out is rebuilt.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
-import pickle
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,35 +104,79 @@ class CorpusCache:
                 self._corpus = self._load(generation) or self._save(build(self.store, generation))
             return self._corpus
 
+    @property
+    def _stem(self) -> str:
+        return f"bm25-{self.store.prefix}-{self.store.identity}-"
+
     def _path(self, generation: int) -> Path | None:
-        if self.folder is None:
-            return None
-        return self.folder / f"bm25-{self.store.prefix}-{self.store.identity}-{generation}.pickle"
+        return None if self.folder is None else self.folder / f"{self._stem}{generation}"
 
     def _load(self, generation: int) -> Corpus | None:
         path = self._path(generation)
-        if path is None or not path.exists():
+        if path is None or not path.is_dir():
             return None
         try:
-            with open(path, "rb") as f:
-                corpus = pickle.load(f)  # our own file, in the user's data folder
-        except Exception:  # a truncated or stale-format snapshot is simply rebuilt
+            return read_snapshot(path, generation)
+        except Exception:  # truncated, tampered with, an older format: simply rebuilt
             return None
-        return corpus if isinstance(corpus, Corpus) and corpus.generation == generation else None
 
     def _save(self, corpus: Corpus) -> Corpus:
         path = self._path(corpus.generation)
         if path is None:
             return corpus
+        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            with open(tmp, "wb") as f:
-                pickle.dump(corpus, f, protocol=pickle.HIGHEST_PROTOCOL)
+            write_snapshot(corpus, tmp)
+            shutil.rmtree(path, ignore_errors=True)  # a bad snapshot of this generation, if any
             os.replace(tmp, path)  # atomic: readers see a whole snapshot or none
-            for old in path.parent.glob(f"bm25-{self.store.prefix}-{self.store.identity}-*.pickle"):
-                if old != path:
-                    old.unlink(missing_ok=True)
+            for old in path.parent.glob(f"{self._stem}*"):  # older generations, and the pickles of old
+                if old != path and ".tmp" not in old.name:
+                    shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
         except OSError:
-            pass  # a read-only data folder only costs the next cold start a rebuild
+            shutil.rmtree(tmp, ignore_errors=True)  # a read-only or full disk only costs the next cold start a rebuild
         return corpus
+
+
+FORMAT, VERSION = "newsrag-bm25", 1
+MANIFEST, TABLE = "manifest.json", "chunks.json"
+
+
+def write_snapshot(corpus: Corpus, folder: Path) -> None:
+    """Save `corpus` into a new `folder`: bm25s's own files, the chunk table, then the manifest."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    if corpus.bm25 is not None:
+        corpus.bm25.save(folder, allow_pickle=False, show_progress=False)
+    table = {"ids": corpus.ids, "metas": corpus.metas, "texts": corpus.texts, "idf": corpus.idf,
+             "sentence_chunks": [[*key, list(cids)] for key, cids in corpus.sentence_chunks.items()]}
+    (folder / TABLE).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    files = {p.name: _sha256(p) for p in sorted(folder.iterdir())}
+    manifest = {"format": FORMAT, "version": VERSION, "generation": corpus.generation, "files": files}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def read_snapshot(folder: Path, generation: int) -> Corpus:
+    """The snapshot saved in `folder`; ValueError unless its manifest, every checksum and the format agree."""
+    import bm25s
+
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    if (manifest.get("format"), manifest.get("version"), manifest.get("generation")) != (FORMAT, VERSION, generation):
+        raise ValueError(f"{folder.name}: another format, version or generation")
+    files = manifest["files"]
+    if set(files) != {p.name for p in folder.iterdir()} - {MANIFEST}:
+        raise ValueError(f"{folder.name}: files added or missing")
+    for name, digest in files.items():
+        if _sha256(folder / name) != digest:
+            raise ValueError(f"{folder.name}/{name}: checksum mismatch")
+    table = json.loads((folder / TABLE).read_text(encoding="utf-8"))
+    bm25 = bm25s.BM25.load(folder, allow_pickle=False, show_progress=False) if table["ids"] else None
+    chunks = {(source, doc_hash, int(start)): tuple(cids) for source, doc_hash, start, cids in table["sentence_chunks"]}
+    return Corpus(generation, table["ids"], table["metas"], table["texts"], bm25, table["idf"], chunks)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

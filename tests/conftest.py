@@ -89,10 +89,11 @@ def cli(*args, home, stdin: str | None = None, timeout: float = 300) -> subproce
 
 
 @contextlib.contextmanager
-def running(cmd: list[str], ready_url: str, env: dict | None = None, log: Path | None = None, timeout: float = 120):
+def running(cmd: list[str], ready_url: str, env: dict | None = None, log: Path | None = None, timeout: float = 120,
+            cwd: Path | None = None):
     """Run a server process until the block ends; wait until `ready_url` answers; always stop it."""
     out = open(log, "wb") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
     try:
         wait_http(ready_url, timeout=timeout)
         yield proc

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import subprocess
 
 import pytest
 
-from conftest import ARTICLES, cli
+from conftest import ARTICLES, BIN, cli
 
 
 def newsrag(*args, home, stdin=None, check=True):
@@ -69,15 +72,58 @@ def test_show_reproduces_every_citation_and_the_whole_text(home):
     assert whole == (ARTICLES / "003_f3e8cce4618215f0.txt").read_text(encoding="utf-8") + "\n"
 
 
-def test_show_strips_terminal_escapes(home, tmp_path):
+HOSTILE = ("Council \x1b[31mvotes\x1b]0;pwned\x07\n\nThe council met \x1b[2J\x9b1mon Tuesday in Quillmere.\tIt voted "
+           "for the Zorblatt bridge.\r\n")
+RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # what a terminal acts on (tab, newline and CRLF aside)
+
+
+def test_no_control_character_from_an_article_reaches_the_terminal(home, tmp_path):
+    """ESC[31m colours, ESC]0;...BEL retitles the terminal, CSI (0x9b) in UTF-8 too: each is shown as one
+    visible stand-in (its Unicode control picture, or U+FFFD for C1), so offsets still line up."""
     scratch = tmp_path / "h"
     shutil.copytree(home, scratch)
     story = tmp_path / "a" / "escape.txt"
     story.parent.mkdir()
-    story.write_text("Council meets\n\nThe council met \x1b[2J\x1b]0;title\x07on Tuesday.\tIt voted.\r\n", encoding="utf-8")
+    story.write_bytes(HOSTILE.encode("utf-8"))
     newsrag("ingest", str(story.parent), home=scratch)
-    shown = newsrag("show", "escape.txt", home=scratch).stdout
-    assert shown == "Council meets\n\nThe council met [2J]0;titleon Tuesday.\tIt voted.\n\n"
+    listing = newsrag("list", home=scratch).stdout
+    answer = newsrag("ask", "When did the council meet in Quillmere?", home=scratch).stdout
+    as_json = newsrag("ask", "--json", "When did the council meet in Quillmere?", home=scratch).stdout
+    listed = newsrag("list", "--json", home=scratch).stdout
+    shown = show(scratch, "escape.txt")
+    for out in (listing, answer, as_json, listed, shown):
+        assert not RAW.search(out.replace("\r\n", "\n")), repr(out)
+    assert "Council ␛[31mvotes␛]0;pwned␇" in listing and "␛[2J�1mon Tuesday" in answer
+    cited = json.loads(as_json)["citations"][0]
+    assert "\x1b[2J\x9b1mon Tuesday" in cited["text"]  # JSON carries the exact text, escaped as \u001b
+    assert any(json.loads(line)["title"] == "Council \x1b[31mvotes\x1b]0;pwned\x07" for line in listed.splitlines())
+    assert shown == HOSTILE.translate(STAND_INS) + "\n"  # one character for one: offsets still line up
+    span = show(scratch, "escape.txt", f"{cited['start']}:{cited['end']}")
+    assert span == cited["text"].translate(STAND_INS) + "\n"
+
+
+STAND_INS = {0x1b: "␛", 0x07: "␇", 0x9b: "\ufffd"}
+
+
+def show(home, *args) -> str:
+    """`newsrag show ARGS` as the terminal gets it: bytes decoded, line ends untranslated."""
+    proc = subprocess.run([str(BIN / "newsrag"), "show", *args], capture_output=True, timeout=300,
+                          env={**os.environ, "NEWSRAG_HOME": str(home)})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.decode("utf-8")
+
+
+def test_show_prints_line_ends_as_they_are(home, tmp_path):
+    """CRLF text comes out byte for byte; a lone CR (old Mac line ends) as a newline, one for one."""
+    scratch = tmp_path / "h"
+    shutil.copytree(home, scratch)
+    folder = tmp_path / "a"
+    folder.mkdir()
+    (folder / "crlf.txt").write_bytes(b"Harbour news\r\n\r\nThe ferry sails at noon.\r\nIt is new.\r\n")
+    (folder / "cr.txt").write_bytes(b"Harbour notes\r\rThe tug sails at dawn.\rIt is old.\r")
+    newsrag("ingest", str(folder), home=scratch)
+    assert show(scratch, "crlf.txt") == "Harbour news\r\n\r\nThe ferry sails at noon.\r\nIt is new.\r\n\n"
+    assert show(scratch, "cr.txt") == "Harbour notes\n\nThe tug sails at dawn.\nIt is old.\n\n"
 
 
 @pytest.mark.parametrize("args, message", [

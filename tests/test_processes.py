@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import pytest
 
@@ -140,3 +143,51 @@ def test_unreachable_chroma_server_is_named_in_the_api_and_the_cli(tmp_path):
     said = run("ask", "Who is the Kremlin spokesman?", "--chroma-url", url, home=home)
     assert said.returncode == 1 and f"cannot reach the Chroma server at {url}" in said.stderr
     assert len(said.stderr.strip().splitlines()) == 1
+
+
+def test_a_hung_chroma_server_holds_no_worker_longer_than_the_timeout(tmp_path):
+    """SIGSTOP the `chroma run` process: six concurrent /ask calls (four queue workers) and a CLI `ask` each
+    get the one-line message within about the timeout (2 s here), then answers resume after SIGCONT."""
+    home, chroma_port, port, timeout = tmp_path / "home", free_port(), free_port(), 2.0
+    url = f"http://127.0.0.1:{chroma_port}"
+    chroma = shutil.which("chroma", path=str(BIN)) or "chroma"
+    server = running([chroma, "run", "--path", str(tmp_path / "db"), "--host", "127.0.0.1", "--port", str(chroma_port)],
+                     f"{url}/api/v2/heartbeat", log=tmp_path / "chroma.log", timeout=60)
+    page = [str(BIN / "newsrag"), "serve", "--port", str(port), "--chroma-url", url]
+    env = env_for(home, NEWSRAG_CHROMA_TIMEOUT=str(timeout))
+    with server as chroma_proc:
+        assert run("ingest", str(ARTICLES), "--chroma-url", url, home=home).returncode == 0
+        with running(page, f"http://127.0.0.1:{port}/gradio_api/startup-events", env=env, log=tmp_path / "serve.log"):
+            fn = next(d["id"] for d in RawGradio(f"http://127.0.0.1:{port}").config()["dependencies"]
+                      if d.get("api_name") == "ask")
+
+            def ask(_=None) -> tuple[dict, float]:
+                start = time.monotonic()
+                result = RawGradio(f"http://127.0.0.1:{port}", timeout=30).call(fn, [QUESTIONS[2], None, None, None, None])
+                return result, time.monotonic() - start
+
+            assert ask()[0]["success"]
+            pool = ThreadPoolExecutor(6)
+            os.kill(chroma_proc.pid, signal.SIGSTOP)
+            try:
+                asked = [pool.submit(ask) for _ in range(6)]
+                pending = wait(asked, timeout=4 * timeout + 20).not_done  # bounded, even when nothing times out
+                start = time.monotonic()
+                said = subprocess.run([str(BIN / "newsrag"), "ask", QUESTIONS[2], "--chroma-url", url], env=env,
+                                      capture_output=True, text=True, timeout=60)
+                cli_seconds = time.monotonic() - start
+            finally:
+                os.kill(chroma_proc.pid, signal.SIGCONT)
+                pool.shutdown()
+            assert not pending, f"{len(pending)} of 6 questions still waiting on the stopped server"
+            results = [f.result() for f in asked]
+            print(f"hung server, timeout {timeout:g} s: /ask answered in {sorted(round(s, 2) for _, s in results)} s; "
+                  f"CLI ask in {cli_seconds:.1f} s")
+            for result, seconds in results:
+                assert not result["success"] and f"cannot reach the Chroma server at {url}: no answer within 2 s" \
+                    in result["error"], result
+                assert seconds < 2 * timeout + 3, results  # about the timeout, not one timeout per queued request
+            assert said.returncode == 1 and "no answer within 2 s" in said.stderr, said.stderr
+            assert len(said.stderr.strip().splitlines()) == 1 and cli_seconds < 45
+            time.sleep(timeout)  # after the pause the next call tries the server again
+            assert ask()[0]["success"]

@@ -7,7 +7,10 @@ and remove: against `--read-only`, and against `--auth-file` anonymously, as a r
 from __future__ import annotations
 
 import os
+import shutil
+import time
 
+import httpx
 import pytest
 
 from conftest import ARTICLES, BIN, cli, free_port, running
@@ -67,6 +70,8 @@ def test_read_only_page_has_no_write_handler_and_refuses_uploads(home):
         assert listed(home) == before and TRUSTED in before
         up = g.upload({"story.txt": STORY})
         assert up.status_code == 403 and "read-only" in up.text
+        recording = g.http.post("/gradio_api/process_recording", files=[("video", ("clip.webm", b"x" * 64, "video/webm"))])
+        assert recording.status_code == 403  # Gradio's recording route stores what it is sent
         assert not any((home / "tmp").rglob("story.txt"))
         result = ask(g, config, "Which TV channel interviewed Lavrov?")
         assert result["success"] and "RT" in result["output"][0]["answer"]
@@ -140,3 +145,62 @@ def test_passwd_stores_only_a_salted_hash(home, tmp_path):
     accounts = Users.load(users)
     assert accounts.check("carol", "s3cret-pass") and not accounts.check("carol", "s3cret-pas")
     assert not accounts.is_editor("carol") and hash_password("x") != hash_password("x")
+
+
+def _login(url: str, user: str, password: str) -> tuple[int, float, dict]:
+    with httpx.Client(base_url=url, timeout=30) as http:
+        start = time.monotonic()
+        r = http.post("/login", data={"username": user, "password": password})
+        return r.status_code, time.monotonic() - start, dict(r.headers)
+
+
+def test_logins_take_as_long_for_unknown_users_and_back_off(home):
+    """Raw POSTs to /login: an unknown name costs what a real one does; a user, then an address, is locked
+    out with growing waits (429 + Retry-After, before any hashing) and each lockout is logged."""
+    with serve(home, "--auth-file", str(home / "users")) as proc:
+        url = url_of(proc)
+        unknown, known = [], []
+        for i in range(4):  # interleaved, and the fastest of each compared: a loaded machine only adds delay
+            unknown.append(_login(url, f"ghost{i}", "guess")[1])
+            known.append(_login(url, "alice", "guess")[1])
+        assert min(unknown) > 0.5 * min(known), (unknown, known)  # was 9 ms against 439 ms
+
+        assert [_login(url, "alice", "guess")[0] for _ in range(2)] == [400, 400]  # the 6th failure locks
+        status, seconds, headers = _login(url, "alice", "alice-pw")  # even the right password waits
+        assert status == 429 and int(headers["retry-after"]) >= 1 and seconds < 0.5 * min(known)
+        time.sleep(int(headers["retry-after"]))
+        assert _login(url, "alice", "alice-pw")[0] == 200  # a success clears the user's count
+
+        statuses = []  # 10 failures so far from this address: 10 more are let through, then it waits
+        while len(statuses) < 20 and 429 not in statuses:
+            statuses.append(_login(url, f"name{len(statuses)}", "guess")[0])
+        assert statuses == [400] * 11 + [429], statuses
+        assert _login(url, "bob", "bob-pw")[0] == 429  # the address waits, whoever it names
+    lines = [line for line in (home / f"serve-{url.rsplit(':', 1)[1]}.log").read_text().splitlines()
+             if "login lockout" in line]
+    assert any("user 'alice'" in line for line in lines) and any("address '127.0.0.1'" in line for line in lines)
+
+
+def test_a_dotfile_upload_is_refused_clearly_and_api_errors_are_plain_text(home, tmp_path):
+    """The data folder inside the working directory (as with the default ./.newsrag), where Gradio
+    refuses dotfiles: `.bashrc.txt` is refused with a message naming it, and no copy is left behind."""
+    data = tmp_path / "work" / ".newsrag"
+    shutil.copytree(home, data)
+    port = free_port()
+    env = {**os.environ, "NEWSRAG_HOME": str(data)}
+    with running([str(BIN / "newsrag"), "serve", "--port", str(port)], f"http://127.0.0.1:{port}/gradio_api/startup-events",
+                 env=env, log=tmp_path / "serve.log", cwd=tmp_path / "work"):
+        g = RawGradio(f"http://127.0.0.1:{port}")
+        config = g.config()
+        sent = g.upload({".bashrc.txt": STORY})
+        if sent.status_code == 200:  # accepted for now: the upload handler must then say what is wrong
+            done = g.call(g.fn_index(config, "upload", "upload"),
+                          [[RawGradio.file_data(p, ".bashrc.txt") for p in sent.json()]])
+            message = str(done.get("error") or done.get("output"))
+        else:
+            message = sent.text
+        assert ".bashrc.txt" in message and "rename" in message, message
+        assert not [p for p in (data / "tmp").rglob("*") if p.is_file()]
+        bad = g.call(next(d["id"] for d in config["dependencies"] if d.get("api_name") == "ask"),
+                     ["Who is the Kremlin spokesman?", None, "soon", None, None])
+        assert not bad["success"] and bad["error"] == "--since 'soon' is not a date; use YYYY-MM-DD", bad

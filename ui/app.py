@@ -30,6 +30,7 @@ from newsrag.ui import export
 from newsrag.ui.assets import CSS, DONE_JS, PAGE_JS, PANEL_JS, SUBMIT_JS, THEME_JS
 from newsrag.ui.auth import Access, Users
 from newsrag.ui.guard import UploadGuard, UploadLimits
+from newsrag.ui.logins import LoginGuard, LoginLimits
 
 log = logging.getLogger("newsrag.ui")
 
@@ -39,17 +40,21 @@ EXAMPLES = ["What did Russia demand?", "When and where will the US-Russia talks 
 
 
 @contextmanager
-def friendly():
-    """Turn any failure into a message box for the user, never a traceback."""
+def friendly(escape=html.escape):
+    """Turn any failure into a message box for the user, never a traceback.
+
+    The page shows a message as HTML, so it is escaped there; an API client gets the plain text
+    (`escape=str`), never `&#x27;`.
+    """
     try:
         yield
     except gr.Error:
         raise
     except NewsragError as e:
-        raise gr.Error(html.escape(str(e))) from e
+        raise gr.Error(escape(str(e))) from e
     except Exception as e:
         log.exception("unexpected error in the chat")
-        raise gr.Error(html.escape(f"Unexpected error ({type(e).__name__}: {e}). See the server log.")) from e
+        raise gr.Error(escape(f"Unexpected error ({type(e).__name__}: {e}). See the server log.")) from e
 
 
 def filters_of(outlets: str | None, since: str | None, until: str | None, sources: list[str] | None) -> Filters:
@@ -193,7 +198,7 @@ class Handlers:
 
         Optional filters as in the CLI: outlet names (any case), inclusive ISO dates, article files.
         """
-        with friendly():
+        with friendly(escape=str):
             return self.app.ask(question, filters=Filters.parse(outlet, since, until, source))["answer"]
 
 
@@ -429,6 +434,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_on
     os.environ["GRADIO_TEMP_DIR"] = str(temp)
     limits = UploadLimits(not read_only, users.is_editor if users else None, settings.upload_request_bytes,
                           settings.uploads_per_minute, temp, settings.upload_temp_bytes)
+    logins = LoginLimits(settings.login_failures_per_user, settings.login_failures_per_address)
     print("newsrag: loading the model and the index…", flush=True)
     app = App(settings)
     app.warm()
@@ -437,8 +443,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_on
     print(f"newsrag: ready; open http://{host}:{port}", flush=True)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"],
-        max_file_size=2 * settings.max_file_bytes, inbrowser=False, i18n=I18N, auth=users.check if users else None,
-        app_kwargs={"middleware": [Middleware(UploadGuard, limits=limits)]})
+        max_file_size=2 * settings.max_file_bytes, inbrowser=False, i18n=I18N, auth=users.login if users else None,
+        app_kwargs={"middleware": [Middleware(UploadGuard, limits=limits), Middleware(LoginGuard, limits=logins)]})
 
 
 def check_exposure(host: str, read_only: bool, users: Users | None) -> None:

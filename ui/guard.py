@@ -1,4 +1,5 @@
-"""Bounds on Gradio's upload route (`/gradio_api/upload`), checked before a byte is written.
+"""Bounds on Gradio's upload route (`/gradio_api/upload`), checked before a byte is written; its recording
+route (`/gradio_api/process_recording`) is closed, as no newsrag page records anything.
 
 Gradio stores any posted file in its temp folder before a handler sees it, so the limits live in an
 ASGI middleware: no uploads at all on a read-only page; only editors when there are users; a size
@@ -7,6 +8,7 @@ cap per request; a cap on requests per minute; and a cap on what the temp folder
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import deque
@@ -15,7 +17,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Callable
 
+from newsrag.index.load import printable
+
 UPLOAD_PATH = "/gradio_api/upload"
+RECORDING_PATH = "/gradio_api/process_recording"  # Gradio's audio/video route: no newsrag page records
 
 
 @dataclass(frozen=True)
@@ -38,15 +43,36 @@ class UploadGuard:
         self.lock = threading.Lock()
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].rstrip("/").endswith(UPLOAD_PATH):
+        path = scope["path"].rstrip("/") if scope["type"] == "http" else ""
+        if path.endswith(RECORDING_PATH):
+            return await _refuse(send, 403, "this page takes no recordings")
+        if not path.endswith(UPLOAD_PATH):
             return await self.app(scope, receive, send)
         refusal = self.refusal(scope)
-        if refusal is None:
-            return await self.app(scope, receive, send)
-        status, text = refusal
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-        await send({"type": "http.response.body", "body": text.encode("utf-8")})
+        if refusal is not None:
+            return await _refuse(send, *refusal)
+        await self._upload(scope, receive, send)
+
+    async def _upload(self, scope, receive, send) -> None:
+        """Gradio's upload, held back until we know its files: a name starting with a dot is refused and
+        its copies deleted (Gradio would store it, then refuse it inside the data folder with no message)."""
+        messages = []
+
+        async def keep(message):
+            messages.append(message)
+
+        await self.app(scope, receive, keep)  # returns after Gradio's background copy into its cache
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+        stored = _paths(body) if messages and messages[0].get("status") == 200 else []
+        dotted = [p.name for p in stored if p.name.startswith(".")]
+        if not dotted:
+            for message in messages:
+                await send(message)
+            return
+        for path in stored:
+            _delete(path, self.limits.temp_dir)
+        await _refuse(send, 400, f"{printable(dotted[0])}: a file name starting with a dot is not accepted; "
+                                 f"rename the file (e.g. {printable(dotted[0].lstrip('.')) or 'article.txt'}) and upload it again")
 
     def refusal(self, scope) -> tuple[int, str] | None:
         """(status, reason) if this upload must not be accepted, else None."""
@@ -74,6 +100,29 @@ class UploadGuard:
                 return 429, f"at most {self.limits.per_minute} uploads per minute; try again shortly"
             self.recent.append(now)
         return None
+
+
+async def _refuse(send, status: int, text: str) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": text.encode("utf-8")})
+
+
+def _paths(body: bytes) -> list[Path]:
+    """The files Gradio's upload route says it stored (a JSON list of paths)."""
+    try:
+        return [Path(p) for p in json.loads(body) if isinstance(p, str)]
+    except (ValueError, TypeError):
+        return []
+
+
+def _delete(path: Path, folder: Path) -> None:
+    """Delete an uploaded copy and its folder if empty, only ever inside Gradio's upload `folder`."""
+    path, folder = path.resolve(), folder.resolve()
+    if folder in path.parents:
+        path.unlink(missing_ok=True)
+        if path.parent != folder and not any(path.parent.iterdir()):
+            path.parent.rmdir()
 
 
 def _user(scope) -> str | None:
