@@ -152,6 +152,7 @@ PAGE_JS = r"""
     requestAnimationFrame(() => { pending = false; plain(); });
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
                              attributeFilter: ['aria-label']});
+  plain();  // messages already on the page (a restored conversation)
   window.__newsragFilters = (open) => {
     const panel = document.querySelector('#filter-panel');
     if (!panel) return;
@@ -250,8 +251,9 @@ a.open-article { text-decoration: none; cursor: pointer; }
 #ask-row { align-items: stretch; }
 #filter-row { align-items: center; gap: 8px; flex-wrap: nowrap; }
 #filter-toggle { white-space: nowrap; }
-#filter-chips { min-width: 0; overflow-x: auto; }
-.chips { display: flex; gap: 6px; flex-wrap: nowrap; align-items: center; font-size: 0.85em; }
+#filter-chips { min-width: 0; }
+.chips { display: flex; gap: 4px 6px; flex-wrap: wrap; align-items: center; font-size: 0.85em; }
+.chip { max-width: 100%; overflow: hidden; text-overflow: ellipsis; }
 .chips-none { color: var(--body-text-color-subdued); white-space: nowrap; }
 .chip { display: inline-flex; align-items: center; gap: 2px; white-space: nowrap; padding: 1px 2px 1px 9px;
   border-radius: 999px; background: var(--color-accent-soft); border: 1px solid var(--border-color-accent); }
