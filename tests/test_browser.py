@@ -3,8 +3,9 @@ typing while answering, phones, limits, reload, export, removal with undo, keybo
 layout in reach, screen-reader labels, editorial marks.
 
 The app runs as `newsrag serve` in a subprocess over a data folder in tmp holding the five
-articles and three small local-news ones with outlet and date (NEWS). Screenshots and measured timings go to the session's temp folder (the `output` fixture),
-under browser/. The first test asks the server's first question, so keep it first.
+articles and three small local-news ones with outlet and date (NEWS). Screenshots and measured
+timings go to the session's temp folder (the `output` fixture), under browser/. The first test asks
+the server's first question, so keep it first.
 """
 
 from __future__ import annotations
@@ -379,8 +380,8 @@ def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path, shots):
     empty.write_text("", encoding="utf-8")
     page.click("#articles-box button, #articles-box .label-wrap")
     page.evaluate("""() => { window.__bars = 0; new MutationObserver(() => { window.__bars = Math.max(window.__bars,
-        document.querySelectorAll('.progress-level, .progress-text').length); })
-        .observe(document.body, {childList: true, subtree: true}); }""")
+        [...document.querySelectorAll('.progress-level, .progress-text')].filter(e => e.getClientRects().length).length);
+        }).observe(document.body, {childList: true, subtree: true}); }""")  # shown ones (the filter panel is folded)
     page.locator("#upload input[type=file]").set_input_files([str(good), str(evil), str(empty)])
     status = page.locator("#upload-status")
     page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('empty.txt')")
@@ -446,7 +447,8 @@ def set_date(page, field: str, typed: str) -> None:
 
 
 def note(page, field: str, says: str) -> None:
-    page.wait_for_function("([f, s]) => document.querySelector(`#f-${f}-note`).innerText.includes(s)", arg=[field, says])
+    page.wait_for_function("([f, s]) => document.querySelector(`#f-${f}-note`).innerText.includes(s)",
+                           arg=[field, says])
 
 
 def menu(page, field: str) -> list[str]:
@@ -568,7 +570,7 @@ def test_outlets_the_index_knows_and_one_line_articles_restrict_the_answer(app, 
     page.keyboard.press("Escape")
     options = menu(page, "f-source")
     assert "Vexmoor footbridge closes for repairs until the summer · Harbour Gazette · 2020-03-20" in options
-    assert len(options) == 8
+    assert len(options) == len(set(options)) >= 8  # every article once (an earlier test may have uploaded more)
     heights = page.evaluate("() => [...document.querySelectorAll('#f-source li[role=option]')].map(e =>"
                             " e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))")
     assert max(heights) < 2, heights  # one line each, however long the title and narrow the screen

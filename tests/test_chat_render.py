@@ -71,7 +71,8 @@ def test_chips_name_each_active_filter_and_remove_only_it():
     assert removes == [("outlet", "Harbour Gazette"), ("since", "yesterday"), ("until", "2020-02-30"),
                        ("source", "bridge.md")]
     text = " ".join("".join(parsed.outside).split())
-    assert "since 2026-12-05" in text and "until “2020-02-30”?" in text and "Vexmoor footbridge closes for…" in text
+    assert "since 2026-12-05" in text and "until “2020-02-30”?" in text
+    assert "Vexmoor footbridge closes for…" in text
     assert 'data-bad="1"' in chips and 'class="chip bad"' in chips
     assert "All articles" in render.filter_chips(read_filters(None, "", "", None), {})
     evil = Tags(render.filter_chips(read_filters([EVIL], EVIL, "", [EVIL]), {EVIL: EVIL}))
@@ -84,7 +85,8 @@ def test_outlet_menu_counts_articles_and_article_menu_is_one_line_each():
                     "2020-03-20"),
             Article("c.md", "Library hours", "h", 1, "Valley Times", "2019-11-02"),
             Article("d.txt", "No metadata here", "h", 2)]
-    assert render.outlet_choices(rows) == [("Harbour Gazette (2)", "Harbour Gazette"), ("Valley Times (1)", "Valley Times")]
+    assert render.outlet_choices(rows) == [("Harbour Gazette (2)", "Harbour Gazette"),
+                                           ("Valley Times (1)", "Valley Times")]
     labels = [render.article_choice(a) for a in rows]
     assert labels[0] == ("Vexmoor orchard opens · Harbour Gazette · 2020-03-10", "a.md")
     assert labels[1][0].endswith("… · Harbour Gazette · 2020-03-20") and len(labels[1][0]) < 100

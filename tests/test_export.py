@@ -48,8 +48,8 @@ def test_footnote_gives_source_offsets_outlet_date_and_the_quote_once():
     quoted = {"n": 1, "source": "a.txt", "title": "Talks set", "start": 284, "end": 318,
               "text": "“We are ready to talk,” he said.", "outlet": "Radio Liberty", "published": "2021-12-28",
               "url": "https://example.org/talks"}
-    assert quote_line(quoted) == ("a.txt, 284–318 · Radio Liberty · 2021-12-28 · Talks set · https://example.org/talks"
-                                  "\n    > “We are ready to talk,” he said.")
+    assert quote_line(quoted) == ("a.txt, 284–318 · Radio Liberty · 2021-12-28 · Talks set · "
+                                  "https://example.org/talks\n    > “We are ready to talk,” he said.")
     assert quote_line({"n": 2, "source": "b.txt", "title": "b.txt", "start": 0, "end": 2, "text": "Hi"}) == (
         "b.txt, 0–2 · outlet unknown · date unknown\n    > Hi")
     text = answer_markdown({**CONFLICT, "citations": [quoted]})

@@ -323,7 +323,7 @@ def _forgetting(files: list):
 
 
 def build_app(app: App, access: Access = Access()) -> gr.Blocks:
-    """The page: chat and source panel side by side, then articles and settings; events wired up.
+    """The page: the chat on the left; Articles, Settings and the source panel on the right; events wired up.
 
     A read-only page has no upload or remove component and registers no handler for them.
     """
@@ -340,16 +340,7 @@ def build_app(app: App, access: Access = Access()) -> gr.Blocks:
                                                     secret=browser_secret(app.settings.home)), kept=gr.State(None))
         with gr.Row(equal_height=False, elem_id="main"):
             _chat_column(c, app)
-            with gr.Column(scale=2, min_width=320, elem_id="side"):
-                _articles_box(c, app.settings, writable=not access.read_only)
-                with gr.Accordion("Settings", open=False, elem_id="settings-box"):
-                    c.k = gr.Slider(1, 30, step=1, value=app.settings.k, label="Passages to read", elem_id="k",
-                                    info="How many passages of the articles are read to answer each question")
-                    c.backend = gr.Dropdown(backend_choices(app), value=app.settings.backend,
-                                            label="Answer written by")
-                gr.HTML('<h2 class="side-title">Sources</h2>', js_on_load=None)
-                c.panel = gr.HTML(render.source_panel(None, app.article), js_on_load=PANEL_JS,
-                                  elem_id="source-panel")
+            _side_column(c, app, writable=not access.read_only)
         h = Handlers(app, access)
         _wire(h, c, demo)
         _wire_filters(FilterBox(app), c)
@@ -382,6 +373,18 @@ def _chat_column(c: SimpleNamespace, app: App) -> None:
                                              elem_id="export-answer")
             c.get_all = gr.DownloadButton("Download conversation (.md)", size="sm", visible=False,
                                           elem_id="export-all")
+
+
+def _side_column(c: SimpleNamespace, app: App, writable: bool) -> None:
+    """Articles and Settings (folded, so both stay in view), then the source panel."""
+    with gr.Column(scale=2, min_width=320, elem_id="side"):
+        _articles_box(c, app.settings, writable)
+        with gr.Accordion("Settings", open=False, elem_id="settings-box"):
+            c.k = gr.Slider(1, 30, step=1, value=app.settings.k, label="Passages to read", elem_id="k",
+                            info="How many passages of the articles are read to answer each question")
+            c.backend = gr.Dropdown(backend_choices(app), value=app.settings.backend, label="Answer written by")
+        gr.HTML('<h2 class="side-title">Sources</h2>', js_on_load=None)
+        c.panel = gr.HTML(render.source_panel(None, app.article), js_on_load=PANEL_JS, elem_id="source-panel")
 
 
 def _filter_control(c: SimpleNamespace) -> None:
@@ -459,9 +462,9 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
 def _wire_filters(f: FilterBox, c: SimpleNamespace) -> None:
     """Chips and date notes follow every filter change; a chip's × drops its filter; the panel opens in the page."""
     fields = [c.outlets, c.since, c.until, c.sources]
-    for field in fields:
-        field.change(f.changed, fields, [c.chips, c.since_note, c.until_note, c.toggle], show_progress="hidden",
-                     **PRIVATE)
+    # One event for the four fields, run for the last change: answers to earlier keystrokes never land last.
+    gr.on([field.change for field in fields], f.changed, fields, [c.chips, c.since_note, c.until_note, c.toggle],
+          trigger_mode="always_last", show_progress="hidden", **PRIVATE)
     c.chips.click(f.drop, [c.outlets, c.sources], fields, show_progress="hidden", **PRIVATE)
     c.table.change(f.outlets, None, c.outlets, show_progress="hidden", **PRIVATE)
     for button in (c.toggle, c.close_filters):

@@ -201,7 +201,8 @@ THEME_JS = r"""
 """
 
 CSS = r"""
-#source-panel .source-panel { max-height: calc(100vh - 265px); min-height: 240px; overflow: auto; position: relative; padding: 0 10px 4px; }
+#source-panel .source-panel { max-height: calc(100vh - 265px); min-height: 240px; overflow: auto; position: relative;
+  padding: 0 10px 4px; }
 #source-panel .source-card { border-bottom: 1px solid var(--border-color-primary); padding: 0 0 14px; }
 #source-panel .source-card header { position: sticky; top: 0; z-index: 2; padding: 8px 0 6px;
   background: var(--block-background-fill); border-bottom: 1px dashed var(--border-color-primary);
@@ -267,6 +268,7 @@ a.open-article { text-decoration: none; cursor: pointer; }
   margin-bottom: 6px; box-shadow: 0 -4px 18px rgba(0, 0, 0, 0.18); overflow: visible; }
 #filter-panel.open { display: flex !important; }
 #filter-panel .row { gap: 8px; }
+#filter-panel .column { gap: 0; }
 #filter-articles { align-items: flex-end; }
 #filter-done { align-self: flex-end; max-height: 2.6em; margin-bottom: 10px; }
 .date-note { font-size: 0.82em; min-height: 1.2em; padding: 2px 2px 0; color: var(--body-text-color-subdued); }
@@ -280,6 +282,7 @@ a.open-article { text-decoration: none; cursor: pointer; }
 /* A phone: the composer is pinned to the bottom of the screen, so the question box is always in view. */
 @media (max-width: 640px) {
   #heading .tagline { display: none; }
+  #chat { height: calc(100vh - 330px) !important; }
   #composer { position: fixed; left: 0; right: 0; bottom: 0; z-index: 40; margin: 0; padding: 6px 8px 4px;
     background: var(--background-fill-primary); border-top: 1px solid var(--border-color-primary);
     box-shadow: 0 -2px 10px rgba(0, 0, 0, 0.12); }
