@@ -54,3 +54,15 @@ def test_footnote_gives_source_offsets_outlet_date_and_the_quote_once():
         "b.txt, 0–2 · outlet unknown · date unknown\n    > Hi")
     text = answer_markdown({**CONFLICT, "citations": [quoted]})
     assert "““" not in text and text.count(quoted["text"]) == 1
+
+
+def test_italics_keep_a_leading_comma_outside_and_the_legend_comes_once():
+    """The core marks ", Blinken said" as ours: "troops*, Blinken said*" would stay literal asterisks."""
+    answer = "100,000 troops, Blinken said [1]."
+    assert answer[14:28] == ", Blinken said"
+    result = {**CONFLICT, "answer": answer, "citations": CONFLICT["citations"][:1],
+              "editorial": [{"start": 14, "end": 28, "kind": "attribution", "note": "who gives this figure"}]}
+    text = answer_markdown(result)
+    assert "100,000 troops, *Blinken said* [^1]." in text
+    assert text.index(OURS) < text.index("## ") and text.count(OURS) == 1
+    assert conversation_markdown([result, result]).count(OURS) == 1

@@ -275,8 +275,8 @@ a.open-article { text-decoration: none; cursor: pointer; }
 .date-note.bad { color: #b42318; }
 .dark .date-note.bad { color: #ff8a80; }
 #f-source ul.options li, #f-source .options .item { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.editorial { color: var(--body-text-color-subdued); font-style: italic; border-bottom: 1px dotted currentColor;
-  cursor: help; }
+.editorial { color: #5f6b7a; font-style: italic; border-bottom: 1px dotted currentColor; cursor: help; }
+.dark .editorial { color: #a9b4c2; }
 .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 /* A phone: the composer is pinned to the bottom of the screen, so the question box is always in view. */

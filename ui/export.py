@@ -19,7 +19,7 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 def conversation_markdown(results: list[dict]) -> str:
     """Every answer so far, in order, with one footnote list numbered across the conversation."""
-    parts, notes = ["# Conversation with newsrag\n"], []
+    parts, notes = ["# Conversation with newsrag\n", *_legend(results)], []
     for result in results:
         body, mine = _answer_body(result, len(notes) + 1)
         parts.append(body)
@@ -30,7 +30,7 @@ def conversation_markdown(results: list[dict]) -> str:
 def answer_markdown(result: dict) -> str:
     """One answer with its footnotes."""
     body, notes = _answer_body(result, 1)
-    return "\n".join(["# Answer from newsrag\n", body] + _footnotes(notes))
+    return "\n".join(["# Answer from newsrag\n", *_legend([result]), body] + _footnotes(notes))
 
 
 def _answer_body(result: dict, first: int) -> tuple[str, list[str]]:
@@ -46,8 +46,6 @@ def _answer_body(result: dict, first: int) -> tuple[str, list[str]]:
     answer = str(result.get("answer", ""))
     pieces = [(_MARKER.sub(footnote, answer[r.start:r.end]), r.kind) for r in runs(answer, result.get("editorial"))]
     text = "".join(_italic(p) if kind else p for p, kind in pieces)
-    if any(kind for _, kind in pieces):
-        text += f"\n\n{OURS}"
     if result.get("notice"):
         text += f"\n\n_{result['notice']}_"
     notes = [f"[^{number[n]}]: {quote_line(cites[n])}" for n in sorted(cites)]
@@ -57,13 +55,19 @@ def _answer_body(result: dict, first: int) -> tuple[str, list[str]]:
 OURS = "_Words in italics are newsrag's (labels, inserted names, resolved dates, attributions), not the sources'._"
 
 
+def _legend(results: list[dict]) -> list[str]:
+    """The line explaining the italics, once, when some answer has words of ours."""
+    return [OURS + "\n"] if any(r.get("editorial") for r in results) else []
+
+
 def _italic(text: str) -> str:
-    """*text*, with its outer spaces kept outside the asterisks (Markdown needs them there)."""
-    core = text.strip()
+    """*text*, with the spaces and separating commas around it kept outside the asterisks (Markdown
+    opens no emphasis on "troops*, Blinken said*")."""
+    core = text.strip().lstrip(",;").strip()
     if not core:
         return text
-    head, tail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
-    return f"{head}*{core}*{tail}"
+    start = text.index(core)
+    return f"{text[:start]}*{core}*{text[start + len(core):]}"
 
 
 def quote_line(citation: dict) -> str:
