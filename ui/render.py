@@ -12,7 +12,9 @@ import re
 from typing import Callable
 
 from newsrag.index.html import has_markup
+from newsrag.index.store import Article
 from newsrag.ui.editorial import runs
+from newsrag.ui.filters import DateReading, FilterForm
 
 # Characters that Markdown, KaTeX ($), GFM autolinks (:) or JS/Handlebars templates (${ }) act on.
 _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`~$|\\#{}!:<>&\"'"})
@@ -254,8 +256,8 @@ def hint_html(message: str = "", length: int = 0, limit: int = 0, unsent: bool =
             f'<span class="q-count{over}" data-max="{int(limit)}">{count}</span></div>')
 
 
-def date_note(reading) -> str:
-    """Next to a date filter (ui/filters.py `DateReading`): the day it was read as, or what is wrong."""
+def date_note(reading: DateReading) -> str:
+    """Next to a date filter: the day it was read as, or what is wrong."""
     if reading.error:
         return f'<div class="date-note bad" role="alert">{safe(reading.error)}</div>'
     if reading.iso and reading.typed != reading.iso:
@@ -263,9 +265,9 @@ def date_note(reading) -> str:
     return '<div class="date-note"></div>'
 
 
-def filter_chips(form, titles: dict[str, str]) -> str:
-    """The active filters (ui/filters.py `FilterForm`) as chips, each with a remove button;
-    "All articles" when none is set. `titles` names the picked articles."""
+def filter_chips(form: FilterForm, titles: dict[str, str]) -> str:
+    """The active filters as chips, each with a remove button; "All articles" when none is set.
+    `titles` names the picked articles."""
     chips = [_chip("outlet", o, o) for o in form.outlets]
     for bound, reading in (("since", form.since), ("until", form.until)):
         if reading.typed:
@@ -293,7 +295,7 @@ def _short(text: str, limit: int) -> str:
     return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:–-") + "…"
 
 
-def outlet_choices(articles: list) -> list[tuple[str, str]]:
+def outlet_choices(articles: list[Article]) -> list[tuple[str, str]]:
     """The outlets the index knows, most articles first, as ("Reuters (3)", "Reuters") menu entries."""
     counts: dict[str, int] = {}
     for a in articles:
@@ -302,7 +304,7 @@ def outlet_choices(articles: list) -> list[tuple[str, str]]:
     return [(f"{o} ({n})", o) for o, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))]
 
 
-def article_choice(a) -> tuple[str, str]:
+def article_choice(a: Article) -> tuple[str, str]:
     """One line per article in the Articles filter: its title (shortened), outlet and date."""
     known = [x for x in (a.outlet, a.published) if x]
     return " · ".join([_short(a.title or a.source, 60), *known] if known else
