@@ -27,8 +27,9 @@ from newsrag.rag.filters import Filters
 from newsrag.settings import Settings
 from newsrag.ui import render
 from newsrag.ui import export
-from newsrag.ui.assets import CSS, DONE_JS, PAGE_JS, PANEL_JS, SUBMIT_JS, THEME_JS
+from newsrag.ui.assets import CHIPS_JS, CSS, DONE_JS, PAGE_JS, PANEL_JS, SUBMIT_JS, THEME_JS, TOGGLE_JS
 from newsrag.ui.auth import Access, Users
+from newsrag.ui.filters import read_filters
 from newsrag.ui.guard import UploadGuard, UploadLimits
 from newsrag.ui.logins import LoginGuard, LoginLimits
 
@@ -57,11 +58,6 @@ def friendly(escape=html.escape):
         raise gr.Error(escape(f"Unexpected error ({type(e).__name__}: {e}). See the server log.")) from e
 
 
-def filters_of(outlets: str | None, since: str | None, until: str | None, sources: list[str] | None) -> Filters:
-    """The filter bar's values (outlets comma-separated) as `Filters`; a bad date raises InputError."""
-    return Filters.parse((outlets or "").split(","), since, until, sources or [])
-
-
 def history_of(results: list[dict]) -> list[dict]:
     """The chain's chat history from the answers so far (plain text, markers included)."""
     turns = []
@@ -88,11 +84,12 @@ class Handlers:
         return evt.value["text"]
 
     def respond(self, question: str, chat: list, results: list, k: float, backend: str,
-                outlets: str = "", since: str = "", until: str = "", sources: list[str] | None = None):
+                outlets: list[str] | None = None, since: str = "", until: str = "", sources: list[str] | None = None):
         """Stream the answer into the chat, then show its sources in the panel and offer downloads.
 
         Outputs: chat, results (kept in the browser), panel, hint under the box, the two downloads.
-        A question that is empty or too long leaves everything as it is, with a word under the box.
+        A question that is empty or too long, or a filter that cannot be read, leaves everything as it
+        is, with a word under the box (and the page puts a question it took back in the box).
         """
         question, limit = (question or "").strip(), self.app.settings.max_question_chars
         if not question or len(question) > limit:
@@ -100,14 +97,17 @@ class Handlers:
                        "Shorten it, then press Enter.") if question else "Type a question first."
             yield *[gr.skip()] * 3, render.hint_html(message, len(question), limit), gr.skip(), gr.skip()
             return
+        form = read_filters(outlets, since, until, sources)
+        if form.error:
+            yield *[gr.skip()] * 3, render.hint_html(form.error, limit=limit, unsent=True), gr.skip(), gr.skip()
+            return
         turn, results = len(results), results or []
         chat = chat + [{"role": "user", "content": render.safe(question)},
                        {"role": "assistant", "content": render.thinking()}]
         yield chat, gr.skip(), gr.skip(), render.hint_html(limit=limit), gr.skip(), gr.skip()
         text, shown = "", time.monotonic()
         with friendly():
-            filters = filters_of(outlets, since, until, sources)
-            for event in self.app.stream(question, history_of(results), int(k), backend, filters):
+            for event in self.app.stream(question, history_of(results), int(k), backend, form.filters):
                 if "delta" in event:
                     text += event["delta"]
                     if time.monotonic() - shown >= STREAM_EVERY:
@@ -171,7 +171,8 @@ class Handlers:
     def articles(self):
         rows = self.app.articles()
         choices = [(render.article_label(a.title, a.source), a.source) for a in rows]
-        return render.articles_table(rows), gr.update(choices=choices, value=None), gr.update(choices=choices)
+        return (render.articles_table(rows), gr.update(choices=choices, value=None),
+                gr.update(choices=[render.article_choice(a) for a in rows]))
 
     def upload(self, files: list | None, request: gr.Request, progress=gr.Progress()):
         """Save and ingest the uploaded files, reporting each one; bad files never stop the others."""
@@ -249,6 +250,35 @@ class Removal:
         return render.status_html([line]), *self.h.articles(), gr.update(visible=False), None
 
 
+class FilterBox:
+    """The compact filter control: chips for what is active, the outlets the index knows, dates read as typed."""
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def changed(self, outlets: list[str] | None, since: str, until: str, sources: list[str] | None):
+        """Any filter changed. Outputs: the chips, the note next to each date, the Filters button."""
+        form = read_filters(outlets, since, until, sources)
+        titles = {a.source: a.title for a in self.app.articles()} if form.sources else {}
+        active = len(form.outlets) + len(form.sources) + bool(form.since.typed) + bool(form.until.typed)
+        label = f"Filters ({active})" if active else "Filters"
+        return (render.filter_chips(form, titles), render.date_note(form.since), render.date_note(form.until),
+                gr.update(value=label))
+
+    @staticmethod
+    def drop(outlets: list[str] | None, sources: list[str] | None, evt: gr.EventData):
+        """A chip's remove button was clicked. Outputs: outlets, since, until, articles (only that one changes)."""
+        data = getattr(evt, "_data", None) or {}
+        kind, value = data.get("kind"), data.get("value")
+        return (gr.update(value=[o for o in outlets or [] if o != value]) if kind == "outlet" else gr.skip(),
+                "" if kind == "since" else gr.skip(), "" if kind == "until" else gr.skip(),
+                gr.update(value=[x for x in sources or [] if x != value]) if kind == "source" else gr.skip())
+
+    def outlets(self):
+        """The Outlets menu: every outlet the index knows, with its number of articles."""
+        return gr.update(choices=render.outlet_choices(self.app.articles()))
+
+
 def browser_secret(home: Path) -> str:
     """The key the conversation kept in each browser is encrypted with, kept in the data folder so a
     restarted server can still read it (Gradio's default is a new random key per start)."""
@@ -298,28 +328,27 @@ def _forgetting(files: list):
 
 
 def build_app(app: App, access: Access = Access()) -> gr.Blocks:
-    """The page: chat and source panel side by side, then articles and settings; events wired up.
+    """The page: the chat on the left; Articles, Settings and the source panel on the right; events wired up.
 
     A read-only page has no upload or remove component and registers no handler for them.
     """
     # delete_cache: Gradio's leftover copies (uploads are deleted once handled) go after ten minutes.
     with gr.Blocks(title="newsrag", delete_cache=(600, 600)) as demo:
-        with gr.Row(equal_height=True):
-            gr.Markdown("## newsrag")
+        with gr.Row(equal_height=True, elem_id="top"):
+            gr.HTML('<div class="heading"><h1 class="brand">newsrag</h1><p class="tagline">Ask about the indexed '
+                    'news articles. Every statement cites the exact passage it comes from: click a '
+                    '<b>&#91;n&#93;</b> to see it highlighted in its article.</p></div>', elem_id="heading",
+                    js_on_load=None)
             theme = gr.Button("◐ Light / dark", size="sm", scale=0, min_width=120, elem_id="theme")
-        gr.Markdown("Ask about the indexed news articles. Every statement cites the exact passage it comes "
-                    "from: click a **[n]** to see it highlighted in its article.")
         # answers so far, kept in this browser (a reload keeps them); the article removed last (for undo)
         c = SimpleNamespace(results=gr.BrowserState([], storage_key="newsrag-conversation",
                                                     secret=browser_secret(app.settings.home)), kept=gr.State(None))
-        _chat_row(c, app)
-        _articles_box(c, app.settings, writable=not access.read_only)
-        with gr.Accordion("Settings", open=False):
-            c.k = gr.Slider(1, 30, step=1, value=app.settings.k, label="Passages to read", elem_id="k",
-                            info="How many passages of the articles are read to answer each question")
-            c.backend = gr.Dropdown(backend_choices(app), value=app.settings.backend, label="Answer written by")
+        with gr.Row(equal_height=False, elem_id="main"):
+            _chat_column(c, app)
+            _side_column(c, app, writable=not access.read_only)
         h = Handlers(app, access)
         _wire(h, c, demo)
+        _wire_filters(FilterBox(app), c)
         if not access.read_only:  # a read-only page has no write handler at all
             _wire_removal(Removal(h), c)
         theme.click(None, js=THEME_JS, **PRIVATE)
@@ -327,37 +356,65 @@ def build_app(app: App, access: Access = Access()) -> gr.Blocks:
     return demo
 
 
-def _chat_row(c: SimpleNamespace, app: App) -> None:
-    limit = app.settings.max_question_chars
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=320):
-            c.chat = gr.Chatbot(label="Chat", elem_id="chat", height=560, latex_delimiters=[],
-                                examples=[{"text": q} for q in EXAMPLES], buttons=[])
-            _filter_bar(c)
-            with gr.Row():
-                c.box = gr.Textbox(placeholder="Ask about the articles…", show_label=False, lines=1,
-                                   scale=6, elem_id="question", max_lines=6, min_width=160)
+def _chat_column(c: SimpleNamespace, app: App) -> None:
+    """The chat; under it the composer (filters, question box, hint), then Clear and the downloads.
+
+    On a phone the composer is pinned to the bottom of the screen (CSS), so the box is always in view.
+    """
+    with gr.Column(scale=3, min_width=320, elem_id="chat-col"):
+        c.chat = gr.Chatbot(label="Chat", elem_id="chat", height="calc(100vh - 275px)", min_height=300,
+                            latex_delimiters=[], examples=[{"text": q} for q in EXAMPLES], buttons=[])
+        with gr.Column(elem_id="composer"):
+            _filter_control(c)
+            with gr.Row(elem_id="ask-row"):
+                c.box = gr.Textbox(placeholder="Ask about the articles…", show_label=False, lines=1, scale=6,
+                                   elem_id="question", max_lines=6, min_width=160, container=False)
                 c.send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ask")
-            c.hint = gr.HTML(render.hint_html(limit=limit), elem_id="question-hint", padding=False)
-            with gr.Row():
-                c.clear = gr.Button("Clear conversation", size="sm", elem_id="clear")
-                c.get_answer = gr.DownloadButton("Download answer (.md)", size="sm", visible=False,
-                                                 elem_id="export-answer")
-                c.get_all = gr.DownloadButton("Download conversation (.md)", size="sm", visible=False,
-                                              elem_id="export-all")
-        with gr.Column(scale=2, min_width=320):
-            gr.Markdown("### Sources")
-            c.panel = gr.HTML(render.source_panel(None, app.article), js_on_load=PANEL_JS,
-                              elem_id="source-panel")
+            c.hint = gr.HTML(render.hint_html(limit=app.settings.max_question_chars), elem_id="question-hint",
+                             padding=False, js_on_load=None)
+        with gr.Row(elem_id="chat-actions"):
+            c.clear = gr.Button("Clear conversation", size="sm", elem_id="clear")
+            c.get_answer = gr.DownloadButton("Download answer (.md)", size="sm", visible=False,
+                                             elem_id="export-answer")
+            c.get_all = gr.DownloadButton("Download conversation (.md)", size="sm", visible=False,
+                                          elem_id="export-all")
 
 
-def _filter_bar(c: SimpleNamespace) -> None:
-    """Restrict answers to outlets, a publication-date range or some articles (empty: everything)."""
-    with gr.Row(elem_id="filter-bar"):
-        c.outlets = gr.Textbox(label="Outlets", placeholder="e.g. Reuters, Nature", scale=3, elem_id="f-outlet")
-        c.since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", scale=2, elem_id="f-since")
-        c.until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", scale=2, elem_id="f-until")
-        c.sources = gr.Dropdown(label="Articles", choices=[], multiselect=True, scale=3, elem_id="f-source")
+def _side_column(c: SimpleNamespace, app: App, writable: bool) -> None:
+    """Articles and Settings (folded, so both stay in view), then the source panel."""
+    with gr.Column(scale=2, min_width=320, elem_id="side"):
+        _articles_box(c, app.settings, writable)
+        with gr.Accordion("Settings", open=False, elem_id="settings-box"):
+            c.k = gr.Slider(1, 30, step=1, value=app.settings.k, label="Passages to read", elem_id="k",
+                            info="How many passages of the articles are read to answer each question")
+            c.backend = gr.Dropdown(backend_choices(app), value=app.settings.backend, label="Answer written by")
+        gr.HTML('<h2 class="side-title">Sources</h2>', js_on_load=None)
+        c.panel = gr.HTML(render.source_panel(None, app.article), js_on_load=PANEL_JS, elem_id="source-panel")
+
+
+def _filter_control(c: SimpleNamespace) -> None:
+    """One compact control: a Filters button and the active filters as removable chips; the button
+    opens a panel (outlets the index knows, Since and Until as typed, articles) above it."""
+    empty = read_filters(None, None, None, None)
+    with gr.Row(elem_id="filter-row"):
+        c.toggle = gr.Button("Filters", size="sm", scale=0, min_width=90, elem_id="filter-toggle")
+        c.chips = gr.HTML(render.filter_chips(empty, {}), elem_id="filter-chips", js_on_load=CHIPS_JS,
+                          padding=False)
+    with gr.Column(elem_id="filter-panel", variant="panel"):
+        with gr.Row():
+            c.outlets = gr.Dropdown(label="Outlets", choices=[], multiselect=True, scale=3, elem_id="f-outlet")
+            with gr.Column(scale=2, min_width=130):
+                c.since = gr.Textbox(label="Since", placeholder="e.g. 2020-03-01", elem_id="f-since")
+                c.since_note = gr.HTML(render.date_note(empty.since), elem_id="f-since-note", padding=False,
+                                       js_on_load=None)
+            with gr.Column(scale=2, min_width=130):
+                c.until = gr.Textbox(label="Until", placeholder="e.g. last week", elem_id="f-until")
+                c.until_note = gr.HTML(render.date_note(empty.until), elem_id="f-until-note", padding=False,
+                                       js_on_load=None)
+        with gr.Row(elem_id="filter-articles"):
+            c.sources = gr.Dropdown(label="Articles (type to search)", choices=[], multiselect=True, scale=5,
+                                    elem_id="f-source")
+            c.close_filters = gr.Button("Done", size="sm", scale=0, min_width=70, elem_id="filter-done")
 
 
 def _articles_box(c: SimpleNamespace, settings: Settings, writable: bool) -> None:
@@ -405,6 +462,18 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
         demo.load(h.articles, None, [c.table, c.pick, c.sources], **PRIVATE)
     demo.load(h.restore, [c.results], [c.chat, c.panel, c.get_answer, c.get_all], **PRIVATE)
     gr.api(h.ask, api_name="ask")
+
+
+def _wire_filters(f: FilterBox, c: SimpleNamespace) -> None:
+    """Chips and date notes follow every filter change; a chip's × drops its filter; the panel opens in the page."""
+    fields = [c.outlets, c.since, c.until, c.sources]
+    # One event for the four fields, run for the last change: answers to earlier keystrokes never land last.
+    gr.on([field.change for field in fields], f.changed, fields, [c.chips, c.since_note, c.until_note, c.toggle],
+          trigger_mode="always_last", show_progress="hidden", **PRIVATE)
+    c.chips.click(f.drop, [c.outlets, c.sources], fields, show_progress="hidden", **PRIVATE)
+    c.table.change(f.outlets, None, c.outlets, show_progress="hidden", **PRIVATE)
+    for button in (c.toggle, c.close_filters):
+        button.click(None, js=TOGGLE_JS, **PRIVATE)
 
 
 def _wire_removal(r: Removal, c: SimpleNamespace) -> None:

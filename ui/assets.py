@@ -1,5 +1,5 @@
 """The page's CSS and JavaScript: [n] clicks -> source panel, the question box's keys and counter,
-the light/dark toggle."""
+the filter control (panel toggle, chips), plain-text labels for screen readers, the light/dark toggle."""
 
 # Runs once when the source panel mounts. `trigger` and `watch` come from gr.HTML. A single
 # document-level listener (capture phase, so the chat's own link handling never opens a tab)
@@ -65,15 +65,29 @@ SUBMIT_JS = r"""
       ta.dispatchEvent(new Event('input', {bubbles: true}));
     }
   }
-  if (sent.trim() && sent.trim().length <= MAX) window.__newsragBusy = true;
+  if (sent.trim() && sent.trim().length <= MAX) {
+    window.__newsragBusy = true;
+    window.__newsragSent = sent;  // put back by DONE_JS if the server did not ask it (a filter to fix)
+  }
   return [sent, ...rest];
 }
 """
 
-# After an answer (or a refused question): a question sent meanwhile with Enter is asked now.
+# After an answer (or a refused question): a question sent meanwhile with Enter is asked now. A
+# question the server did not ask (the hint says so: a filter to fix) goes back in the box, in front
+# of anything typed since, and the filter panel opens on the field to fix.
 DONE_JS = r"""
 () => {
   window.__newsragBusy = false;
+  const sent = window.__newsragSent;
+  window.__newsragSent = null;
+  if (sent != null && document.querySelector('#question-hint [data-unsent]')) {
+    window.__newsragQueued = false;
+    const ta = document.querySelector('#question textarea');
+    if (ta) { ta.value = sent + ta.value; ta.dispatchEvent(new Event('input', {bubbles: true})); }
+    window.__newsragFilters?.(true);
+    return [];
+  }
   if (window.__newsragQueued) {
     window.__newsragQueued = false;
     const ta = document.querySelector('#question textarea');
@@ -120,6 +134,34 @@ PAGE_JS = r"""
       if (msg) msg.textContent = 'Sent as soon as the current answer is done.';
     }
   }, true);
+  // Gradio labels each chat message with its raw content, HTML and all: give screen readers the text.
+  const labelled = new WeakMap();
+  const plain = () => document.querySelectorAll('#chat [aria-label*="s message: "]').forEach((el) => {
+    const label = el.getAttribute('aria-label');
+    if (labelled.get(el) === label) return;
+    const who = label.slice(0, label.indexOf("'s message: "));
+    const text = (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim();
+    const fixed = `${who === 'user' ? 'You asked' : 'newsrag answered'}: ${text}`;
+    labelled.set(el, fixed);
+    el.setAttribute('aria-label', fixed);
+  });
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; plain(); });
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
+                             attributeFilter: ['aria-label']});
+  plain();  // messages already on the page (a restored conversation)
+  window.__newsragFilters = (open) => {
+    const panel = document.querySelector('#filter-panel');
+    if (!panel) return;
+    const shown = panel.classList.toggle('open', open);
+    document.querySelector('#filter-toggle')?.setAttribute('aria-expanded', String(shown));
+    if (shown) (panel.querySelector('.date-note.bad')?.closest('.column')?.querySelector('input, textarea')
+                || panel.querySelector('input, textarea'))?.focus();
+  };
+  document.querySelector('#filter-toggle')?.setAttribute('aria-expanded', 'false');
   document.addEventListener('input', (e) => {
     if (e.target !== box()) return;
     const count = document.querySelector('#question-hint .q-count');
@@ -135,6 +177,21 @@ PAGE_JS = r"""
 }
 """
 
+# The Filters button and the panel's Done button: open or close the panel, in the page only.
+TOGGLE_JS = r"""
+() => { window.__newsragFilters?.(); return []; }
+"""
+
+# The chips under the chat: a chip's × asks the server to drop that filter (its kind and value).
+CHIPS_JS = r"""
+element.addEventListener('click', (e) => {
+  const x = e.target && e.target.closest ? e.target.closest('.chip-x') : null;
+  if (!x) return;
+  e.preventDefault();
+  trigger('click', {kind: x.dataset.kind, value: x.dataset.value});
+});
+"""
+
 THEME_JS = r"""
 () => {
   const dark = document.body.classList.toggle('dark');
@@ -144,7 +201,8 @@ THEME_JS = r"""
 """
 
 CSS = r"""
-#source-panel .source-panel { max-height: 72vh; overflow: auto; position: relative; padding: 0 10px 4px; }
+#source-panel .source-panel { max-height: calc(100vh - 265px); min-height: 240px; overflow: auto; position: relative;
+  padding: 0 10px 4px; }
 #source-panel .source-card { border-bottom: 1px solid var(--border-color-primary); padding: 0 0 14px; }
 #source-panel .source-card header { position: sticky; top: 0; z-index: 2; padding: 8px 0 6px;
   background: var(--block-background-fill); border-bottom: 1px dashed var(--border-color-primary);
@@ -171,7 +229,7 @@ a.open-article { text-decoration: none; cursor: pointer; }
 .thinking { color: var(--body-text-color-subdued); font-style: italic; }
 .answer-sources ul, .closest ul { margin: 2px 0 0 0; padding-left: 1.1em; }
 #question-hint { min-height: 0; padding: 0 4px; }
-.q-hint { display: flex; justify-content: space-between; gap: 8px; font-size: 0.85em; min-height: 1.2em;
+.q-hint { display: flex; justify-content: space-between; gap: 8px; font-size: 0.85em; min-height: 1.1em;
   color: var(--body-text-color-subdued); }
 .q-hint .q-msg { color: #b42318; }
 .dark .q-hint .q-msg { color: #ff8a80; }
@@ -181,6 +239,56 @@ a.open-article { text-decoration: none; cursor: pointer; }
 .confirm { margin: 4px 0; }
 .back-to-chat { display: none; }
 @media (max-width: 768px) { .back-to-chat { display: inline-block; margin: 0 0 6px 10px; font-size: 0.9em; } }
+/* Layout: a one-line header; chat and composer on the left; Articles, Settings, Sources on the right. */
+#top { align-items: center; gap: 12px; }
+#heading .heading { display: flex; align-items: baseline; gap: 14px; flex-wrap: wrap; }
+#heading .brand { font-size: 1.45em; font-weight: 700; margin: 0; }
+#heading .tagline { margin: 0; color: var(--body-text-color-subdued); font-size: 0.9em; }
+#side { gap: 8px; }
+#side .side-title { font-size: 1.1em; font-weight: 600; margin: 4px 0 0; }
+#chat-actions { gap: 8px; flex-wrap: wrap; }
+#chat-actions button, #chat-actions a { flex: 0 1 auto !important; }
+#composer { position: relative; gap: 4px; overflow: visible; }
+#ask-row { align-items: stretch; }
+#filter-row { align-items: center; gap: 8px; flex-wrap: nowrap; }
+#filter-toggle { white-space: nowrap; }
+#filter-chips { min-width: 0; }
+.chips { display: flex; gap: 4px 6px; flex-wrap: wrap; align-items: center; font-size: 0.85em; }
+.chip { max-width: 100%; overflow: hidden; text-overflow: ellipsis; }
+.chips-none { color: var(--body-text-color-subdued); white-space: nowrap; }
+.chip { display: inline-flex; align-items: center; gap: 2px; white-space: nowrap; padding: 1px 2px 1px 9px;
+  border-radius: 999px; background: var(--color-accent-soft); border: 1px solid var(--border-color-accent); }
+.chip.bad { background: #fde8e7; border-color: #b42318; color: #b42318; }
+.dark .chip.bad { background: #4a1512; color: #ff8a80; border-color: #ff8a80; }
+.chip-x { border: 0; background: none; cursor: pointer; font-size: 1.1em; line-height: 1; padding: 0 6px;
+  color: inherit; border-radius: 999px; }
+.chip-x:hover, .chip-x:focus-visible { background: var(--border-color-primary); }
+/* The filter panel opens above the composer, over the chat, and never pushes the question box away. */
+#filter-panel { display: none !important; position: absolute; left: 0; right: 0; bottom: 100%; z-index: 30;
+  margin-bottom: 6px; box-shadow: 0 -4px 18px rgba(0, 0, 0, 0.18); overflow: visible; }
+#filter-panel.open { display: flex !important; }
+#filter-panel .row { gap: 8px; }
+#filter-panel .column { gap: 0; }
+#filter-articles { align-items: flex-end; }
+#filter-done { align-self: flex-end; max-height: 2.6em; margin-bottom: 10px; }
+.date-note { font-size: 0.82em; min-height: 1.2em; padding: 2px 2px 0; color: var(--body-text-color-subdued); }
+.date-note.bad { color: #b42318; }
+.dark .date-note.bad { color: #ff8a80; }
+#f-source ul.options li, #f-source .options .item { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.editorial { color: #5f6b7a; font-style: italic; border-bottom: 1px dotted currentColor; cursor: help; }
+.dark .editorial { color: #a9b4c2; }
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
+/* A phone: the composer is pinned to the bottom of the screen, so the question box is always in view. */
+@media (max-width: 640px) {
+  #heading .tagline { display: none; }
+  #chat { height: calc(100vh - 330px) !important; }
+  #composer { position: fixed; left: 0; right: 0; bottom: 0; z-index: 40; margin: 0; padding: 6px 8px 4px;
+    background: var(--background-fill-primary); border-top: 1px solid var(--border-color-primary);
+    box-shadow: 0 -2px 10px rgba(0, 0, 0, 0.12); }
+  #filter-panel { max-height: calc(100vh - 170px); overflow-y: auto; }
+  gradio-app .gradio-container { padding-bottom: 150px !important; }
+}
 .toast-wrap { top: auto !important; bottom: 16px; }  /* toasts at the bottom: never over the headings */
 table.articles { width: 100%; font-size: 0.88em; }
 table.articles td, table.articles th { padding: 2px 6px; text-align: left; vertical-align: top; }

@@ -12,6 +12,9 @@ import re
 from typing import Callable
 
 from newsrag.index.html import has_markup
+from newsrag.index.store import Article
+from newsrag.ui.editorial import runs
+from newsrag.ui.filters import DateReading, FilterForm
 
 # Characters that Markdown, KaTeX ($), GFM autolinks (:) or JS/Handlebars templates (${ }) act on.
 _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`~$|\\#{}!:<>&\"'"})
@@ -30,23 +33,38 @@ def cite_link(turn: int, n: int) -> str:
     return f'<a class="cite" href="#cite-{turn}-{n}" title="show source {n}">&#91;{n}&#93;</a>'
 
 
-def answer_html(answer: str, turn: int, citations: list[dict] | None = None) -> str:
-    """The answer text with its [n] markers as links, then one line per cited article."""
+def answer_html(answer: str, turn: int, citations: list[dict] | None = None,
+                editorial: list[dict] | None = None) -> str:
+    """The answer text with its [n] markers as links and its editorial runs (our words, not the
+    sources') marked, then one line per cited article."""
     known = {c["n"] for c in citations} if citations is not None else None
-    parts, last = [], 0
-    for m in _MARKER.finditer(answer):
+    parts = []
+    for run in runs(answer, editorial):
+        inner = _linked(answer, run.start, run.end, turn, known)
+        if run.kind:
+            tip = " ".join(run.tooltip().split())
+            inner = (f'<span class="editorial" data-kind="{safe(run.kind)}" title="{safe(tip)}">{inner}'
+                     f'<span class="sr-only"> (added by newsrag)</span></span>')
+        parts.append(inner)
+    body = "".join(parts).replace("\n", "<br>")  # a summary or comparison has one line per article or subject
+    if citations is None:  # still streaming
+        return body
+    end = '<span class="answer-end"></span>'  # marks a finished answer (the browser test waits for it)
+    return body + (sources_list(turn, citations) if citations else "") + end
+
+
+def _linked(answer: str, start: int, end: int, turn: int, known: set[int] | None) -> str:
+    """answer[start:end] escaped, its [n] markers (those of known citations) as links."""
+    parts, last = [], start
+    for m in _MARKER.finditer(answer, start, end):
         n = int(m.group(1))
         if known is not None and n not in known:
             continue
         parts.append(safe(answer[last:m.start()]))
         parts.append(cite_link(turn, n))
         last = m.end()
-    parts.append(safe(answer[last:]))
-    body = "".join(parts).replace("\n", "<br>")  # a summary or comparison has one line per article or subject
-    if citations is None:  # still streaming
-        return body
-    end = '<span class="answer-end"></span>'  # marks a finished answer (the browser test waits for it)
-    return body + (sources_list(turn, citations) if citations else "") + end
+    parts.append(safe(answer[last:end]))
+    return "".join(parts)
 
 
 def sources_list(turn: int, citations: list[dict]) -> str:
@@ -226,12 +244,71 @@ def removed_html(title: str, source: str) -> str:
             "You can undo this until you remove another article.</p>")
 
 
-def hint_html(message: str = "", length: int = 0, limit: int = 0) -> str:
-    """The line under the question box: a message, and a characters-used counter near the limit."""
+def hint_html(message: str = "", length: int = 0, limit: int = 0, unsent: bool = False) -> str:
+    """The line under the question box: a message, and a characters-used counter near the limit.
+
+    `unsent`: the question was taken from the box but not asked (the page puts it back).
+    """
     over = " over" if limit and length > limit else ""
     count = f"{length:,} / {limit:,} characters" if limit and length > limit * 3 // 4 else ""
-    return (f'<div class="q-hint"><span class="q-msg">{safe(message)}</span>'
+    flag = ' data-unsent="1" role="alert"' if unsent else ""
+    return (f'<div class="q-hint"><span class="q-msg"{flag}>{safe(message)}</span>'
             f'<span class="q-count{over}" data-max="{int(limit)}">{count}</span></div>')
+
+
+def date_note(reading: DateReading) -> str:
+    """Next to a date filter: the day it was read as, or what is wrong."""
+    if reading.error:
+        return f'<div class="date-note bad" role="alert">{safe(reading.error)}</div>'
+    if reading.iso and reading.typed != reading.iso:
+        return f'<div class="date-note ok">Read as {safe(reading.iso)}</div>'
+    return '<div class="date-note"></div>'
+
+
+def filter_chips(form: FilterForm, titles: dict[str, str]) -> str:
+    """The active filters as chips, each with a remove button; "All articles" when none is set.
+    `titles` names the picked articles."""
+    chips = [_chip("outlet", o, o) for o in form.outlets]
+    for bound, reading in (("since", form.since), ("until", form.until)):
+        if reading.typed:
+            shown = reading.iso or f"“{reading.typed}”?"
+            chips.append(_chip(bound, reading.typed, f"{bound} {shown}", bad=bool(reading.error)))
+    chips += [_chip("source", s, _short(titles.get(s) or s, 32)) for s in form.sources]
+    bad = ' data-bad="1"' if form.error else ""
+    inner = "".join(chips) or '<span class="chips-none">All articles</span>'
+    return f'<div class="chips"{bad}>{inner}</div>'
+
+
+def _chip(kind: str, value: str, label: str, bad: bool = False) -> str:
+    return (f'<span class="chip{" bad" if bad else ""}" data-kind="{kind}">{safe(label)}'
+            f'<button type="button" class="chip-x" data-kind="{kind}" data-value="{safe(value)}" '
+            f'aria-label="Remove filter {safe(label)}" title="Remove this filter">&#215;</button></span>')
+
+
+def _short(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word boundary to at most `limit` characters ("…" added)."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:–-") + "…"
+
+
+def outlet_choices(articles: list[Article]) -> list[tuple[str, str]]:
+    """The outlets the index knows, most articles first, as ("Reuters (3)", "Reuters") menu entries."""
+    counts: dict[str, int] = {}
+    for a in articles:
+        if a.outlet:
+            counts[a.outlet] = counts.get(a.outlet, 0) + 1
+    return [(f"{o} ({n})", o) for o, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))]
+
+
+def article_choice(a: Article) -> tuple[str, str]:
+    """One line per article in the Articles filter: its title (shortened), outlet and date."""
+    known = [x for x in (a.outlet, a.published) if x]
+    return " · ".join([_short(a.title or a.source, 60), *known] if known else
+                      [_short(a.title or a.source, 60), a.source]), a.source
 
 
 def thinking() -> str:
@@ -241,7 +318,7 @@ def thinking() -> str:
 
 def answer_message(result: dict, turn: int, notice: str | None = None) -> str:
     """A finished answer as shown in the chat: text with [n] links, its sources, any notice."""
-    content = answer_html(result["answer"], turn, result["citations"])
+    content = answer_html(result["answer"], turn, result["citations"], result.get("editorial"))
     notice = notice or result.get("notice")
     return content + (f'<div class="notice">{safe(notice)}</div>' if notice else "")
 
