@@ -34,6 +34,8 @@ _LINE_EDGES = re.compile(r" ?\n ?")
 _PARAGRAPHS = re.compile(r"\n{3,}")
 _PROSE_CHARS = 100  # a line of trafilatura's this long is prose: the first one kept is the lead, never furniture
 _PART_CHARS = 25  # a paragraph this long found inside a line of trafilatura's is part of the article
+_AUTHORS = re.compile(r"\s*(?:[;,|·/]|\band\b)\s*")  # between the names of a byline's authors
+_BYLINE_TAIL = 30  # characters a byline may carry after the name
 _ITEM = re.compile(r"^\s*- (?=\S)")  # a list item in trafilatura's text
 _MARKUP = re.compile(r"<(?:/?[a-z][\w-]*|!doctype)\b[^>]*>|<!--", re.I)
 
@@ -56,15 +58,19 @@ def _norm(s: str) -> str:
     return "".join(html.unescape(s).split()).lower()
 
 
-def article_view(raw: str) -> str:
+def article_view(raw: str, author: str | None = None) -> str:
     """The view of an HTML page: every paragraph that is not article text blanked, and the page's
-    furniture (teasers, recirculation lists, share bars: index/furniture.py) with it."""
+    furniture (teasers, recirculation lists, share bars: index/furniture.py) with it. The byline of
+    `author` ("By Jon Porter") stays, though trafilatura drops it: "Who wrote it?" cites it."""
     view = _TAGS.sub(_mask, raw)
     content = _extracted(raw)
     if content is None:
         return view
     paras = [(m.start(), m.end(), _norm(m.group(0))) for m in re.finditer(r"[^\n]+", view)]
     kept = _Kept(content).paragraphs([text for _, _, text in paras])
+    byline = _byline([text for _, _, text in paras], author)
+    if byline is not None:
+        kept[byline] = kept[byline] or _PART
     out = list(view)
     for (start, end, _), keep in zip(paras, kept):
         if not keep:
@@ -74,6 +80,16 @@ def article_view(raw: str) -> str:
     for start, end in furniture.spans(raw, lead):
         out[start:end] = _blank("".join(out[start:end]))
     return "".join(out)
+
+
+def _byline(texts: list[str], author: str | None) -> int | None:
+    """The index of the first paragraph that is `author`'s byline: the name, "by" and the name, perhaps with
+    a short tail (" , Phys.org", " @JonPorty"). The first name of several ("A; B", "A · CBC News") is enough."""
+    name = _norm(_AUTHORS.split(author)[0]) if author else ""
+    if len(name) < 4:
+        return None
+    return next((i for i, t in enumerate(texts)
+                 if t.startswith((name, "by" + name)) and len(t) <= len(name) + _BYLINE_TAIL), None)
 
 
 _PART, _PROSE = 1, 2  # a kept paragraph: article text; one of (or holding) a long line of prose

@@ -6,6 +6,7 @@ Only what a source states is kept: an unknown field stays absent (null), never g
 from __future__ import annotations
 
 import csv
+import html
 import datetime as dt
 import json
 import re
@@ -20,6 +21,11 @@ SIDECARS = ("articles.csv", "articles.jsonl")
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 # A site name that is a host name: "DW.COM", "www.salon.com", "Salon.com", "Phys.org", "kulu-media.com".
 _HOST = re.compile(r"(?:https?://)?(?:www\d?\.)?([a-z0-9][a-z0-9-]*)((?:\.[a-z]{2,})+)/?", re.I)
+# "By <a href=...>Erin Cunningham</a>": a byline, the name alone in its element
+_BY = re.compile(r">\s*By\s*(?:<[^>]+>\s*)*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})\s*<")
+_AUTHOR_PARTS = re.compile(r"\s*[;·|]\s*")
+_NOT_A_NAME = re.compile(r"^(?:user ?name|admin(?:istrator)?|author|anonymous|guest|updated\b.*|.* (?:com|org|net)"
+                         r"|.*\b(?:news|times|post|tribune|herald|network|tnn|pti|ians)$)$", re.I)
 _COMMERCIAL = re.compile(r"\.(com|net|co|biz|info)(\.[a-z]{2})?|\.[a-z]{2}", re.I)  # suffixes brands drop
 
 
@@ -75,11 +81,21 @@ def from_html(raw: str) -> dict:
     found = _trafilatura_meta(raw)
     site, outlet = site_name(raw, found.get("sitename"))
     title = headline(raw, (site, outlet, found.get("sitename"))) or found.get("title")
-    stated = {"outlet": outlet, "url": found.get("url"), "author": found.get("author"), "title": title}
+    stated = {"outlet": outlet, "url": found.get("url"), "author": author(raw, found.get("author")), "title": title}
     try:
         return tidy({**stated, "published": found.get("date")})
     except ValueError:  # a page date we cannot read is unknown, not an error
         return tidy(stated)
+
+
+def author(raw: str, found: str | None) -> str | None:
+    """The article's author: trafilatura's (`found`) without the parts that name no one ("Username", "CBC News",
+    "Updated Oct 9", an e-mail address it made a name of: "Mcason Com"), else the name of the page's "By ..." line."""
+    names = [n for n in _AUTHOR_PARTS.split(found or "") if n.strip() and not _NOT_A_NAME.match(n.strip())]
+    if names:
+        return "; ".join(n.strip() for n in names)
+    m = _BY.search(raw)
+    return html.unescape(m.group(1)) if m else None
 
 
 def site_name(raw: str, found: str | None = None) -> tuple[str | None, str | None]:

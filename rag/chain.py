@@ -21,6 +21,7 @@ from langchain_core.runnables.utils import AddableDict
 from newsrag.errors import InputError
 from newsrag.rag import compose, ellipsis, intent, outcome, speakers
 from newsrag.rag.answer import NOT_COVERED, Answer, Answerer, refusal
+from newsrag.rag.byline import byline_answer
 from newsrag.rag.evidence import Evidence, gather
 from newsrag.rag.filters import Filters
 from newsrag.rag.question import analyze_question, find_role, split_wh
@@ -302,6 +303,8 @@ class NewsChain(Runnable[dict, dict]):
         A summary or comparison with no topic ("Summarize what each outlet reports") has no question
         to match, so weak evidence does not refuse it.
         """
+        if (by := byline_answer(question, evidence, self.store)) is not None:  # "Who wrote ...?" (rag/byline.py)
+            return by
         if evidence.unknown:
             return refusal(question, f"No article mentions {names(evidence.unknown)}.")
         role = find_role(question)
