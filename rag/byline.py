@@ -80,8 +80,19 @@ def _what_wrote(question: str, name: str, topic: str, evidence: Evidence, store)
         citations.append(_byline(len(citations) + 1, article, store))
         parts.append(Sentence(f"{article.author} wrote “{article.title}”{_where(article)}.", [len(citations)],
                               citations[-1].supported))
+        said = _on_topic(article.source, topic, evidence)
+        if said is not None:  # what the article says on the topic, quoted from it
+            citations.append(Citation(len(citations) + 1, said.source, said.title, said.start, said.end, said.quote))
+            parts.append(Sentence(" ".join(said.quote.split()), [len(citations)]))
     text = " ".join(f"{s.text} [{s.citations[0]}]" for s in parts)
     return Answer(question, text, True, citations, sentences=parts)
+
+
+def _on_topic(source: str, topic: str, evidence: Evidence):
+    """The best retrieved statement of `source` holding a word of `topic`, if any."""
+    words = set(terms(topic))
+    return next((c for c in evidence.candidates if words and c.source == source and c.statement
+                 and words & set(terms(c.text))), None)
 
 
 def _by_title(words: set[str], articles: list[_Article]) -> _Article | None:

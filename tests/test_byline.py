@@ -98,6 +98,16 @@ def test_what_an_author_wrote_lists_their_articles_each_cited(app):
     assert [c.source for c in about.citations] == ["bridge.md"]
 
 
+def test_what_an_author_wrote_about_a_topic_quotes_the_article_on_it(app):
+    text = app.store.article_text("bridge.md")
+    said = "The old swing bridge will close for six weeks of repairs from June, the council said on Monday."
+    start = text.index(said)
+    found = replace(evidence("x", "bridge.md"), candidates=[replace(evidence("x", "bridge.md").candidates[0], start=start,
+                    end=start + len(said), text=said, quote=said)])
+    answer = byline_answer("What did Jane Doe write about repairs?", found, app.store)
+    assert answer.answer.endswith(f"[1] {said} [2]") and [quoted(app, c) for c in answer.citations][1] == said
+
+
 @pytest.mark.parametrize("question", ["What did Vladimir Putin write to Biden?", "Who won the ferry contract?",
                                       "Who wrote the novel War and Peace?",
                                       "What did the council decide?"])
