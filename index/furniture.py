@@ -19,9 +19,10 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+_FURNITURE_ANYWHERE = r"social|outbrain|taboola|recirc|newsletter|sidebar"  # even inside a word: "bottomsocialshare"
+_FURNITURE_DATA = re.compile(_FURNITURE_ANYWHERE, re.I)  # for data-* attribute names: data-bottomsocialshare
 _FURNITURE = re.compile(
-    r"social|outbrain|taboola|recirc|newsletter|sidebar"  # anywhere in a name: "bottomsocialshare"
-    r"|(?:^|[\s_-])(?:related|recirc\w*|more-?stories|nextstory|next-post\w*|teasers?|promo\w*|sidebar|widget"
+    _FURNITURE_ANYWHERE + r"|(?:^|[\s_-])(?:related|recirc\w*|more-?stories|nextstory|next-post\w*|teasers?|promo\w*|sidebar|widget"
     r"|recommend\w*|trending|most-?(?:read|popular)|newsletter\w*|outbrain|taboola|share|sharing|social"
     r"|advert\w*|ads?|ad-\w+|sponsor\w*|breadcrumbs?|tags?|keywords|caption-credit|credits?|d-none|print-only)(?:$|[\s_-])",
     re.I,
@@ -80,9 +81,10 @@ class _Scanner(HTMLParser):
             return
         if tag in _RAW:
             self.raw_depth += 1
-        names = " ".join([v for k, v in attrs if k in ("class", "id") and v] + [k for k, _ in attrs if k.startswith("data-")])
+        names = " ".join(v for k, v in attrs if k in ("class", "id") and v)
         start = self._pos()
-        hidden = bool(_NOT_CONTENT.search(self.get_starttag_text() or ""))
+        hidden = bool(_NOT_CONTENT.search(self.get_starttag_text() or "")) or any(
+            k.startswith("data-") and _FURNITURE_DATA.search(k) for k, _ in attrs)
         self.stack.append(_Element(tag, start, names, hidden=hidden))
 
     def handle_endtag(self, tag):
