@@ -8,6 +8,7 @@ Readers and extractors alike recognise furniture by the page's structure rather 
 - a "Read more:" label and the lines of nothing but a link after it;
 - a "Read more: <link>" or "Related: <link>" line: a short label and a colon, then mostly a link; a list
   of nothing but links; an image's file name or a caption's credit standing alone ("cash and cards.jpg", "(Credit: ... / Grist)");
+- a link alone on its line that sends the reader elsewhere ("Read this story in Bengali", "Watch …");
 - what the page marks as no part of the article (`role="alert"`, `aria-hidden`, `display: none`, print-only).
 A span that holds the article's lead (`lead`, an offset into the page) is never furniture, so a page
 whose whole body sits in `<div class="story-sidebar-layout">` keeps its article.
@@ -41,6 +42,7 @@ _FILE_NAME = re.compile(r"^\S[^\n]{0,100}\.(?:jpe?g|png|gif|webp)$", re.I)
 _NOT_CONTENT = re.compile(r"""\b(?:role\s*=\s*["']?(?:alert|status|navigation|banner|complementary|contentinfo)\b"""
                           r"""|aria-hidden\s*=\s*["']?true\b|style\s*=\s*["'][^"']*display\s*:\s*none)""", re.I)
 _LABEL_ONLY = re.compile(r"^(?:\w+ ){0,2}\w+:$")  # "Read more:" alone on its line
+_NAVIGATE = re.compile(r"^(?:read|watch|listen|follow|download|subscribe|sign up|click)\b", re.I)
 _HEAD_CHARS = 120
 _SHORT = {"p", "li", "div", "figcaption", "span", "small", "em", "i", "cite"}  # where a credit may stand alone
 TEASER_CHARS = 700  # a teaser (headline, summary, "read the rest") is shorter than this
@@ -139,8 +141,10 @@ class _Scanner(HTMLParser):
             self._close(self.stack.pop(), end)
 
 
-def spans(raw: str, lead: int | None = None) -> list[tuple[int, int]]:
-    """The (start, end) offsets in `raw` of its furniture, outermost only; none holds the offset `lead`."""
+def spans(raw: str, lead: int | None = None, view: str | None = None) -> list[tuple[int, int]]:
+    """The (start, end) offsets in `raw` of its furniture, outermost only; none holds the offset `lead`.
+    With the page's `view` (same offsets, tags blanked), a link alone on its line that only sends the reader
+    elsewhere ("Read this story in Bengali", "Watch …") is furniture too."""
     scanner = _Scanner(raw)
     try:
         scanner.feed(raw)
@@ -148,8 +152,16 @@ def spans(raw: str, lead: int | None = None) -> list[tuple[int, int]]:
     except Exception:  # a page the parser chokes on simply has no furniture we can find
         return []
     found = [(el.start, end) for el, end in scanner.spans
-             if _is_furniture(el) and not (lead is not None and el.start <= lead < end)]
+             if (_is_furniture(el) or (view is not None and _navigates(el, end, view)))
+             and not (lead is not None and el.start <= lead < end)]
     return _outermost(found)
+
+
+def _navigates(el: _Element, end: int, view: str) -> bool:
+    if el.tag != "a" or not _NAVIGATE.match(el.head):
+        return False
+    line_start, line_end = view.rfind("\n", 0, el.start) + 1, view.find("\n", end)
+    return not view[line_start:el.start].strip() and not view[end:line_end if line_end >= 0 else len(view)].strip()
 
 
 def _is_furniture(el: _Element) -> bool:

@@ -77,7 +77,7 @@ def article_view(raw: str, author: str | None = None) -> str:
             out[start:end] = _blank(view[start:end])
     lead = next((start for (start, _, _), keep in zip(paras, kept) if keep == _PROSE),
                 next((start for (start, _, _), keep in zip(paras, kept) if keep), None))
-    for start, end in furniture.spans(raw, lead):
+    for start, end in furniture.spans(raw, lead, view):
         out[start:end] = _blank("".join(out[start:end]))
     return "".join(out)
 

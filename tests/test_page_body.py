@@ -29,7 +29,7 @@ FURNITURE = {
     "al.com.local-debit-card-skimming.html": ["skimming scheme seized cash and cards.jpg", "(Mike Cason/mcason@al.com)"],
     "bbc.co.uk.politics-obama-gun-laws.html": [
         "Obama admits US gun laws are his 'biggest frustration' - BBC News", "941 comments",
-        "From the section US & Canada"],
+        "From the section US & Canada", "Read the full transcript of his interview"],
     "boingboing.net.millenials.html": [
         "The good folks at Choir! Choir! Choir! (previously) are still doing their thing",
         "Jen Wang (previously) is several kinds of excellent comics person",
@@ -70,6 +70,7 @@ FURNITURE = {
     "vancouversun.com.business-microsoft-carbon.html": ["© Thomson Reuters 2020"],
     "timesofindia.indiatimes.com.politics-china-kashmir.html": [
         "FOLLOW US ON SOCIAL MEDIA", "Facebook Twitter Instagram KOO APP YOUTUBE", "Start a Conversation",
+        "Read this story in Bengali", "Watch India, Pakistan should take bilateral route to resolve all disputes",
         "This story is from October 9, 2019"],
     "washingtonpost.com.world-tunisia-museum-attack.html": [
         "[Read: Why Tunisia, Arab Spring’s sole success story, suffers from Islamist violence]",
@@ -186,6 +187,8 @@ def stored(body: str, head: str = "<title>Ferry</title>") -> str:
     ('<figure><img src="x.jpg"><figcaption><span>(Credit: Jane Doe / Harbour Post)</span></figcaption></figure>',
      "Jane Doe"),
     ('<div role="alert">Ferry line approved | Harbour Post Loaded</div>', "Loaded"),
+    ('<p>The ferry runs hourly.<br><a href="/video">Watch the first crossing of the new harbour ferry</a><br></p>',
+     "Watch the first"),
 ])
 def test_furniture_in_a_page_is_not_stored(furniture, gone):
     text = stored(BODY + furniture + "<p>The first ferry sails in June, the council said after the vote was counted.</p>")
@@ -208,3 +211,9 @@ def test_a_label_before_an_ordinary_list_stays():
 
 def test_the_browser_tab_title_is_not_article_text():
     assert "Harbour Post" not in stored(BODY, "<title>Ferry line approved - Harbour Post</title>")
+
+
+def test_a_link_inside_a_sentence_stays():
+    said = ('<p>The council said residents can <a href="/report">read the full ferry report</a> at the library '
+            'from Monday, along with the timetable.</p>')
+    assert "read the full ferry report at the library" in stored(f"<article>{LEAD}{said}{BODY}</article>")
