@@ -14,7 +14,8 @@ from newsrag.index.load import Document
 
 _NUM = r"(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)"
 
-# A line that opens the comment section: everything after it is reader content, not the article.
+# A line that opens the comment section: everything after it is reader content, not the article (when it
+# comes in the second half of the text: above that it is a count or a footer the page repeats up top).
 _COMMENTS_START = re.compile(
     r"^(leave a (reply|comment)|\d+\s+(comments?|responses?|replies|thoughts? on .*)|comments?( \(\d+\))?"
     r"|post a comment|add a comment|join the (discussion|conversation)|reader comments|show comments"
@@ -60,7 +61,8 @@ def clean(doc: Document) -> Document:
             continue
         drop = cut or _is_debris(line)
         if not cut and (_COMMENTS_START.match(line) or _FOOTER.match(line)):
-            cut = drop = True
+            # a comment count or copyright line near the top ("941 comments" under a headline) drops itself only
+            cut, drop = m.start() >= len(view) // 2, True
         if not drop and title_seen and _is_label(line):
             drop = True
         title_seen = True

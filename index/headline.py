@@ -66,11 +66,35 @@ def _candidates(raw: str) -> Iterator[str]:
 
 
 def _og_title(raw: str) -> str:
+    return meta_value(raw, "og:title", ("content",))  # a `value` og:title is a social headline, not the page's
+
+
+def meta_value(raw: str, name: str, keys: tuple[str, ...] = ("content", "value")) -> str:
+    """The value of the page's first `<meta property|name=name>`, from `content` (or `value`, as some
+    pages write it: `<meta value="CNNMoney" name="og:site_name">`); "" if the page has none."""
     for tag in _META.finditer(raw):
         attrs = {k.lower(): _unquote(v) for k, v in _ATTR.findall(tag.group(0))}
-        if attrs.get("property", attrs.get("name", "")).lower() == "og:title":
-            return html.unescape(attrs.get("content", ""))
+        if attrs.get("property", attrs.get("name", "")).lower() == name:
+            return html.unescape(next((attrs[k] for k in keys if k in attrs), "")).strip()
     return ""
+
+
+def ld_values(raw: str) -> Iterator:
+    """Every JSON-LD value the page states (a page's broken JSON-LD states nothing)."""
+    for script in _LD.finditer(raw):
+        try:
+            yield json.loads(script.group(1), strict=False)
+        except ValueError:
+            continue
+
+
+def title_part(raw: str, names: Iterable[str | None]) -> str:
+    """The part of the page's <title> that names one of the outlet `names`, spelled as the page spells it
+    for its readers ("Herald Sun" for a site named "HeraldSun"); "" if none does."""
+    keys = {_key(n) for n in names if n}
+    title = _text(m.group(1)) if (m := _TITLE.search(raw)) else ""
+    parts = _SEPARATOR.split(title)[1:]
+    return next((p.strip() for p in parts if _key(p) in keys), "")
 
 
 def _unquote(value: str) -> str:
@@ -79,11 +103,7 @@ def _unquote(value: str) -> str:
 
 
 def _ld_headline(raw: str) -> str:
-    for script in _LD.finditer(raw):
-        try:
-            data = json.loads(script.group(1), strict=False)
-        except ValueError:  # a page's broken JSON-LD states nothing
-            continue
+    for data in ld_values(raw):
         found = next(_headlines(data), "")
         if found:
             return html.unescape(found)

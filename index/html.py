@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 
-_HIDDEN = r"script|style|noscript|template|svg|nav|header|footer|aside|form|button|select|iframe"
+from newsrag.index import furniture
+
+# <header> is not hidden: an article's own header holds its headline and standfirst (a site header is
+# dropped with the rest of the page's text that trafilatura does not keep). <title> is the browser tab's.
+_HIDDEN = r"script|style|noscript|template|svg|nav|footer|aside|form|button|select|iframe|title"
 _TAGS = re.compile(
     rf"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<!.*?>|<\?.*?\?>|<({_HIDDEN})\b[^>]*>.*?</\1\s*>|<[^>]*>",
     re.S | re.I,
@@ -27,6 +32,11 @@ _SPACE = re.compile(r"\s")
 _SPACES = re.compile(r" {2,}")
 _LINE_EDGES = re.compile(r" ?\n ?")
 _PARAGRAPHS = re.compile(r"\n{3,}")
+_PROSE_CHARS = 100  # a line of trafilatura's this long is prose: the first one kept is the lead, never furniture
+_PART_CHARS = 25  # a paragraph this long found inside a line of trafilatura's is part of the article
+_AUTHORS = re.compile(r"\s*(?:[;,|·/]|\band\b)\s*")  # between the names of a byline's authors
+_BYLINE_TAIL = 30  # characters a byline may carry after the name
+_ITEM = re.compile(r"^\s*- (?=\S)")  # a list item in trafilatura's text
 _MARKUP = re.compile(r"<(?:/?[a-z][\w-]*|!doctype)\b[^>]*>|<!--", re.I)
 
 
@@ -48,21 +58,84 @@ def _norm(s: str) -> str:
     return "".join(html.unescape(s).split()).lower()
 
 
-def article_view(raw: str) -> str:
-    """The view of an HTML page: every paragraph that is not article text blanked."""
+def article_view(raw: str, author: str | None = None) -> str:
+    """The view of an HTML page: every paragraph that is not article text blanked, and the page's
+    furniture (teasers, recirculation lists, share bars: index/furniture.py) with it. The byline of
+    `author` ("By Jon Porter") stays, though trafilatura drops it: "Who wrote it?" cites it."""
     view = _TAGS.sub(_mask, raw)
     content = _extracted(raw)
     if content is None:
         return view
-    out, pos = [], 0
-    for para in re.finditer(r"[^\n]+", view):
-        text = _norm(para.group(0))
-        out.append(view[pos:para.start()])
-        keep = text and (text in content or any(line in text for line in _lines(content) if len(line) > 40))
-        out.append(para.group(0) if keep else _blank(para.group(0)))
-        pos = para.end()
-    out.append(view[pos:])
+    paras = [(m.start(), m.end(), _norm(m.group(0))) for m in re.finditer(r"[^\n]+", view)]
+    kept = _Kept(content).paragraphs([text for _, _, text in paras])
+    byline = _byline([text for _, _, text in paras], author)
+    if byline is not None:
+        kept[byline] = kept[byline] or _PART
+    out = list(view)
+    for (start, end, _), keep in zip(paras, kept):
+        if not keep:
+            out[start:end] = _blank(view[start:end])
+    lead = next((start for (start, _, _), keep in zip(paras, kept) if keep == _PROSE),
+                next((start for (start, _, _), keep in zip(paras, kept) if keep), None))
+    for start, end in furniture.spans(raw, lead, view):
+        out[start:end] = _blank("".join(out[start:end]))
     return "".join(out)
+
+
+def _byline(texts: list[str], author: str | None) -> int | None:
+    """The index of the first paragraph that is `author`'s byline: the name, "by" and the name, perhaps with
+    a short tail (" , Phys.org", " @JonPorty"). The first name of several ("A; B", "A · CBC News") is enough."""
+    name = _norm(_AUTHORS.split(author)[0]) if author else ""
+    if len(name) < 4:
+        return None
+    return next((i for i, t in enumerate(texts)
+                 if t.startswith((name, "by" + name)) and len(t) <= len(name) + _BYLINE_TAIL), None)
+
+
+_PART, _PROSE = 1, 2  # a kept paragraph: article text; one of (or holding) a long line of prose
+
+
+class _Kept:
+    """Which paragraphs of the view are article text: one of trafilatura's lines (each kept as often as
+    trafilatura has it, so a headline the page repeats in its furniture is kept once), a long enough part
+    of one, a short part next to another part of the same line (a hard-wrapped paragraph's last words),
+    or a paragraph holding a long one. A short line ("DW.COM", "News") found inside some other line is
+    not article text."""
+
+    def __init__(self, content: str):
+        self.lines = content.split("\n")
+        self.left = Counter(self.lines)
+
+    def paragraphs(self, texts: list[str]) -> list[int]:
+        kept = [self._alone(t) for t in texts]
+        shown = [i for i, t in enumerate(texts) if t]
+        changed = True
+        while changed:  # a part kept makes its short neighbour a part: "The study was" / "released" / "earlier..."
+            changed = False
+            for k, i in enumerate(shown):
+                if kept[i] or texts[i] in self.left:
+                    continue
+                before, after = shown[k - 1] if k else None, shown[k + 1] if k + 1 < len(shown) else None
+                if ((before is not None and kept[before] and self._within(texts[before] + texts[i]))
+                        or (after is not None and kept[after] and self._within(texts[i] + texts[after]))):
+                    kept[i], changed = _PART, True
+        return kept
+
+    def _alone(self, text: str) -> int:
+        if not text:
+            return 0
+        if self.left[text] > 0:
+            self.left[text] -= 1
+            return _PROSE if len(text) >= _PROSE_CHARS else _PART
+        if text in self.left:
+            return 0  # a line trafilatura has, repeated more often than it has it
+        if len(text) >= _PART_CHARS and (line := self._within(text)):
+            return _PROSE if len(line) >= _PROSE_CHARS else _PART
+        held = [line for line in self.lines if len(line) > 40 and line in text]
+        return (_PROSE if max(map(len, held)) >= _PROSE_CHARS else _PART) if held else 0
+
+    def _within(self, text: str) -> str:
+        return next((line for line in self.lines if text in line), "")
 
 
 def page_text(view: str, raw: str | None = None) -> str:
@@ -105,18 +178,22 @@ def has_markup(text: str) -> bool:
     return _MARKUP.search(text) is not None
 
 
-def _lines(content: str) -> list[str]:
-    return content.split("\n")
-
-
 def _extracted(raw: str) -> str | None:
-    """Normalised main text according to trafilatura, or None if it finds nothing."""
+    """Normalised main text according to trafilatura, or None if it finds nothing.
+
+    Its default extraction, and the list items only its recall mode finds among the article's lines (a short
+    page's bare list): the other lines recall mode adds are furniture ("Watch video 02:17", "end of article",
+    a keyword list, a breadcrumb).
+    """
     try:
         import trafilatura
     except ImportError:  # pragma: no cover - trafilatura is a base dependency
         return None
-    text = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True)
-    if not text:
-        return None
-    return "\n".join(_norm(line) for line in text.splitlines() if line.strip())
-
+    text = trafilatura.extract(raw, include_comments=False, include_tables=True) or ""
+    recall = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True) or ""
+    lines = [line for line in text.splitlines() if line.strip()]
+    known, extra = set(lines), recall.splitlines()
+    inside = [i for i, line in enumerate(extra) if line in known]  # a breadcrumb list before the article is not in it
+    if inside:
+        lines += [line for line in extra[inside[0]:inside[-1]] if _ITEM.match(line) and line not in known]
+    return "\n".join(_norm(_ITEM.sub("", line, count=1)) for line in lines) or None  # the page has no "- "

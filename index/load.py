@@ -133,8 +133,8 @@ def parse(text: str, source: str, min_html_chars: int = Settings.min_html_chars,
     suffix = Path(source).suffix.lower()
     meta: dict = {}
     if suffix in HTML_SUFFIXES and has_markup(text):
-        title, view = "", article_view(text)  # the title is the page's headline, in its metadata
         meta = metadata.from_html(text)
+        title, view = "", article_view(text, meta.get("author"))  # the title is the page's headline, in its metadata
         _require_body(Path(source), view, min_html_chars, min_html_share)
         text = view = page_text(view, text)  # what we store and cite: the page as a reader sees it
     elif suffix == ".md":

@@ -6,18 +6,26 @@ Only what a source states is kept: an unknown field stays absent (null), never g
 from __future__ import annotations
 
 import csv
+import html
 import datetime as dt
 import json
 import re
 from pathlib import Path
 
-from newsrag.index.headline import headline
+from typing import Iterator
+
+from newsrag.index.headline import headline, ld_values, meta_value, title_part
 
 FIELDS = ("outlet", "published", "url", "author", "title")
 SIDECARS = ("articles.csv", "articles.jsonl")
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 # A site name that is a host name: "DW.COM", "www.salon.com", "Salon.com", "Phys.org", "kulu-media.com".
 _HOST = re.compile(r"(?:https?://)?(?:www\d?\.)?([a-z0-9][a-z0-9-]*)((?:\.[a-z]{2,})+)/?", re.I)
+# "By <a href=...>Erin Cunningham</a>": a byline, the name alone in its element
+_BY = re.compile(r">\s*By\s*(?:<[^>]+>\s*)*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})\s*<")
+_AUTHOR_PARTS = re.compile(r"\s*[;·|]\s*")
+_NOT_A_NAME = re.compile(r"^(?:user ?name|admin(?:istrator)?|author|anonymous|guest|updated\b.*|.* (?:com|org|net)"
+                         r"|.*\b(?:news|times|post|tribune|herald|network|tnn|pti|ians)$)$", re.I)
 _COMMERCIAL = re.compile(r"\.(com|net|co|biz|info)(\.[a-z]{2})?|\.[a-z]{2}", re.I)  # suffixes brands drop
 
 
@@ -71,13 +79,52 @@ def from_html(raw: str) -> dict:
     """What the page states about itself (og:/article: meta tags, JSON-LD, bylines), via trafilatura;
     its title is the page's own headline (index/headline.py), trafilatura's title only failing that."""
     found = _trafilatura_meta(raw)
-    outlet = outlet_name(found.get("sitename"))
-    title = headline(raw, (found.get("sitename"), outlet)) or found.get("title")
-    stated = {"outlet": outlet, "url": found.get("url"), "author": found.get("author"), "title": title}
+    site, outlet = site_name(raw, found.get("sitename"))
+    title = headline(raw, (site, outlet, found.get("sitename"))) or found.get("title")
+    stated = {"outlet": outlet, "url": found.get("url"), "author": author(raw, found.get("author")), "title": title}
     try:
         return tidy({**stated, "published": found.get("date")})
     except ValueError:  # a page date we cannot read is unknown, not an error
         return tidy(stated)
+
+
+def author(raw: str, found: str | None) -> str | None:
+    """The article's author: trafilatura's (`found`) without the parts that name no one ("Username", "CBC News",
+    "Updated Oct 9", an e-mail address it made a name of: "Mcason Com"), else the name of the page's "By ..." line."""
+    names = [n for n in _AUTHOR_PARTS.split(found or "") if n.strip() and not _NOT_A_NAME.match(n.strip())]
+    if names:
+        return "; ".join(n.strip() for n in names)
+    m = _BY.search(raw)
+    return html.unescape(m.group(1)) if m else None
+
+
+def site_name(raw: str, found: str | None = None) -> tuple[str | None, str | None]:
+    """(the site's name as the page states it, the outlet as a reader names it), from og:site_name, the
+    JSON-LD publisher, application-name or `found` (trafilatura's): the first one the page's <title> also
+    names wins, spelled as the title spells it ("Herald Sun", not "HeraldSun"; "Reuters", not an og:site_name
+    of "U.S."), else the first one stated. A host name is said as a reader says it ("Salon.com" -> "Salon")."""
+    stated = [meta_value(raw, "og:site_name"), *_publishers(list(ld_values(raw))), meta_value(raw, "application-name"), found]
+    stated = [s for s in stated if s]
+    for site in stated:
+        titled = title_part(raw, (site, outlet_name(site)))
+        if titled:
+            return site, titled if not _HOST.fullmatch(titled) else outlet_name(titled)
+    return (stated[0], outlet_name(stated[0])) if stated else (None, None)
+
+
+def _publishers(data) -> Iterator[str]:
+    """Every JSON-LD publisher name, depth first ("publisher": {"name": ...} or a list of them)."""
+    if isinstance(data, list):
+        for value in data:
+            yield from _publishers(value)
+    elif isinstance(data, dict):
+        publisher = data.get("publisher")
+        for p in publisher if isinstance(publisher, list) else [publisher]:
+            if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"].strip():
+                yield " ".join(p["name"].split())
+        for key, value in data.items():
+            if key != "publisher":
+                yield from _publishers(value)
 
 
 def _trafilatura_meta(raw: str) -> dict:

@@ -30,8 +30,9 @@ class Settings:
     chunk_overlap_sentences: int = 1
     max_file_bytes: int = 10_000_000
     # An HTML page whose body text is shorter than min_html_chars AND under min_html_share of the page's size is
-    # refused: its body is not in the page (loaded by script, paywall). A short brief in a small page is kept.
-    min_html_chars: int = 500
+    # refused: its body is not in the page (loaded by script, paywall). A short brief in a small page is kept, and
+    # so is a two-sentence post (Boing Boing's is 333 characters once its teasers are gone).
+    min_html_chars: int = 250
     min_html_share: float = 0.01
     max_question_chars: int = 2_000
     # the page's upload route (ui/guard.py): per request, per minute, and what Gradio's temp folder may hold

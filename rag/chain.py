@@ -86,7 +86,7 @@ class NewsChain(Runnable[dict, dict]):
         self.calibration = load_calibration(settings.reader_dir) if settings.reader == "trained" else None
         self.rules = Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
                            settings.summary_sentences, settings.summary_keep, settings.same_thing,
-                           settings.max_composed_citations)
+                           settings.max_composed_citations, retriever.store)
         self.pipeline = (RunnableLambda(self.analyse, name="analyse")
                          | RunnableLambda(self.retrieve, name="retrieve")
                          | RunnableLambda(self.read_stage, name="read")
@@ -257,6 +257,8 @@ class NewsChain(Runnable[dict, dict]):
         if turn.settled is not None:
             return turn
         q, evidence = turn.query, turn.evidence
+        if (by := intents.byline.handle(q, evidence, self.rules)) is not None:  # "Who wrote …?": from metadata
+            return replace(turn, settled=by)
         if evidence.unknown:
             return replace(turn, settled=refusal(q.typed, f"No article mentions {names(evidence.unknown)}."))
         if q.role and q.role.asks_holder and not evidence.subject:  # no article names the holder of that title

@@ -56,6 +56,28 @@ TITLES = {
         "Microsoft moves to erase its carbon footprint from the atmosphere in climate push",
     "washingtonpost.com.world-tunisia-museum-attack.html": "Attack stokes instability fears in North Africa",
 }
+# Every page's outlet: the site name it states, confirmed and spelled by its <title> where that names it.
+OUTLETS = {
+    "abc.net.au.sport-swimming-funding-cuts.html": "ABC", "al.com.local-debit-card-skimming.html": "AL",
+    "bbc.co.uk.politics-obama-gun-laws.html": "BBC News", "boingboing.net.millenials.html": "Boing Boing",
+    "cbc.ca.business-housing-market.html": "CBC", "dw.com.colonial.html": "DW", "dw.com.uncork.html": "DW",
+    "espn.com.sport-saban-meyer-agents.html": "ESPN", "heraldsun.com.au.politics-data-retention-bill.html": "Herald Sun",
+    "kulu-media.com.meta-outage.html": "Kulu Media", "medicalnewstoday.com.science-aha-moment.html": "Medical News Today",
+    "money.cnn.com.business-ohare-airport-strike.html": "CNNMoney",
+    "nationalgeographic.co.uk.goats.html": "National Geographic",
+    "nationalgeographic.com.science-office-temperature.html": "National Geographic News",
+    "nature.com.telescope.html": "Nature", "npr.org.justice-dylann-roof-verdict.html": "NPR",
+    "phys.org.tool.html": "Phys.org", "qz.com.business-nigeria-economy.html": "Quartz Africa",
+    "reuters.com.business-fed-rate-hike.html": "Reuters", "reuters.com.parasite.html": "Reuters",
+    "salon.com.emissions.html": "Salon", "sandiegouniontribune.com.local-sdsu-stadium.html": "The San Diego Union-Tribune",
+    "sbnation.com.sport-red-sox-chris-sale.html": "SBNation", "scmp.com.playbook.html": "South China Morning Post",
+    "seattletimes.com.local-halibut-whole-foods.html": "The Seattle Times",
+    "telegraph.co.uk.world-zimbabwe-coup.html": "The Telegraph", "theverge.com.ios13.html": "The Verge",
+    "time.com.science-hansen-geoengineering.html": "TIME",
+    "timesofindia.indiatimes.com.politics-china-kashmir.html": "Times of India",
+    "vancouversun.com.business-microsoft-carbon.html": "Vancouver Sun",
+    "washingtonpost.com.world-tunisia-museum-attack.html": "The Washington Post",
+}
 BODY = "".join(f"<p>The harbour council approved the new ferry line on Tuesday, sentence {i} of the story.</p>"
                for i in range(12))
 
@@ -83,7 +105,27 @@ def test_an_ingested_page_keeps_its_headline(name):
 
 
 def test_every_shared_page_is_in_the_title_table():
-    assert {p.name for p in shared_pages()} == set(TITLES)
+    assert {p.name for p in shared_pages()} == set(TITLES) == set(OUTLETS)
+
+
+@pytest.mark.parametrize("name", sorted(OUTLETS))
+def test_a_real_page_names_its_outlet(name):
+    """Reuters states og:site_name "U.S." (its section) but its title and JSON-LD publisher say "Reuters"; CNN
+    Money and the Union-Tribune write `<meta value=... name="og:site_name">`, which trafilatura does not read."""
+    path, = shared_pages(name)
+    assert from_html(path.read_text(encoding="utf-8")).get("outlet") == OUTLETS[name]
+
+
+@pytest.mark.parametrize("head, outlet", [
+    ('<meta value="Harbour Post" name="og:site_name"><title>Ferry approved</title>', "Harbour Post"),
+    ('<meta property="og:site_name" content="HarbourPost"><title>Ferry approved | Harbour Post</title>', "Harbour Post"),
+    ('<meta property="og:site_name" content="Local"><script type="application/ld+json">{"@type": "NewsArticle", '
+     '"publisher": {"@type": "Organization", "name": "Harbour Post"}}</script><title>Ferry approved | Harbour Post</title>',
+     "Harbour Post"),
+    ('<meta property="og:site_name" content="Local"><title>Ferry approved</title>', "Local"),
+])
+def test_the_outlet_is_the_stated_site_name_the_title_confirms(head, outlet):
+    assert parse(page(head, BODY), "story.html").meta["outlet"] == outlet
 
 
 def test_a_banner_h1_before_the_article_is_not_the_title():

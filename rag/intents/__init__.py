@@ -9,6 +9,7 @@ it does, through the one citation builder (rag/cite.py):
   compare    compare.py    the two sides' statements set against each other, or figures side by side
   timeline   timeline.py   every dated statement, in date order
   outcome    outcome.py    refuses, saying why, an event the articles know only as planned
+  (any)      byline.py     "Who wrote …?", "What did <author> write …?": from the metadata, cited to the byline
   (any)      who_said.py   "Who said “…”?": the sentence holding those words and its speaker
   (any)      conflict.py   "how many": differing figures about the same thing, each cited
 """
@@ -19,7 +20,7 @@ from typing import Callable
 
 from newsrag.rag.answer import Answer
 from newsrag.rag.evidence import Evidence
-from newsrag.rag.intents import compare, conflict, outcome, summary, timeline, who_said
+from newsrag.rag.intents import byline, compare, conflict, outcome, summary, timeline, who_said
 from newsrag.rag.intents.base import Rules
 from newsrag.rag.query import Query
 
@@ -34,7 +35,7 @@ HANDLERS: dict[str, Handler] = {
 }
 ANY: tuple[Handler, ...] = (conflict.handle,)  # whatever the intent
 
-__all__ = ["GUARDS", "HANDLERS", "ANY", "Handler", "Rules", "handle"]
+__all__ = ["byline", "GUARDS", "HANDLERS", "ANY", "Handler", "Rules", "handle"]
 
 
 def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:

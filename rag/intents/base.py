@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from newsrag.rag.evidence import Candidate
 
@@ -18,6 +19,7 @@ class Rules:
     summary_keep: float  # on a topic, an article (or its second sentence) needs this share of the best score
     same_thing: float = 0.5  # cosine two sentences giving figures need to be about the same thing
     max_citations: int = 8  # a summary or comparison cites at most this many sentences
+    store: Any = None  # the index (index/store.py), for handlers answering from article metadata (bylines)
 
 
 def is_statement(c: Candidate) -> bool:
