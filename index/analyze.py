@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterator
 
 from newsrag.errors import BackendError
 from newsrag.index.speech import PRONOUN, speaker_of
@@ -110,18 +111,26 @@ def analyze(text: str, spans: list[Span]) -> list[SentenceInfo]:
     return analyze_articles([(text, spans)])[0]
 
 
-def analyze_articles(articles: list[tuple[str, list[Span]]],
-                     known: dict[str, Local] | None = None) -> list[list[SentenceInfo]]:
+def analyze_articles(articles: list[tuple[str, list[Span]]], known: dict[str, Local] | None = None,
+                     pause: Callable[[], None] | None = None) -> list[list[SentenceInfo]]:
     """`analyze` for many articles with one `nlp.pipe` call; sentences whose exact text is in `known`
-    (analysed before, e.g. an unchanged paragraph of an edited article) are not analysed again."""
+    (analysed before, e.g. an unchanged paragraph of an edited article) are not analysed again.
+    `pause` is called every 64 sentences (a background ingest lets questions go first)."""
     known = dict(known or {})
     todo = list(dict.fromkeys(text[s:e] for text, spans in articles for s, e in spans
                               if text[s:e] not in known))
     if todo:
         nlp = load_nlp()
-        for sentence, doc in zip(todo, nlp.pipe(todo, batch_size=256)):
+        for sentence, doc in zip(todo, nlp.pipe(_paced(todo, pause), batch_size=64 if pause else 256)):
             known[sentence] = _local(doc)
     return [resolve(text, spans, [known[text[s:e]] for s, e in spans]) for text, spans in articles]
+
+
+def _paced(items: list[str], pause: Callable[[], None] | None, every: int = 64) -> Iterator[str]:
+    for i, item in enumerate(items):
+        if pause and i % every == 0:
+            pause()
+        yield item
 
 
 def _local(doc) -> Local:

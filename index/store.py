@@ -250,6 +250,12 @@ class ChromaStore:
         One upsert per collection for the whole batch (not per chunk); `replacing` names the sources
         that had an older version, whose stale records are deleted after the commit.
         """
+        self.stage(articles)
+        self.commit(articles, replacing)
+
+    def stage(self, articles: list[StoredArticle]) -> None:
+        """Step 1 of the protocol: upsert the records. Readers ignore them until `commit`, so this
+        (the long part of a large ingest) may run while questions are answered."""
         articles = [a for a in articles if a.chunks]
         if not articles:
             return
@@ -260,6 +266,12 @@ class ChromaStore:
                 c_rows.add(c.id, v, c.text, {**_chunk_meta(c), **filter_fields(a.meta)})
         self._upsert(self.sentences, *s_rows.columns())
         self._upsert(self.chunks, *c_rows.columns())
+
+    def commit(self, articles: list[StoredArticle], replacing: set[str] = frozenset()) -> None:
+        """Steps 2 and 3: point the registry at the staged records, delete the replaced ones, bump."""
+        articles = [a for a in articles if a.chunks]
+        if not articles:
+            return
         for i in range(0, len(articles), 100):  # the commit point
             part = articles[i:i + 100]
             self.registry.upsert(
