@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ContextManager, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -17,21 +16,12 @@ from newsrag.index.embed import Embedder
 from newsrag.index import dates
 from newsrag.index.load import SUPPORTED, Document, has_control, load, printable, with_meta
 from newsrag.index.meta import SIDECARS, read_sidecar, sidecar_for
+from newsrag.index.pacing import Pacing
 from newsrag.index.store import ChromaStore, StoredArticle
 from newsrag.errors import InputError
 from newsrag.settings import Settings
 
 Progress = Callable[[int, int], None]  # (sentences embedded so far, total in this batch)
-
-
-@dataclass(frozen=True)
-class Pacing:
-    """How an ingest shares its process with questions: `pause()` is called between small slices of
-    work (a background writer makes it wait while questions run), and `commit()` is the context held
-    around the commit point only, so readers see the last committed state while records are staged."""
-
-    pause: Callable[[], None] = lambda: None
-    commit: Callable[[], ContextManager] = contextlib.nullcontext
 
 
 @dataclass
@@ -177,8 +167,7 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
                  progress: Progress | None, report: IngestReport, pacing: Pacing) -> int:
     chunked: list[tuple[Document, list[Chunk]]] = []
     for doc in docs:
-        pacing.pause()
-        chunks = chunk(doc, settings.chunk_chars, settings.chunk_overlap_sentences)
+        chunks = chunk(doc, settings.chunk_chars, settings.chunk_overlap_sentences, pacing.pause)
         if not chunks:
             _fail(report, doc.source, f"{doc.source}: no sentences found after removing page debris")
             continue
@@ -190,9 +179,9 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
              for s, e in sp if doc.text[s:e] in analysed}  # an unchanged sentence is not analysed again
     with ThreadPoolExecutor(1) as worker:  # spaCy runs while the embedder encodes: both release the GIL
         analysis = worker.submit(analyze_articles, [(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse,
-                                 pacing.pause)
+                                 pacing)
         missing = [t for t in texts if t not in by_text]
-        by_text.update(zip(missing, _encode(missing, embedder, progress, pacing.pause)))
+        by_text.update(zip(missing, _encode(missing, embedder, progress, pacing)))
         infos = analysis.result()
     batch = []
     for (doc, chunks), sp, info in zip(chunked, spans, infos):
@@ -202,8 +191,7 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
         sent_dates = dates.resolve(doc.view, _date_ents(by_span), doc.meta.get("published"))
         batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs,
                                    by_span, doc.meta, sent_dates))
-    pacing.pause()
-    store.stage(batch)  # invisible to readers until the commit
+    store.stage(batch, pacing.pause)  # invisible to readers until the commit
     with pacing.commit():
         store.commit(batch, replacing=set(report.updated))
     return sum(len(a.chunks) for a in batch)
@@ -214,21 +202,21 @@ def _date_ents(analysis: dict) -> dict[tuple[int, int], list[tuple[int, int]]]:
     return {span: [(s, e) for label, s, e in info.ents if label == "DATE"] for span, info in analysis.items()}
 
 
-def _encode(texts: list[str], embedder: Embedder, progress: Progress | None,
-            pause: Callable[[], None] = lambda: None) -> np.ndarray:
-    """Encode in slices for the progress bar (and `pause` before each); longest first across the whole
+def _encode(texts: list[str], embedder: Embedder, progress: Progress | None, pacing: Pacing = Pacing()) -> np.ndarray:
+    """Encode in slices for the progress bar (pausing before each); longest first across the whole
     batch, so every model batch holds texts of similar length and padding stays as low as in one big call."""
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    step = max(1, embedder.batch_size)  # one model batch: a question waits for at most one
-    for i in range(0, len(order), step):
-        idx = order[i:i + step]
-        pause()
+    done = 0
+    while done < len(order):
+        pacing.pause()
+        idx = order[done:done + (pacing.slice() or embedder.batch_size)]
         out[idx] = embedder.encode([texts[j] for j in idx])
+        done += len(idx)
         if progress:
-            progress(min(i + step, len(texts)), len(texts))
+            progress(done, len(texts))
     return out
 
 

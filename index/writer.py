@@ -9,33 +9,46 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 
 class Turns:
-    """Questions first: `question()` marks one as running; `pause()` waits (bounded) until none is."""
+    """Questions first: `question()` marks one as running; `pause()` waits (bounded) until none is.
 
-    def __init__(self, max_wait: float = 10.0):
+    While questions come (one ran in the last `window` seconds) `slice()` asks for small slices of
+    ingest work, so a question arriving mid-slice waits for little; otherwise larger, faster ones.
+    """
+
+    def __init__(self, max_wait: float = 10.0, small: int = 4, window: float = 60.0):
         self.max_wait = max_wait  # under a steady stream of questions an ingest still moves, one slice at a time
+        self.small, self.window = small, window
         self._cond = threading.Condition()
         self._asking = 0
+        self._last = float("-inf")
 
     @contextmanager
     def question(self) -> Iterator[None]:
         with self._cond:
             self._asking += 1
+            self._last = time.monotonic()
         try:
             yield
         finally:
             with self._cond:
                 self._asking -= 1
+                self._last = time.monotonic()
                 self._cond.notify_all()
 
     def pause(self) -> None:
         with self._cond:
             self._cond.wait_for(lambda: self._asking == 0, timeout=self.max_wait)
+
+    def slice(self) -> int:
+        """Sentences to embed before the next pause: `small` while questions come, else 0 (the default)."""
+        return self.small if time.monotonic() - self._last < self.window else 0
 
 
 @dataclass

@@ -21,7 +21,8 @@ from newsrag.index.embed import BaseEmbedder
 from newsrag.index.embedders import make_embedder
 from newsrag.errors import NewsragError
 from newsrag.index import versions
-from newsrag.index.ingest import IngestReport, Pacing, ingest, ingest_documents
+from newsrag.index.ingest import IngestReport, ingest, ingest_documents
+from newsrag.index.pacing import Pacing
 from newsrag.index.load import Document, load, parse, with_meta
 from newsrag.index.store import Article, ChromaStore
 from newsrag.index.uploads import not_uploaded, save_uploads, staging_dir, upload_dir, uploaded_file
@@ -106,7 +107,7 @@ class App:
     @property
     def pacing(self) -> Pacing:
         """Ingests pause for questions and hold the lock only around the commit point."""
-        return Pacing(pause=self.turns.pause, commit=lambda: self.lock)
+        return Pacing(pause=self.turns.pause, commit=lambda: self.lock, slice=self.turns.slice)
 
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         """Index files or folders (the command line's way in). An uploaded article they replace leaves

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import BIN, free_port, running
-from gradio_http import RawGradio
+from gradio_http import Page
 from newsrag.app import App
 from newsrag.index.load import parse
 from newsrag.index.uploads import upload_dir
@@ -151,39 +151,6 @@ def test_the_memo_case_and_remove_undo_reupload_through_the_app(tmp_path, embedd
 
 # -- the same over raw HTTP, two sessions of a real page ----------------------------------------------
 MEMO = {hour: memo("memo.txt", i).encode() for i, hour in enumerate(HOURS)}
-
-
-class Page:
-    """One browser session on the page: upload, remove (after filling its menu, as the page does), undo."""
-
-    def __init__(self, url: str):
-        self.g = RawGradio(url, timeout=300)
-        config = self.g.config()
-        self.fns = {k: self.g.fn_index(config, elem, event) for k, (elem, event) in
-                    {"upload": ("upload", "upload"), "remove": ("remove-yes", "click"), "undo": ("undo", "click")}.items()}
-        self.fns.update({d.get("api_name"): d["id"] for d in config["dependencies"] if d.get("api_name")})
-
-    def upload(self, name: str, data: bytes) -> str:
-        sent = self.g.upload({name: data})
-        done = self.g.call(self.fns["upload"], [[RawGradio.file_data(sent.json()[0], name)]])
-        assert done["success"], done
-        return done["output"][0]
-
-    def remove(self, name: str) -> str:
-        self.g.call(self.fns["articles"], [])
-        done = self.g.call(self.fns["remove"], [name])
-        assert done["success"], done
-        return done["output"][0]
-
-    def undo(self) -> str:
-        done = self.g.call(self.fns["undo"], [None])  # the token is the session's own state, kept by the server
-        assert done["success"], done
-        return done["output"][0]
-
-    def ask(self, question: str) -> dict:
-        done = self.g.call(self.fns["ask"], [question, None, None, None, None])
-        assert done["success"], done
-        return done["output"][0]
 
 
 @pytest.mark.slow
