@@ -2,17 +2,22 @@
 
 Questions are answered meanwhile from the last committed state, and they go first: while any
 question is being answered, the writer waits between small slices of work (`Turns.pause`), so a
-large ingest slows questions down by at most one slice (one model batch) instead of blocking them.
+large ingest slows a question down by the slice in flight when it came, instead of blocking it.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
+
+from newsrag.errors import NewsragError
+
+log = logging.getLogger("newsrag.writer")
 
 
 class Turns:
@@ -113,5 +118,7 @@ class Writer:
                 job.state = "done"
             except BaseException as e:  # handed to whoever waits for the job
                 job.error, job.state = e, "failed"
+                if not isinstance(e, NewsragError):
+                    log.exception("unexpected error in the index writer (%s)", job.name)
             finally:
                 job._finished.set()
