@@ -171,22 +171,23 @@ class App:
 
     def remove_for_undo(self, source: str) -> Removed | None:
         """`remove`, keeping the removed version on the shelf; `undo(removed.version)` brings it back."""
-        return self.writer.run(f"remove {source}", lambda job: self._remove(source, keep=True))
+        known = self.writer.run(f"remove {source}", lambda job: self._remove(source, keep=True))
+        return versions.get(self.settings.home, versions.version_id(source, known.doc_hash)) if known else None
 
-    def _remove(self, source: str, keep: bool) -> Removed | bool | None:
+    def _remove(self, source: str, keep: bool) -> Article | None:
+        """Remove `source` (shelving its version first if `keep`); the removed article, None if not indexed."""
         known = self.store.articles().get(source)
-        upload = uploaded_file(self.settings.home, source)
         if known is None:
             return None
-        kept = True
+        upload = uploaded_file(self.settings.home, source)
         if keep:
-            kept = versions.put(self.settings.home, source, known.title, known.doc_hash, known.meta,
-                                self.store.article_text(source) or "", self._same_version(upload, known))
+            versions.put(self.settings.home, source, known.title, known.doc_hash, known.meta,
+                         self.store.article_text(source) or "", self._same_version(upload, known))
         with self.lock:
             self.store.remove(source)
         if upload is not None:
             upload.unlink(missing_ok=True)
-        return kept
+        return known
 
     def undo(self, version: str) -> IngestReport:
         """Index the removed version `version` again, exactly: refused (a failed report naming both
