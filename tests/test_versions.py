@@ -179,3 +179,14 @@ def test_two_sessions_over_http_undo_never_overwrites_a_newer_upload(tmp_path):
         assert "restored" in b.undo() and saved.read_bytes() == MEMO[11]
         assert "updated" in b.upload("memo.txt", MEMO[9])
         assert "9 pm" in b.ask("When does the Quillmere office close on Fridays?")["answer"]
+
+
+def test_a_failed_upload_leaves_the_previous_version_in_the_index_and_on_disk(tmp_path, embedder):
+    app, model = App(Settings(home=tmp_path / "home"), embedder=embedder), Model()
+    upload(app, model, tmp_path, "A", "memo.txt", 0)
+    binary = tmp_path / "photo"
+    binary.write_bytes(b"\x89PNG\x00\x00\x00 not an article")
+    report, _ = app.upload([(binary, "memo.txt")])
+    assert report.failed and not report.updated
+    check(app, model)  # still 6 pm, in the index and in uploads/memo.txt
+    assert not list((app.settings.home / "incoming").rglob("*"))  # nothing staged is left behind
