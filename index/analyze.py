@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from newsrag.errors import BackendError
+from newsrag.index.pacing import Pacing
 from newsrag.index.speech import PRONOUN, speaker_of
 from newsrag.index.statement import is_statement
 
@@ -111,17 +112,20 @@ def analyze(text: str, spans: list[Span]) -> list[SentenceInfo]:
     return analyze_articles([(text, spans)])[0]
 
 
-def analyze_articles(articles: list[tuple[str, list[Span]]],
-                     known: dict[str, Local] | None = None) -> list[list[SentenceInfo]]:
-    """`analyze` for many articles with one `nlp.pipe` call; sentences whose exact text is in `known`
-    (analysed before, e.g. an unchanged paragraph of an edited article) are not analysed again."""
+def analyze_articles(articles: list[tuple[str, list[Span]]], known: dict[str, Local] | None = None,
+                     pacing: Pacing = Pacing()) -> list[list[SentenceInfo]]:
+    """`analyze` for many articles with one `nlp.pipe` call per slice; sentences whose exact text is in
+    `known` (analysed before, e.g. an unchanged paragraph of an edited article) are not analysed again."""
     known = dict(known or {})
     todo = list(dict.fromkeys(text[s:e] for text, spans in articles for s, e in spans
                               if text[s:e] not in known))
-    if todo:
-        nlp = load_nlp()
-        for sentence, doc in zip(todo, nlp.pipe(todo, batch_size=256)):
+    done = 0
+    while done < len(todo):
+        pacing.pause()
+        part = todo[done:done + (pacing.slice() or 2048)]
+        for sentence, doc in zip(part, load_nlp().pipe(part, batch_size=min(256, len(part)))):
             known[sentence] = _local(doc)
+        done += len(part)
     return [resolve(text, spans, [known[text[s:e]] for s, e in spans]) for text, spans in articles]
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from newsrag.index import glued
 from newsrag.index.load import HTML_SUFFIXES, Document
@@ -54,10 +55,12 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
-def sentences(view: str) -> list[Sentence]:
-    """All sentences of a view, in order, each a tight span that never crosses a paragraph break."""
+def sentences(view: str, pause: Callable[[], None] = lambda: None) -> list[Sentence]:
+    """All sentences of a view, in order, each a tight span that never crosses a paragraph break
+    (`pause` is called before each paragraph: a background ingest lets questions go first)."""
     out: list[Sentence] = []
     for para in _PARAGRAPH.finditer(view):
+        pause()
         for start, end in _windows(para.start(), para.end(), view):
             for s in _split(view, start, end):
                 out.extend(_attach_closing_quote(out, s, view))
@@ -129,10 +132,10 @@ def _tight(view: str, start: int, end: int) -> list[Sentence]:
     return pieces
 
 
-def article_sentences(doc: Document) -> list[Sentence]:
+def article_sentences(doc: Document, pause: Callable[[], None] = lambda: None) -> list[Sentence]:
     """The sentences of an article as the index stores them: a text file's hard wraps are not boundaries."""
     page = Path(doc.source).suffix.lower() in HTML_SUFFIXES
-    return sentences(doc.view if page else unwrap(doc.view))
+    return sentences(doc.view if page else unwrap(doc.view), pause)
 
 
 def unwrap(view: str) -> str:
@@ -170,9 +173,10 @@ def _paragraph_widths(lines: list[str]) -> list[int]:
     return widths[:len(lines)]
 
 
-def chunk(doc: Document, max_chars: int = Settings.chunk_chars, overlap: int = Settings.chunk_overlap_sentences) -> list[Chunk]:
+def chunk(doc: Document, max_chars: int = Settings.chunk_chars, overlap: int = Settings.chunk_overlap_sentences,
+          pause: Callable[[], None] = lambda: None) -> list[Chunk]:
     """Group consecutive sentences into chunks of about `max_chars`, repeating `overlap` sentences."""
-    sents = article_sentences(doc)
+    sents = article_sentences(doc, pause)
     groups: list[list[Sentence]] = []
     current: list[Sentence] = []
     for s in sents:

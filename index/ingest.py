@@ -16,6 +16,7 @@ from newsrag.index.embed import Embedder
 from newsrag.index import dates
 from newsrag.index.load import SUPPORTED, Document, has_control, load, printable, with_meta
 from newsrag.index.meta import SIDECARS, read_sidecar, sidecar_for
+from newsrag.index.pacing import Pacing
 from newsrag.index.store import ChromaStore, StoredArticle
 from newsrag.errors import InputError
 from newsrag.settings import Settings
@@ -94,7 +95,7 @@ def _take(found: Found, taken: dict[str, Path], path: Path, source: str) -> None
 
 
 def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settings: Settings,
-           progress: Progress | None = None) -> IngestReport:
+           progress: Progress | None = None, pacing: Pacing = Pacing()) -> IngestReport:
     """Index every article under `paths`; failures are reported, never fatal to the others."""
     paths = [Path(p) for p in paths]
     found = discover(paths)
@@ -110,7 +111,7 @@ def ingest(paths: Iterable[Path], store: ChromaStore, embedder: Embedder, settin
                 continue
             yield with_meta(doc, sidecar_for(sidecar.get(path, {}), source))
 
-    return ingest_documents(loaded(), store, embedder, settings, progress, report)
+    return ingest_documents(loaded(), store, embedder, settings, progress, report, pacing)
 
 
 def _sidecars(roots: list[Path], files: list[tuple[Path, str]], report: IngestReport) -> dict[Path, dict]:
@@ -130,7 +131,8 @@ def _sidecars(roots: list[Path], files: list[tuple[Path, str]], report: IngestRe
 
 
 def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Embedder, settings: Settings,
-                     progress: Progress | None = None, report: IngestReport | None = None) -> IngestReport:
+                     progress: Progress | None = None, report: IngestReport | None = None,
+                     pacing: Pacing = Pacing()) -> IngestReport:
     """Clean, chunk, embed and store loaded documents (from files or `load.from_text`); unchanged ones are skipped."""
     store.require(embedder.backend)  # one index, one embedding backend
     report = report or IngestReport()
@@ -148,23 +150,24 @@ def ingest_documents(docs: Iterable[Document], store: ChromaStore, embedder: Emb
         if (old is not None and old.doc_hash == doc.doc_hash and (old.title, old.meta) == (doc.title, doc.meta)
                 and store.analysed(source, doc.doc_hash)):
             if store.has_stale(source, doc.doc_hash):  # left over by an interrupted run
-                store.drop_stale(source, doc.doc_hash)
+                with pacing.commit():
+                    store.drop_stale(source, doc.doc_hash)
             report.unchanged.append(source)
             continue
         (report.updated if old else report.added).append(source)  # new, edited, or stored before analysis
         pending.append(doc)
         if len(pending) >= settings.ingest_batch_docs:
-            report.chunks += _write_batch(pending, store, embedder, settings, progress, report)
+            report.chunks += _write_batch(pending, store, embedder, settings, progress, report, pacing)
             pending = []
-    report.chunks += _write_batch(pending, store, embedder, settings, progress, report)
+    report.chunks += _write_batch(pending, store, embedder, settings, progress, report, pacing)
     return report
 
 
 def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, settings: Settings,
-                 progress: Progress | None, report: IngestReport) -> int:
+                 progress: Progress | None, report: IngestReport, pacing: Pacing) -> int:
     chunked: list[tuple[Document, list[Chunk]]] = []
     for doc in docs:
-        chunks = chunk(doc, settings.chunk_chars, settings.chunk_overlap_sentences)
+        chunks = chunk(doc, settings.chunk_chars, settings.chunk_overlap_sentences, pacing.pause)
         if not chunks:
             _fail(report, doc.source, f"{doc.source}: no sentences found after removing page debris")
             continue
@@ -175,9 +178,10 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
     reuse = {doc.view[s:e]: analysed[doc.text[s:e]] for (doc, _), sp in zip(chunked, spans)
              for s, e in sp if doc.text[s:e] in analysed}  # an unchanged sentence is not analysed again
     with ThreadPoolExecutor(1) as worker:  # spaCy runs while the embedder encodes: both release the GIL
-        analysis = worker.submit(analyze_articles, [(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse)
+        analysis = worker.submit(analyze_articles, [(doc.view, sp) for (doc, _), sp in zip(chunked, spans)], reuse,
+                                 pacing)
         missing = [t for t in texts if t not in by_text]
-        by_text.update(zip(missing, _encode(missing, embedder, progress)))
+        by_text.update(zip(missing, _encode(missing, embedder, progress, pacing)))
         infos = analysis.result()
     batch = []
     for (doc, chunks), sp, info in zip(chunked, spans, infos):
@@ -187,7 +191,9 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
         sent_dates = dates.resolve(doc.view, _date_ents(by_span), doc.meta.get("published"))
         batch.append(StoredArticle(doc.source, doc.title, doc.doc_hash, doc.text, chunks, sent_vecs, chunk_vecs,
                                    by_span, doc.meta, sent_dates))
-    store.write(batch, replacing=set(report.updated))
+    store.stage(batch, pacing.pause)  # invisible to readers until the commit
+    with pacing.commit():
+        store.commit(batch, replacing=set(report.updated))
     return sum(len(a.chunks) for a in batch)
 
 
@@ -196,19 +202,21 @@ def _date_ents(analysis: dict) -> dict[tuple[int, int], list[tuple[int, int]]]:
     return {span: [(s, e) for label, s, e in info.ents if label == "DATE"] for span, info in analysis.items()}
 
 
-def _encode(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
-    """Encode in slices for the progress bar; longest first across the whole batch, so every model
-    batch holds texts of similar length and padding stays as low as in one big encode call."""
+def _encode(texts: list[str], embedder: Embedder, progress: Progress | None, pacing: Pacing = Pacing()) -> np.ndarray:
+    """Encode in slices for the progress bar (pausing before each); longest first across the whole
+    batch, so every model batch holds texts of similar length and padding stays as low as in one big call."""
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    step = max(1, embedder.batch_size * 4)
-    for i in range(0, len(order), step):
-        idx = order[i:i + step]
+    done = 0
+    while done < len(order):
+        pacing.pause()
+        idx = order[done:done + (pacing.slice() or embedder.batch_size)]
         out[idx] = embedder.encode([texts[j] for j in idx])
+        done += len(idx)
         if progress:
-            progress(min(i + step, len(texts)), len(texts))
+            progress(done, len(texts))
     return out
 
 

@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urlparse
 
 import httpx
@@ -346,6 +346,13 @@ class ChromaStore:
         One upsert per collection for the whole batch (not per chunk); `replacing` names the sources
         that had an older version, whose stale records are deleted after the commit.
         """
+        self.stage(articles)
+        self.commit(articles, replacing)
+
+    def stage(self, articles: list[StoredArticle], pause: Callable[[], None] | None = None) -> None:
+        """Step 1 of the protocol: upsert the records. Readers ignore them until `commit`, so this
+        (the long part of a large ingest) may run while questions are answered; given `pause`, it
+        upserts 1,000 rows at a time and calls it before each."""
         articles = [a for a in articles if a.chunks]
         if not articles:
             return
@@ -358,8 +365,14 @@ class ChromaStore:
             _sentence_rows(a, s_rows)
             for c, v in zip(a.chunks, a.chunk_vectors):
                 c_rows.add(c.id, v, c.text, {**_chunk_meta(c), **filter_fields(a.meta)})
-        self._upsert(self.sentences, *s_rows.columns())
-        self._upsert(self.chunks, *c_rows.columns())
+        self._upsert(self.sentences, *s_rows.columns(), pause=pause)
+        self._upsert(self.chunks, *c_rows.columns(), pause=pause)
+
+    def commit(self, articles: list[StoredArticle], replacing: set[str] = frozenset()) -> None:
+        """Steps 2 and 3: point the registry at the staged records, delete the replaced ones, bump."""
+        articles = [a for a in articles if a.chunks]
+        if not articles:
+            return
         for i in range(0, len(articles), 100):  # the commit point
             part = articles[i:i + 100]
             self.registry.upsert(
@@ -408,9 +421,12 @@ class ChromaStore:
         self.drop_stale(source, None)
         return known
 
-    def _upsert(self, collection, ids, vecs, docs, metas) -> None:
-        for i in range(0, len(ids), self.batch):
-            j = i + self.batch
+    def _upsert(self, collection, ids, vecs, docs, metas, pause: Callable[[], None] | None = None) -> None:
+        step = min(1000, self.batch) if pause else self.batch
+        for i in range(0, len(ids), step):
+            j = i + step
+            if pause:
+                pause()
             collection.upsert(ids=ids[i:j], embeddings=np.asarray(vecs[i:j], dtype=np.float32),
                               documents=docs[i:j], metadatas=metas[i:j])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import uuid
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,15 +63,16 @@ class Saved:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (name as sent, reason)
 
 
-def save_uploads(files: list[tuple[Path, str]], home: Path, max_bytes: int, indexed: Container[str] = ()) -> Saved:
-    """Copy each (temporary path, name as sent) into `home/uploads`; bad files go to `failed`.
+def save_uploads(files: list[tuple[Path, str]], home: Path, max_bytes: int, indexed: Container[str] = (),
+                 folder: Path | None = None) -> Saved:
+    """Copy each (temporary path, name as sent) into `folder` (default `home/uploads`); bad files go to `failed`.
 
     An upload may replace an earlier upload of the same name, never an article of `indexed` that
     came from elsewhere (e.g. ingested from the command line): that would put new text under a
     name readers trust.
     """
     out = Saved()
-    folder = upload_dir(home)
+    folder = folder or upload_dir(home)
     for tmp, sent in files:
         try:
             name = safe_name(sent)
@@ -82,8 +84,7 @@ def save_uploads(files: list[tuple[Path, str]], home: Path, max_bytes: int, inde
             if target in out.paths:
                 raise InputError(f"{name}: another file in this upload has the same name")
             if name in indexed and not target.is_file():
-                raise InputError(f"{name}: an article of that name was not uploaded here and cannot be "
-                                 f"replaced from the page; rename the file")
+                raise not_uploaded(name)
             shutil.copyfile(tmp, target)
             out.paths.append(target)
         except InputError as e:
@@ -102,3 +103,22 @@ def discard(home: Path, source: str) -> None:
         return
     if target.is_file():
         target.unlink()
+
+
+def not_uploaded(name: str) -> InputError:
+    return InputError(f"{name}: an article of that name was not uploaded here and cannot be "
+                      f"replaced from the page; rename the file")
+
+
+def uploaded_file(home: Path, source: str) -> Path | None:
+    """`home/uploads/source` if `source` is an uploaded article's name and the file is there."""
+    try:
+        target = inside(upload_dir(home), source)
+    except InputError:
+        return None
+    return target if target.is_file() else None
+
+
+def staging_dir(home: Path) -> Path:
+    """Where uploads wait for the writer: a fresh folder per upload request under `home/incoming`."""
+    return Path(home) / "incoming" / uuid.uuid4().hex

@@ -10,16 +10,24 @@ answer backends, and offers everything the CLI, the chat and the evaluation do.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import threading
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.embedders import make_embedder
+from newsrag.errors import NewsragError
+from newsrag.index import versions
 from newsrag.index.ingest import IngestReport, ingest, ingest_documents
-from newsrag.index.load import Document, parse, with_meta
+from newsrag.index.pacing import Pacing
+from newsrag.index.load import Document, load, parse, with_meta
 from newsrag.index.store import Article, ChromaStore
-from newsrag.index.uploads import discard, save_uploads
+from newsrag.index.uploads import not_uploaded, save_uploads, staging_dir, upload_dir, uploaded_file
+from newsrag.index.versions import Removed
+from newsrag.index.writer import Job, Turns, Writer
 from newsrag.index.view import reading_view
 from newsrag.rag import backends
 from newsrag.rag.answer import Answerer
@@ -35,7 +43,9 @@ Progress = Callable[[int, int], None]
 class App:
     """Store, embedder and one shared BM25 snapshot; a chain per answer backend, built on first use.
 
-    Index writes and retrieval never interleave within one App (one re-entrant lock).
+    Every index change goes through one writer thread, in order (`submit_uploads` does not wait for
+    it); questions go first and are answered from the last committed state meanwhile: the lock is
+    held by retrieval and by the writer's commit points only.
     """
 
     def __init__(self, settings: Settings, store: ChromaStore | None = None, embedder: BaseEmbedder | None = None):
@@ -44,6 +54,8 @@ class App:
         self.embedder = embedder or make_embedder(settings)
         self.corpus = CorpusCache(self.store, settings.home / "cache")
         self.lock = threading.RLock()
+        self.turns = Turns()
+        self.writer = Writer()
         self._chains: dict[str, NewsChain] = {}
 
     # -- answering -------------------------------------------------------------------------------
@@ -73,7 +85,8 @@ class App:
     def stream(self, question: str, history: list[dict] | None = None, k: int | None = None,
                backend: str | None = None, filters: Filters | None = None) -> Iterator[dict]:
         """{"delta": text} pieces, then {"answer", "notice", "closest", "evidence"}; `filters` restrict the sources."""
-        yield from self.chain(backend).stream({"question": question, "history": history, "k": k, "filters": filters})
+        with self.turns.question():  # a running ingest waits between slices until this is answered
+            yield from self.chain(backend).stream({"question": question, "history": history, "k": k, "filters": filters})
 
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None,
             backend: str | None = None, filters: Filters | None = None) -> dict:
@@ -90,41 +103,138 @@ class App:
         self.corpus.get()
         self.chain().reader
 
-    # -- the index -------------------------------------------------------------------------------
+    # -- the index: every change goes through the one writer ----------------------------------------
+    @property
+    def pacing(self) -> Pacing:
+        """Ingests pause for questions and hold the lock only around the commit point."""
+        return Pacing(pause=self.turns.pause, commit=lambda: self.lock, slice=self.turns.slice)
+
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
-        with self.lock:
-            return ingest(paths, self.store, self.embedder, self.settings, progress)
+        """Index files or folders (the command line's way in). An uploaded article they replace leaves
+        the uploads folder for the shelf of removed versions: the index no longer holds it."""
+        paths = [Path(p) for p in paths]
+
+        def work(job: Job) -> IngestReport:
+            before = self.store.articles()
+            report = ingest(paths, self.store, self.embedder, self.settings, progress, self.pacing)
+            for source in report.added + report.updated:
+                self._retire_upload(source, before.get(source))
+            return report
+        return self.writer.run("ingest", work)
 
     def ingest_documents(self, docs: Iterable[Document], progress: Progress | None = None) -> IngestReport:
         """Index documents made in memory (`newsrag.index.load.from_text`), e.g. an evaluation corpus."""
-        with self.lock:
-            return ingest_documents(docs, self.store, self.embedder, self.settings, progress)
+        return self.writer.run("ingest", lambda job: ingest_documents(docs, self.store, self.embedder, self.settings,
+                                                                      progress, pacing=self.pacing))
 
-    def upload(self, files: list[tuple[Path, str]],
-               progress: Progress | None = None) -> tuple[IngestReport, list[tuple[str, str]]]:
-        """Save (temporary path, name as sent) files under the data folder, then ingest them.
+    def submit_uploads(self, files: list[tuple[Path, str]]) -> tuple[list[Job], list[tuple[str, str]]]:
+        """Stage (temporary path, name as sent) files and queue one ingest job per file; returns the jobs
+        (state, progress, then an `IngestReport`) and the files refused at once. Nothing waits here."""
+        folder = staging_dir(self.settings.home)
+        staged = save_uploads(files, self.settings.home, self.settings.max_file_bytes, folder=folder)
+        if not staged.paths:
+            shutil.rmtree(folder, ignore_errors=True)
+        return [self.writer.submit(p.name, lambda job, p=p: self._upload(p, job)) for p in staged.paths], staged.failed
 
-        Returns the ingest report and the files refused before ingest; a rejected upload is not kept.
-        """
-        # an upload never replaces an article that came from elsewhere (e.g. the command line)
-        saved = save_uploads(files, self.settings.home, self.settings.max_file_bytes, self.store.articles())
-        report = self.ingest(saved.paths, progress) if saved.paths else IngestReport()
-        indexed = self.store.articles()
-        for source, _ in report.failed:
-            if source not in indexed:
-                discard(self.settings.home, source)
-        return report, saved.failed
+    def upload(self, files: list[tuple[Path, str]]) -> tuple[IngestReport, list[tuple[str, str]]]:
+        """`submit_uploads` and wait: the reports of all files merged, and the files refused before ingest."""
+        jobs, refused = self.submit_uploads(files)
+        merged = IngestReport()
+        for job in jobs:
+            report = job.wait()
+            for name in ("added", "updated", "unchanged", "failed", "skipped", "warnings"):
+                getattr(merged, name).extend(getattr(report, name))
+            merged.chunks += report.chunks
+        return merged, refused
+
+    def _upload(self, staged: Path, job: Job) -> IngestReport:
+        """Ingest one staged upload, then move it into the uploads folder: the file and its index
+        entries change together, and a file that fails leaves the previous version in place."""
+        name, home = staged.name, self.settings.home
+        try:
+            current = self.store.articles().get(name)
+            if current is not None and uploaded_file(home, name) is None:
+                return IngestReport(failed=[(name, str(not_uploaded(name)))])
+            report = ingest([staged], self.store, self.embedder, self.settings, job.progress, self.pacing)
+            if name in report.added + report.updated + report.unchanged:
+                upload_dir(home).mkdir(parents=True, exist_ok=True)
+                os.replace(staged, upload_dir(home) / name)
+            return report
+        finally:
+            staged.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the last file of its upload takes the folder with it
+                staged.parent.rmdir()
 
     def remove(self, source: str) -> bool:
-        with self.lock:
-            removed = self.store.remove(source)
-        discard(self.settings.home, source)
-        return removed
+        """Drop an article, its records and its uploaded file (if any); False if it was not indexed."""
+        return self.writer.run(f"remove {source}", lambda job: self._remove(source, keep=False)) is not None
 
-    def restore(self, source: str, text: str, meta: dict | None = None) -> IngestReport:
-        """Index `source` again from its original text (what `article` returned) and its metadata (title,
-        outlet, date, URL, author, as `articles()` listed them): undoes a removal."""
-        return self.ingest_documents([with_meta(parse(text, source), meta or {})])
+    def remove_for_undo(self, source: str) -> Removed | None:
+        """`remove`, keeping the removed version on the shelf; `undo(removed.version)` brings it back."""
+        known = self.writer.run(f"remove {source}", lambda job: self._remove(source, keep=True))
+        return versions.get(self.settings.home, versions.version_id(source, known.doc_hash)) if known else None
+
+    def _remove(self, source: str, keep: bool) -> Article | None:
+        """Remove `source` (shelving its version first if `keep`); the removed article, None if not indexed."""
+        known = self.store.articles().get(source)
+        if known is None:
+            return None
+        upload = uploaded_file(self.settings.home, source)
+        if keep:
+            versions.put(self.settings.home, source, known.title, known.doc_hash, known.meta,
+                         self.store.article_text(source) or "", self._same_version(upload, known))
+        with self.lock:
+            self.store.remove(source)
+        if upload is not None:
+            upload.unlink(missing_ok=True)
+        return known
+
+    def undo(self, version: str) -> IngestReport:
+        """Index the removed version `version` again, exactly: refused (a failed report naming both
+        versions) when the article was indexed again since in another version, unchanged if in this one."""
+        return self.writer.run("undo", lambda job: self._undo(version, job))
+
+    def _undo(self, version: str, job: Job) -> IngestReport:
+        entry = versions.get(self.settings.home, version)
+        if entry is None:
+            return IngestReport(failed=[("", "That removal can no longer be undone (removed versions are kept "
+                                             "a week).")])
+        source, home = entry.source, self.settings.home
+        current = self.store.articles().get(source)
+        if current is not None and current.doc_hash == entry.doc_hash:
+            return IngestReport(unchanged=[source])
+        if current is not None or uploaded_file(home, source) is not None:
+            return IngestReport(failed=[(source, newer_message(entry, current))])
+        if not entry.uploaded:
+            doc = with_meta(parse(entry.text(), source), {"title": entry.title, **entry.meta})
+            return ingest_documents([doc], self.store, self.embedder, self.settings, job.progress, pacing=self.pacing)
+        staged = staging_dir(home) / source
+        staged.parent.mkdir(parents=True)
+        shutil.copyfile(entry.upload, staged)
+        return self._upload(staged, job)
+
+    def _same_version(self, upload: Path | None, known: Article) -> Path | None:
+        """The uploaded file if it holds the indexed version (it should: they move together)."""
+        if upload is None:
+            return None
+        try:
+            doc = load(upload, known.source, self.settings.max_file_bytes, self.settings.min_html_chars,
+                       self.settings.min_html_share)
+        except NewsragError:
+            return None
+        return upload if doc.doc_hash == known.doc_hash else None
+
+    def _retire_upload(self, source: str, old: Article | None) -> None:
+        """After the command line indexed `source` anew: an uploaded file of that name is not what the
+        index holds any more; shelve it as a removed version instead of leaving it to disagree."""
+        upload = uploaded_file(self.settings.home, source)
+        current = self.store.articles().get(source)
+        if upload is None or current is None or self._same_version(upload, current):
+            return
+        if old is not None and self._same_version(upload, old):
+            versions.put(self.settings.home, source, old.title, old.doc_hash, old.meta, upload.read_text(
+                encoding="utf-8", errors="replace"), upload)
+        upload.unlink(missing_ok=True)
 
     def articles(self) -> list[Article]:
         return list(self.store.articles().values())
@@ -133,3 +243,10 @@ class App:
         """(text, reading view) of an indexed article, for the source panel; None if not indexed."""
         text = self.store.article_text(source)
         return None if text is None else (text, reading_view(source, text))
+
+
+def newer_message(entry: Removed, current: Article | None) -> str:
+    """Why undo refused: another version of the same name is there now."""
+    now = f"'{current.title}' (version {current.doc_hash[:8]})" if current else "an uploaded file of that name"
+    return (f"{entry.source}: not restored: a newer version is indexed now, {now}; the removed one was "
+            f"'{entry.title}' (version {entry.doc_hash[:8]}). Remove the newer version first to bring it back.")

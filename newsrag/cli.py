@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=Path("bench-results"))
     s.add_argument("--chunks", type=int, default=100_000, help="size of the large generated corpus (0 skips it)")
     s.add_argument("--squad", type=Path, help="SQuAD v2 JSON for real text (default ../shared/data/squad2-dev.json)")
+    s.add_argument("--upload-mb", type=float, default=9.9,
+                   help="size of the file uploaded in the background while asking (0 skips it)")
+    s.add_argument("--only-upload", action="store_true", help="measure only that upload and print it")
     return p
 
 
@@ -318,7 +321,8 @@ def cmd_bench(args, settings: Settings) -> int:
     squad = args.squad or SQUAD
     if not squad.is_file():
         raise InputError(f"{squad}: SQuAD v2 file not found (the benchmark's real text); pass --squad PATH")
-    return run_bench(settings, args.out, big_chunks=args.chunks, squad_path=squad)
+    return run_bench(settings, args.out, big_chunks=args.chunks, squad_path=squad, upload_mb=args.upload_mb,
+                     only_upload=args.only_upload)
 
 
 COMMANDS = {"bench": cmd_bench, "ingest": cmd_ingest, "ask": cmd_ask, "list": cmd_list, "show": cmd_show,

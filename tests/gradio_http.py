@@ -61,3 +61,36 @@ class RawGradio:
     @staticmethod
     def file_data(path: str, name: str) -> dict:
         return {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
+
+
+class Page:
+    """One browser session on the page: upload, remove (after filling its menu, as the page does), undo."""
+
+    def __init__(self, url: str, timeout: float = 300):
+        self.g = RawGradio(url, timeout=timeout)
+        config = self.g.config()
+        self.fns = {k: self.g.fn_index(config, elem, event) for k, (elem, event) in
+                    {"upload": ("upload", "upload"), "remove": ("remove-yes", "click"), "undo": ("undo", "click")}.items()}
+        self.fns.update({d.get("api_name"): d["id"] for d in config["dependencies"] if d.get("api_name")})
+
+    def upload(self, name: str, data: bytes) -> str:
+        sent = self.g.upload({name: data})
+        done = self.g.call(self.fns["upload"], [[RawGradio.file_data(sent.json()[0], name)]])
+        assert done["success"], done
+        return done["output"][0]
+
+    def remove(self, name: str) -> str:
+        self.g.call(self.fns["articles"], [])
+        done = self.g.call(self.fns["remove"], [name])
+        assert done["success"], done
+        return done["output"][0]
+
+    def undo(self) -> str:
+        done = self.g.call(self.fns["undo"], [None])  # the token is the session's own state, kept by the server
+        assert done["success"], done
+        return done["output"][0]
+
+    def ask(self, question: str) -> dict:
+        done = self.g.call(self.fns["ask"], [question, None, None, None, None])
+        assert done["success"], done
+        return done["output"][0]

@@ -241,7 +241,7 @@ def test_ingest_list_remove_through_app(tmp_path, embedder):
 
 
 def test_undoing_a_removal_keeps_the_pages_outlet_date_and_url(tmp_path, embedder):
-    """A real page (DW): removed, then restored from its stored text and listed metadata, reads the same."""
+    """A real page (DW) ingested from the command line: removed, then its removed version put back, reads the same."""
     from newsrag.settings import Settings
 
     app = App(Settings(home=tmp_path / "home"), embedder=embedder)
@@ -250,8 +250,9 @@ def test_undoing_a_removal_keeps_the_pages_outlet_date_and_url(tmp_path, embedde
     before = app.articles()[0]
     assert before.outlet and before.published and before.url
     text, _ = app.article(page.name)
-    assert app.remove(page.name)
-    assert not app.restore(page.name, text, {"title": before.title, **before.meta}).failed
+    removed = app.remove_for_undo(page.name)
+    assert removed and not removed.uploaded and app.articles() == []
+    assert not app.undo(removed.version).failed
     after = app.articles()[0]
     assert (after.title, after.meta) == (before.title, before.meta)
     assert app.article(page.name)[0] == text  # the same text, so every citation offset still holds

@@ -384,8 +384,9 @@ def test_upload_then_ask_and_xss_stays_inert(app, page, tmp_path, shots):
         }).observe(document.body, {childList: true, subtree: true}); }""")  # shown ones (the filter panel is folded)
     page.locator("#upload input[type=file]").set_input_files([str(good), str(evil), str(empty)])
     status = page.locator("#upload-status")
-    page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('empty.txt')")
-    assert f"{saved}: added" in status.inner_text()
+    # each file is followed while the writer ingests it, then reported: the last one's verdict ends it
+    page.wait_for_function("() => document.querySelector('#upload-status').innerText.includes('empty.txt: empty')")
+    assert f"{saved}: added, searchable now" in status.inner_text()
     assert "glimmerfen.md: added" in status.inner_text()
     assert "empty.txt: empty file" in status.inner_text()
     page.wait_for_function("() => document.querySelector('#article-list').innerText.includes('glimmerfen.md')")

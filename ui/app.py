@@ -35,6 +35,7 @@ from newsrag.ui.logins import LoginGuard, LoginLimits
 
 log = logging.getLogger("newsrag.ui")
 
+FOLLOW_EVERY = 0.5  # seconds between upload status updates while files are ingested
 STREAM_EVERY = 0.1  # seconds between chat updates while an answer streams: the browser redraws the chat each time
 EXAMPLES = ["What did Russia demand?", "When and where will the US-Russia talks take place?",
             "Which TV channel interviewed Lavrov?", "How many Russian troops are near Ukraine's border?"]
@@ -174,24 +175,31 @@ class Handlers:
         return (render.articles_table(rows), gr.update(choices=choices, value=None),
                 gr.update(choices=[render.article_choice(a) for a in rows]))
 
-    def upload(self, files: list | None, request: gr.Request, progress=gr.Progress()):
-        """Save and ingest the uploaded files, reporting each one; bad files never stop the others."""
+    def upload(self, files: list | None, request: gr.Request):
+        """Queue the uploaded files for the index's one writer and follow them: each file's progress, then
+        when it is searchable. Questions keep being answered meanwhile; bad files never stop the others.
+        Outputs: status, table, pick, source filter, the upload box."""
         self.editor(request)
         if not files:
-            return (gr.skip(),) * 5
-        with friendly(), _forgetting(files):
-            progress(0, desc="Saving files")
-            report, refused = self.app.upload(
-                [(Path(f), Path(f).name) for f in files],
-                lambda done, total: progress((done, total), desc="Reading sentences", unit="sentences"))
-        lines = ([("ok", f"{s}: added") for s in report.added] + [("ok", f"{s}: updated") for s in report.updated]
-                 + [("same", f"{s}: already indexed, nothing changed") for s in report.unchanged]
-                 + [("bad", reason) for _, reason in refused + report.failed])
-        bad = len(refused) + len(report.failed)
+            yield (gr.skip(),) * 5
+            return
+        with friendly(), _forgetting(files):  # staged in the data folder: Gradio's copies can go
+            jobs, refused = self.app.submit_uploads([(Path(f), Path(f).name) for f in files])
+        searchable = -1
+        while True:
+            finished = sum(j.finished for j in jobs)
+            lines = [line for j in jobs for line in job_lines(j)] + [("bad", reason) for _, reason in refused]
+            if finished == len(jobs):
+                break
+            table = self.articles() if finished != searchable else (gr.skip(),) * 3  # a file just became searchable
+            searchable = finished
+            yield render.status_html(lines), *table, None
+            time.sleep(FOLLOW_EVERY)
+        bad = sum(kind == "bad" for kind, _ in lines)
         if bad:
             gr.Warning(html.escape(f"{bad} file(s) could not be indexed; see the list under the upload box."),
                        duration=4)
-        return (render.status_html(lines), *self.articles(), None)
+        yield render.status_html(lines), *self.articles(), None
 
     def ask(self, question: str, outlet: list[str] | None = None, since: str | None = None,
             until: str | None = None, source: list[str] | None = None) -> dict:
@@ -222,31 +230,30 @@ class Removal:
         return gr.update(visible=False)
 
     def confirm(self, source: str | None, request: gr.Request):
-        """Remove it, keeping its text so it can be put back. Outputs: status, table, pick, source filter,
-        confirmation box, undo box, undo message, the kept article."""
+        """Remove it, keeping its version so it can be put back. Outputs: status, table, pick, source filter,
+        confirmation box, undo box, undo message, the undo token (the removed version's id)."""
         self.h.editor(request)
         if not source:
             return *[gr.skip()] * 4, gr.update(visible=False), gr.skip(), gr.skip(), gr.skip()
         with friendly():
-            known = {a.source: a for a in self.app.articles()}.get(source)
-            title = known.title if known else source
-            shown = self.app.article(source)
-            removed = self.app.remove(source)
+            removed = self.app.remove_for_undo(source)
+        title = removed.title if removed else source
         line = ("ok", f"{title} ({source}): removed") if removed else ("bad", f"{source}: was not indexed")
-        meta = {"title": title, **known.meta} if known else {}  # outlet, date, URL, author: put back too
-        kept = {"source": source, "title": title, "text": shown[0], "meta": meta} if removed and shown else None
+        kept = {"version": removed.version, "source": source, "title": title} if removed else None
         return (render.status_html([line]), *self.h.articles(), gr.update(visible=False),
                 gr.update(visible=kept is not None), render.removed_html(title, source), kept)
 
     def undo(self, kept: dict | None, request: gr.Request):
-        """Index the last removed article again. Outputs: status, table, pick, source filter, undo box, kept."""
+        """Put back exactly the version removed (refused if a newer one is indexed now). Outputs: status,
+        table, pick, source filter, undo box, undo token."""
         self.h.editor(request)
         if not kept:
             return *[gr.skip()] * 4, gr.update(visible=False), None
         with friendly():
-            report = self.app.restore(kept["source"], kept["text"], kept.get("meta"))
-        ok = not report.failed
-        line = ("ok", f"{kept['title']} ({kept['source']}): restored") if ok else ("bad", report.failed[0][1])
+            report = self.app.undo(str(kept.get("version") or ""))
+        name = f"{kept.get('title')} ({kept.get('source')})"
+        line = (("bad", report.failed[0][1]) if report.failed else
+                ("same", f"{name}: already indexed, nothing changed") if report.unchanged else ("ok", f"{name}: restored"))
         return render.status_html([line]), *self.h.articles(), gr.update(visible=False), None
 
 
@@ -277,6 +284,23 @@ class FilterBox:
     def outlets(self):
         """The Outlets menu: every outlet the index knows, with its number of articles."""
         return gr.update(choices=render.outlet_choices(self.app.articles()))
+
+
+def job_lines(job) -> list[tuple[str, str]]:
+    """A queued upload as status lines: waiting, reading (n of m sentences), then searchable or why not."""
+    if not job.finished:
+        if job.state == "queued":
+            return [("same", f"{job.name}: waiting for the files before it")]
+        step = f" ({job.done:,} of {job.total:,} sentences)" if job.total else ""
+        return [("same", f"{job.name}: reading{step}; questions are answered from the articles indexed so far")]
+    if job.error is not None:
+        message = str(job.error) if isinstance(job.error, NewsragError) else f"unexpected error ({job.error})"
+        return [("bad", f"{job.name}: {message}")]
+    r = job.result
+    return ([("ok", f"{s}: added, searchable now") for s in r.added] + [("ok", f"{s}: updated, searchable now")
+                                                                         for s in r.updated]
+            + [("same", f"{s}: already indexed, nothing changed") for s in r.unchanged]
+            + [("bad", reason) for _, reason in r.failed])
 
 
 def browser_secret(home: Path) -> str:
@@ -457,8 +481,8 @@ def _wire(h: Handlers, c: SimpleNamespace, demo: gr.Blocks) -> None:
     if c.files is None:  # read-only: the list and the source filter only
         demo.load(lambda: h.articles()[::2], None, [c.table, c.sources], **PRIVATE)
     else:
-        c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.sources, c.files], show_progress_on=[c.status],
-                       **PRIVATE)
+        c.files.upload(h.upload, c.files, [c.status, c.table, c.pick, c.sources, c.files], show_progress="minimal",
+                       show_progress_on=[c.status], **PRIVATE)
         demo.load(h.articles, None, [c.table, c.pick, c.sources], **PRIVATE)
     demo.load(h.restore, [c.results], [c.chat, c.panel, c.get_answer, c.get_all], **PRIVATE)
     gr.api(h.ask, api_name="ask")
