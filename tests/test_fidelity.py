@@ -129,3 +129,13 @@ def test_a_summary_cites_one_statement_per_outlet_and_at_most_eight():
     result = as_json(summary.handle(q, Evidence("q", distinct, []), RULES))
     assert len(result["answer"].splitlines()) == 4 and len(result["citations"]) == 4  # one statement per outlet
     assert all(e["kind"] == "label" for e in result["editorial"]) and unfaithful(result) == []
+
+
+def test_who_said_names_the_person_the_speaker_phrase_holds():
+    q = analyse({"question": "Who said “scientific ignorance and uncertainties”?"}, 500)
+    text = "According to Sheldon Ungar's comparison, the actors had a better grasp of scientific ignorance and uncertainties."
+    at = text.index("Sheldon Ungar")
+    c = Candidate("a.txt", "A", 0, len(text), text, text, _vec(1.0), 0, 0.5, 0.5, True, 0.9,
+                  ents=(("PERSON", at, at + len("Sheldon Ungar")),), speaker="Sheldon Ungar's comparison")
+    result = as_json(who_said.handle(q, Evidence("q", [c], []), RULES))
+    assert result["short_answer"]["text"] == "Sheldon Ungar" and unfaithful(result) == []

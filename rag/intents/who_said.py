@@ -2,8 +2,10 @@
 
 The quotation is matched word for word (case, quote marks and spacing aside) in the retrieved
 sentences, never by similarity: "We want this talk" is not "We don't want a war". The speaker named in
-that sentence leads as the short answer; a speaker the article gives only by context ("he said") is
-shown as our insertion. No sentence holding the words: a refusal that says so.
+that sentence leads as the short answer (the reader's span there, when it is confident of it; else the
+person the speaker's phrase names, "Sheldon Ungar" of "Sheldon Ungar's comparison"); a speaker the
+article gives only by context ("he said") is shown as our insertion. No sentence holding the words: a
+refusal that says so.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 
 from newsrag.rag.answer import Answer, refusal
-from newsrag.rag.evidence import Evidence
+from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.extractive import compose
 from newsrag.rag.intents.base import Rules
 from newsrag.rag.query import Query
@@ -33,7 +35,16 @@ def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
     if not holding:
         return refusal(query.typed, f"No article has the words “{query.quoted}”.")
     c = max(holding, key=lambda c: c.score)
-    short = None
-    if c.speaker and (m := re.search(r"\s+".join(re.escape(w) for w in c.speaker.split()), c.quote)):
-        short = Short(c, c.start + m.start(), c.start + m.end(), m.group(0))
-    return compose(query.text, [[c]], short)
+    return compose(query.text, [[c]], _speaker_span(c, evidence))
+
+
+def _speaker_span(c: Candidate, evidence: Evidence) -> Short | None:
+    """Who said it, as an exact span of the sentence holding the words, or None."""
+    found = evidence.found
+    if found is not None and found.shown and (found.best.candidate.source, found.best.candidate.start) == (c.source, c.start):
+        return found.best
+    if not c.speaker or not (m := re.search(r"\s+".join(re.escape(w) for w in c.speaker.split()), c.quote)):
+        return None
+    start, end = c.start + m.start(), c.start + m.end()
+    person = next(((s, e) for label, s, e in c.ents if label == "PERSON" and start <= s < e <= end), (start, end))
+    return Short(c, *person, c.quote[person[0] - c.start:person[1] - c.start])
