@@ -357,9 +357,9 @@ class ChromaStore:
         if not articles:
             return
         with self._writing():
-            self._write(articles, replacing)
+            self._stage(articles, pause)
 
-    def _write(self, articles: list[StoredArticle], replacing: set[str]) -> None:
+    def _stage(self, articles: list[StoredArticle], pause: Callable[[], None] | None) -> None:
         s_rows, c_rows = _Rows(), _Rows()
         for a in articles:
             _sentence_rows(a, s_rows)
@@ -373,6 +373,10 @@ class ChromaStore:
         articles = [a for a in articles if a.chunks]
         if not articles:
             return
+        with self._writing():
+            self._commit(articles, replacing)
+
+    def _commit(self, articles: list[StoredArticle], replacing: set[str]) -> None:
         for i in range(0, len(articles), 100):  # the commit point
             part = articles[i:i + 100]
             self.registry.upsert(

@@ -86,7 +86,7 @@ def test_ask_api_returns_the_cli_json(served):
     got = client.predict("What did Russia demand?", api_name="/ask")
     assert got == chain.invoke({"question": "What did Russia demand?"})  # what `newsrag ask --json` prints
     assert set(got) == {"question", "answer", "answerable", "citations", "sentences", "notice", "short_answer",
-                        "conflict", "intent"} and got["answerable"]
+                        "conflict", "intent", "editorial"} and got["answerable"]
     assert len(got["citations"]) >= 2
     for c in got["citations"]:
         assert set(c) == {"n", "source", "title", "start", "end", "text", "supported", "speaker", "short",
