@@ -107,6 +107,18 @@ def test_installed_as_newsrag_subpackages_only(tmp_path):
     assert ok.stdout.strip() == "ok", ok.stderr
 
 
+def test_importing_the_package_loads_neither_the_app_nor_a_heavy_library():
+    """`import newsrag` and its light modules stay light: App, Chroma, Gradio, torch and spaCy load on first use."""
+    heavy = ("newsrag.app", "chromadb", "gradio", "torch", "spacy", "sentence_transformers")
+    code = (f"import sys, newsrag, newsrag.rag, newsrag.index.chunk, newsrag.index.hash_embed\n"
+            f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == "", run.stdout + run.stderr
+    run = subprocess.run([sys.executable, "-c", "import newsrag; print(newsrag.App.__module__)"], capture_output=True,
+                         text=True)
+    assert run.stdout.strip() == "newsrag.app", run.stderr  # and `newsrag.App` still works
+
+
 class Recorder(BaseCallbackHandler):
     def __init__(self):
         self.events: list[str] = []

@@ -298,6 +298,7 @@ class CountingEmbedder(BaseEmbedder):
         return self.real.encode(texts, progress)
 
 
+@pytest.mark.both_modes
 def test_changed_metadata_updates_without_re_embedding(fresh, embedder, tmp_path):
     settings, store = fresh
     folder = tmp_path / "a"
