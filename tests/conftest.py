@@ -148,6 +148,14 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("mode", MODES if both else MODES[:1], indirect=True, scope="session")
 
 
+def pytest_collection_modifyitems(items):
+    """A case run over the Chroma server is marked `server`, so `make test-fast` can leave it out."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("mode") == "server" and "mode" in item.fixturenames:
+            item.add_marker(pytest.mark.server)
+
+
 def _parametrizes(metafunc, name: str) -> bool:
     """The test sets `name` itself with @pytest.mark.parametrize (not the `mode` fixture, then)."""
     for mark in metafunc.definition.iter_markers("parametrize"):

@@ -325,6 +325,7 @@ def test_changed_metadata_updates_without_re_embedding(fresh, embedder, tmp_path
 
 
 # -- the command line -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_list_json_ask_json_and_filters(tmp_path):
     from test_cli import newsrag
 
