@@ -149,11 +149,14 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(items):
-    """A case run over the Chroma server is marked `server`, so `make test-fast` can leave it out."""
+    """Marks `make test-fast` leaves out: `server` on a case run over the Chroma server, `answers` on a
+    test asking the `chain` fixture (the real model, reader and spaCy answering over the five articles)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("mode") == "server" and "mode" in item.fixturenames:
             item.add_marker(pytest.mark.server)
+        if "chain" in item.fixturenames:
+            item.add_marker(pytest.mark.answers)
 
 
 def _parametrizes(metafunc, name: str) -> bool:

@@ -116,6 +116,7 @@ WORDS = ("Russia NATO Ukraine Putin Biden Geneva troops talks demand guarantee J
          "Brussels security Moscow sanctions Crimea missile border what who when where why how did the").split()
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12))
