@@ -150,7 +150,8 @@ def pytest_generate_tests(metafunc):
 
 def pytest_collection_modifyitems(items):
     """Marks `make test-fast` leaves out: `server` on a case run over the Chroma server, `answers` on a
-    test asking the `chain` fixture (the real model, reader and spaCy answering over the five articles)."""
+    test asking the `chain` fixture (the real model, reader and spaCy answering over the five articles);
+    a test that answers through `App` instead says `@pytest.mark.answers` itself."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("mode") == "server" and "mode" in item.fixturenames:

@@ -148,6 +148,7 @@ def _check_answer(answer: dict) -> None:
     for c in answer["citations"]:
         assert article_text(c["source"])[c["start"]:c["end"]] == c["text"]
 
+@pytest.mark.answers
 
 def test_chain_invoke_returns_the_json_dict_and_callbacks_see_the_retriever(app):
     rec = Recorder()
@@ -156,6 +157,7 @@ def test_chain_invoke_returns_the_json_dict_and_callbacks_see_the_retriever(app)
     assert rec.events[0] == "chain_start" and rec.events[-1] == "chain_end"
     assert "retriever_start" in rec.events and "retriever_end" in rec.events
 
+@pytest.mark.answers
 
 def test_chain_stream_batch_ainvoke_astream_all_pass_config(app):
     chain = app.chain()
@@ -184,6 +186,7 @@ def test_chain_stream_batch_ainvoke_astream_all_pass_config(app):
     assert "".join(e["delta"] for e in streamed[:-1]).split() == answer["answer"].split()
     assert "retriever_start" in r1.events and "retriever_end" in r2.events
 
+@pytest.mark.answers
 
 def test_retriever_is_a_langchain_retriever_with_exact_spans(app):
     from langchain_core.retrievers import BaseRetriever
@@ -201,6 +204,7 @@ def test_retriever_is_a_langchain_retriever_with_exact_spans(app):
         assert d.page_content == " ".join(" ".join(text[a:b].split()) for a, b in spans)
     assert any("Geneva" in d.page_content for d in docs)
 
+@pytest.mark.answers
 
 def test_ask_returns_answer_evidence_and_closest_on_refusal(app):
     final = app.ask("What did Russia demand?")
@@ -209,6 +213,7 @@ def test_ask_returns_answer_evidence_and_closest_on_refusal(app):
     refused = app.ask("Who won the 2018 FIFA World Cup?")
     assert not refused["answer"]["answerable"] and isinstance(refused["closest"], list)
 
+@pytest.mark.answers
 
 def test_chat_backend_menu_lists_every_installed_backend(app):
     """The chat's menu comes from the one registry: openai and llamacpp appear when installed."""
