@@ -36,8 +36,9 @@ run: index
 test: install
 	$(BIN)/python -m pytest -q
 
+# The inner loop (docs/testing.md): embedded Chroma only; no end-to-end answers, CLI, eval, browser or LLM runs.
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not server and not answers"
 
 eval: install
 	$(BIN)/newsrag eval --out eval-results

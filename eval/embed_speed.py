@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from newsrag.index.embed import EMBED_BACKENDS
+from newsrag.index.embed import MODEL_BACKENDS
 from newsrag.index.embedders import make_embedder
 from newsrag.settings import Settings
 
@@ -42,7 +42,7 @@ def squad_sentences(path: Path, n: int, seed: int = 0) -> list[str]:
 
 def measure(texts: list[str], home: Path, batch_size: int = 64, repeats: int = 2) -> dict:
     results, reference = {}, None
-    for name in EMBED_BACKENDS:
+    for name in MODEL_BACKENDS:
         embedder = make_embedder(Settings(home=home, embed_backend=name, embed_batch_size=batch_size))
         embedder.encode(texts[:batch_size])  # load, export if needed, warm up
         best, vectors = float("inf"), None

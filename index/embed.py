@@ -8,7 +8,8 @@ import numpy as np
 
 from newsrag.settings import Settings
 
-EMBED_BACKENDS = ("torch", "onnx-int8", "onnx-fp32")
+MODEL_BACKENDS = ("torch", "onnx-int8", "onnx-fp32")  # the packaged model, three runtimes
+EMBED_BACKENDS = MODEL_BACKENDS + ("hash",)  # "hash": model-free bag of words (index/hash_embed.py), for tests
 
 
 class BaseEmbedder:

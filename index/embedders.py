@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from newsrag.errors import InputError
 from newsrag.index.embed import EMBED_BACKENDS, BaseEmbedder, Embedder
+from newsrag.index.hash_embed import HashEmbedder
 from newsrag.index.onnx_embed import OnnxEmbedder
 from newsrag.settings import Settings
+
+# name -> factory; the names are `EMBED_BACKENDS`, the ones an index may be stamped with (index/store.py)
+EMBEDDERS: dict[str, Callable[[Settings], BaseEmbedder]] = {
+    "torch": lambda s: Embedder(s.embed_batch_size),
+    "onnx-int8": lambda s: OnnxEmbedder(s.models_path / "onnx", s.embed_batch_size, quantized=True),
+    "onnx-fp32": lambda s: OnnxEmbedder(s.models_path / "onnx", s.embed_batch_size, quantized=False),
+    "hash": lambda s: HashEmbedder(s.embed_batch_size),
+}
+assert tuple(EMBEDDERS) == EMBED_BACKENDS
 
 
 def make_embedder(settings: Settings) -> BaseEmbedder:
     """The embedder named by `settings.embed_backend`; ONNX files are cached under the data dir."""
-    name = settings.embed_backend
-    if name == "torch":
-        return Embedder(settings.embed_batch_size)
-    if name in EMBED_BACKENDS:
-        return OnnxEmbedder(settings.models_path / "onnx", settings.embed_batch_size,
-                            quantized=name == "onnx-int8")
-    raise InputError(f"unknown embedding backend {name!r} (available: {', '.join(EMBED_BACKENDS)})")
+    factory = EMBEDDERS.get(settings.embed_backend)
+    if factory is None:
+        raise InputError(f"unknown embedding backend {settings.embed_backend!r} "
+                         f"(available: {', '.join(EMBED_BACKENDS)})")
+    return factory(settings)

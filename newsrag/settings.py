@@ -21,7 +21,8 @@ class Settings:
     collection: str = "news"  # prefix of the Chroma collections
     embed_batch_size: int = 64
     # "torch" (sentence-transformers) | "onnx-int8" (2.2x faster encode, SQuAD R@5 -0.004, but below the
-    # bundled-set MRR gate: docs/embedding-backends.md) | "onnx-fp32". One backend's vectors per index (index/store.py).
+    # bundled-set MRR gate: docs/embedding-backends.md) | "onnx-fp32" | "hash" (model-free hashed words, for fast
+    # tests: index/hash_embed.py). One backend's vectors per index (index/store.py).
     embed_backend: str = "torch"
     models_dir: Path | None = None  # where exported ONNX models are cached (default: home / "models")
     ingest_batch_docs: int = 64  # articles embedded and written per batch: bounds ingest memory

@@ -132,8 +132,47 @@ def make_settings(request, base: Path, mode: str) -> Settings:
     return Settings(home=base)
 
 
-@pytest.fixture(scope="session", params=["embedded", "server"])
+MODES = ("embedded", "server")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--all-modes", action="store_true",
+                     help="run every test that uses a Chroma store in both modes, not only those marked both_modes")
+
+
+def pytest_generate_tests(metafunc):
+    """A test using a Chroma store (`mode`, `fresh`, `indexed`, `chain`...) runs embedded; one marked
+    `both_modes` (where the server changes behaviour) runs over a real Chroma server too."""
+    if "mode" not in metafunc.fixturenames or _parametrizes(metafunc, "mode"):
+        return
+    both = metafunc.config.getoption("all_modes") or metafunc.definition.get_closest_marker("both_modes")
+    metafunc.parametrize("mode", MODES if both else MODES[:1], indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(items):
+    """Marks `make test-fast` leaves out: `server` on a case run over the Chroma server, `answers` on a
+    test asking the `chain` fixture (the real model, reader and spaCy answering over the five articles);
+    a test that answers through `App` instead says `@pytest.mark.answers` itself."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("mode") == "server" and "mode" in item.fixturenames:
+            item.add_marker(pytest.mark.server)
+        if "chain" in item.fixturenames:
+            item.add_marker(pytest.mark.answers)
+
+
+def _parametrizes(metafunc, name: str) -> bool:
+    """The test sets `name` itself with @pytest.mark.parametrize (not the `mode` fixture, then)."""
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if name in ([n.strip() for n in names.split(",")] if isinstance(names, str) else names):
+            return True
+    return False
+
+
+@pytest.fixture(scope="session")
 def mode(request) -> str:
+    """The Chroma mode, "embedded" or "server" (set by `pytest_generate_tests`)."""
     return request.param
 
 

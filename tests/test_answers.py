@@ -101,6 +101,7 @@ QUESTIONS = [
 ]
 
 
+@pytest.mark.slow
 def test_headlines_and_captions_are_never_answer_statements(chain, indexed):
     _, store = indexed
     non_statements = [m["quote"] for m in store.sentences.get(include=["metadatas"])["metadatas"]

@@ -107,6 +107,18 @@ def test_installed_as_newsrag_subpackages_only(tmp_path):
     assert ok.stdout.strip() == "ok", ok.stderr
 
 
+def test_importing_the_package_loads_neither_the_app_nor_a_heavy_library():
+    """`import newsrag` and its light modules stay light: App, Chroma, Gradio, torch and spaCy load on first use."""
+    heavy = ("newsrag.app", "chromadb", "gradio", "torch", "spacy", "sentence_transformers")
+    code = (f"import sys, newsrag, newsrag.rag, newsrag.index.chunk, newsrag.index.hash_embed\n"
+            f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == "", run.stdout + run.stderr
+    run = subprocess.run([sys.executable, "-c", "import newsrag; print(newsrag.App.__module__)"], capture_output=True,
+                         text=True)
+    assert run.stdout.strip() == "newsrag.app", run.stderr  # and `newsrag.App` still works
+
+
 class Recorder(BaseCallbackHandler):
     def __init__(self):
         self.events: list[str] = []
@@ -136,6 +148,7 @@ def _check_answer(answer: dict) -> None:
     for c in answer["citations"]:
         assert article_text(c["source"])[c["start"]:c["end"]] == c["text"]
 
+@pytest.mark.answers
 
 def test_chain_invoke_returns_the_json_dict_and_callbacks_see_the_retriever(app):
     rec = Recorder()
@@ -144,6 +157,7 @@ def test_chain_invoke_returns_the_json_dict_and_callbacks_see_the_retriever(app)
     assert rec.events[0] == "chain_start" and rec.events[-1] == "chain_end"
     assert "retriever_start" in rec.events and "retriever_end" in rec.events
 
+@pytest.mark.answers
 
 class Names(BaseCallbackHandler):
     def __init__(self):
@@ -187,6 +201,7 @@ def test_chain_stream_batch_ainvoke_astream_all_pass_config(app):
     assert "".join(e["delta"] for e in streamed[:-1]).split() == answer["answer"].split()
     assert "retriever_start" in r1.events and "retriever_end" in r2.events
 
+@pytest.mark.answers
 
 def test_retriever_is_a_langchain_retriever_with_exact_spans(app):
     from langchain_core.retrievers import BaseRetriever
@@ -204,6 +219,7 @@ def test_retriever_is_a_langchain_retriever_with_exact_spans(app):
         assert d.page_content == " ".join(" ".join(text[a:b].split()) for a, b in spans)
     assert any("Geneva" in d.page_content for d in docs)
 
+@pytest.mark.answers
 
 def test_ask_returns_answer_evidence_and_closest_on_refusal(app):
     final = app.ask("What did Russia demand?")
@@ -212,6 +228,7 @@ def test_ask_returns_answer_evidence_and_closest_on_refusal(app):
     refused = app.ask("Who won the 2018 FIFA World Cup?")
     assert not refused["answer"]["answerable"] and isinstance(refused["closest"], list)
 
+@pytest.mark.answers
 
 def test_chat_backend_menu_lists_every_installed_backend(app):
     """The chat's menu comes from the one registry: openai and llamacpp appear when installed."""

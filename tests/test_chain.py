@@ -1,4 +1,4 @@
-"""The chain over the five articles, in both Chroma modes: cited answers, refusals, schema, Runnable API."""
+"""The chain over the five articles: cited answers, refusals, schema, Runnable API (a few also through a Chroma server)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def check_schema(result: dict) -> None:
         assert article_text(c["source"])[c["start"]:c["end"]] == c["text"]
 
 
+@pytest.mark.both_modes
 def test_russia_demands_draws_on_several_articles(chain):
     result = chain.invoke({"question": "What did Russia demand?"})
     check_schema(result)
@@ -92,6 +93,7 @@ def test_refusal_notice_lists_only_names_no_article_contains(chain):
     assert chain.invoke({"question": "What did Lavrov tell Zorblatt?"})["notice"] == "No article mentions Zorblatt."
 
 
+@pytest.mark.both_modes
 def test_runnable_stream_and_batch(chain):
     events = list(chain.stream({"question": "When will the US-Russia talks take place?"}))
     text = "".join(e.get("delta", "") for e in events)
@@ -119,6 +121,7 @@ WORDS = ("Russia NATO Ukraine Putin Biden Geneva troops talks demand guarantee J
          "Brussels security Moscow sanctions Crimea missile border what who when where why how did the").split()
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12))

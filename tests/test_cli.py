@@ -12,6 +12,8 @@ import pytest
 
 from conftest import ARTICLES, BIN, cli
 
+pytestmark = pytest.mark.slow  # every case runs `newsrag` processes, each loading the model, spaCy and the reader
+
 
 def newsrag(*args, home, stdin=None, check=True):
     proc = cli(*args, home=home, stdin=stdin)

@@ -52,6 +52,7 @@ def test_metrics_on_known_cases():
         "overall hit@8 = 0.500 < 0.9", "overall mrr = missing < 0.1"]
 
 
+@pytest.mark.slow
 def test_bundled_set_meets_the_committed_thresholds(tmp_path, capsys):
     """The gate: the whole set through the real chain on a real store in tmp."""
     out = tmp_path / "out"
@@ -94,6 +95,7 @@ def _tiny_squad() -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_squad_v2_file_is_detected_ingested_and_scored(tmp_path, capsys):
     path = tmp_path / "tiny-squad.json"
     path.write_text(json.dumps(_tiny_squad()), encoding="utf-8")
@@ -155,6 +157,7 @@ def test_calibration_thresholds_reach_the_asked_precision():
     assert figures["short_precision_answerable"] >= 0.9 and 0.3 <= t_ok <= 0.4
 
 
+@pytest.mark.slow
 def test_a_real_page_set_is_scored_against_the_stored_readable_text(tmp_path):
     """eval/qa/pages.jsonl over an HTML page: gold spans and citations index the page's readable text."""
     page, = shared_pages("nature.com.telescope.html")

@@ -34,6 +34,7 @@ def small_chain(tmp_path_factory, embedder):
     return App(s, store, embedder).chain()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(QUESTIONS)
 def test_fuzzed_questions_answer_or_refuse_cleanly(small_chain, question):

@@ -25,6 +25,7 @@ def copy_articles(dst, names=None):
     return dst
 
 
+@pytest.mark.both_modes
 def test_ingest_twice_changes_nothing(fresh, embedder, tmp_path):
     settings, store = fresh
     folder = copy_articles(tmp_path / "a")
@@ -60,6 +61,7 @@ def test_a_new_pipeline_rebuilds_each_article_once(fresh, embedder, tmp_path, mo
     assert ingest([folder], store, embedder, settings).unchanged == sorted(hashes)
 
 
+@pytest.mark.both_modes
 def test_edit_replaces_and_remove_drops(fresh, embedder, tmp_path):
     settings, store = fresh
     folder = copy_articles(tmp_path / "a", {"003_f3e8cce4618215f0.txt", "001_a0084ac74e741594.txt"})
@@ -82,6 +84,7 @@ def test_edit_replaces_and_remove_drops(fresh, embedder, tmp_path):
     assert not store.remove("003_f3e8cce4618215f0.txt")
 
 
+@pytest.mark.both_modes
 def test_interrupted_write_is_invisible_and_healed(fresh, embedder, tmp_path):
     """Records written before the registry commit (a crash) are never retrieved, and a re-run cleans up."""
     from newsrag.index.chunk import chunk

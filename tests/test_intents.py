@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pytest
 
 from conftest import ARTICLES, article_text
+from handbuilt import evidence
 from newsrag.rag import intent, quantity
 from newsrag.rag.intents import outcome
-from newsrag.rag.evidence import Candidate, Evidence
 from test_chain import check_schema
 
 MARK = re.compile(r"\[(\d+)\]")
@@ -60,21 +59,14 @@ def test_counts_are_normalised_and_dates_years_durations_are_not_counts():
     assert not quantity.differ(100_000, 100_500) and quantity.differ(100_000, 175_000)
 
 
-def _evidence(*sentences: str) -> Evidence:
-    """Evidence made of these sentences, best first (the rule reads only their text and order)."""
-    cands = [Candidate("a.txt", "A", i * 100, i * 100 + len(t), t, t, np.zeros(3, np.float32), 0, 0.5, 0.5, True,
-                       1.0 - i / 10) for i, t in enumerate(sentences)]
-    return Evidence("q", cands, [])
-
-
 def test_outcome_rule_refuses_only_what_is_merely_planned():
     asked = intent.detect("What was agreed at the Geneva talks?")
-    planned = _evidence("The talks will take place in Geneva on January 10.", "Officials are expected to meet.")
+    planned = evidence("q", "The talks will take place in Geneva on January 10.", "Officials are expected to meet.")
     assert outcome.only_planned(asked, planned, 0.3, 8) == (
         "The articles describe this only as planned (“The talks will take place in Geneva on January 10”).")
-    done = _evidence("The talks will take place in Geneva on January 10.", "The two sides agreed to meet again.")
+    done = evidence("q", "The talks will take place in Geneva on January 10.", "The two sides agreed to meet again.")
     assert outcome.only_planned(asked, done, 0.3, 8) is None  # one sentence reports it as done
-    past = _evidence("At the Geneva talks both sides restated their demands.", "Talks may resume.")
+    past = evidence("q", "At the Geneva talks both sides restated their demands.", "Talks may resume.")
     assert outcome.only_planned(asked, past, 0.3, 8) is None  # the best evidence is not planned
     assert outcome.only_planned(intent.detect("Where are the talks?"), planned, 0.3, 8) is None  # not an outcome
 

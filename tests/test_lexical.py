@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import ARTICLES
 from newsrag.index.ingest import ingest
 from newsrag.rag.lexical import CorpusCache
 
 
+@pytest.mark.both_modes
 def test_snapshot_is_saved_reused_and_replaced(fresh, embedder, tmp_path):
     settings, store = fresh
     ingest([ARTICLES / "003_f3e8cce4618215f0.txt"], store, embedder, settings)

@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLES, article_text, free_port, running
-from newsrag.index.ingest import ingest
-from newsrag.index.store import ChromaStore, connect
+from conftest import article_text, free_port, running
 from newsrag.app import App
 from newsrag.rag.backends import make_answerer
 from newsrag.errors import NewsragError
@@ -46,11 +44,9 @@ while True:
 # --- fixtures: one embedded index, one real llama.cpp server, tiny misbehaving servers --------------
 
 @pytest.fixture(scope="module")
-def store_settings(tmp_path_factory, embedder):
-    settings = Settings(home=tmp_path_factory.mktemp("llm-index"))
-    store = ChromaStore(connect(settings), settings.collection)
-    assert not ingest([ARTICLES], store, embedder, settings).failed
-    return settings, store
+def store_settings(indexed):
+    """(settings, store): the five articles as the session indexed them (no second ingest)."""
+    return indexed
 
 
 @pytest.fixture(scope="module")
@@ -264,10 +260,10 @@ def test_weak_evidence_is_refused_without_calling_the_model(store_settings, embe
     assert not result["answerable"] and result["notice"] is None  # a model call would have left a notice
 
 
-@pytest.mark.parametrize("mode, words", [("down", "cannot reach"), ("stall", "within 2s"),
+@pytest.mark.parametrize("fault, words", [("down", "cannot reach"), ("stall", "within 2s"),
                                          ("garbage", "malformed"), ("not-openai", "malformed")])
-def test_server_faults_fall_back_to_the_extractive_answer(store_settings, embedder, canned, mode, words):
-    url = f"http://127.0.0.1:{free_port()}/v1" if mode == "down" else canned(mode)
+def test_server_faults_fall_back_to_the_extractive_answer(store_settings, embedder, canned, fault, words):
+    url = f"http://127.0.0.1:{free_port()}/v1" if fault == "down" else canned(fault)
     chain = chain_for(store_settings, embedder, backend="openai", llm_model="m", llm_base_url=url, llm_timeout=2.0)
     t0 = time.monotonic()
     _, result = run(chain, QUESTION)

@@ -130,6 +130,7 @@ def test_front_matter_is_not_body_and_offsets_stay_exact(news):
     assert got["metadatas"] and all(m["start"] >= body and text[m["start"]:m["end"]] == m["quote"]
                                     for m in got["metadatas"])
 
+@pytest.mark.answers
 
 def test_citations_carry_outlet_date_url_author_and_quote_the_page(news):
     app, _, folder = news
@@ -144,6 +145,7 @@ def test_citations_carry_outlet_date_url_author_and_quote_the_page(news):
 
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.I)
 
+@pytest.mark.answers
 
 def test_pages_are_stored_and_cited_as_a_reader_reads_them(news):
     """The Salon page writes ’ as &rsquo;: the stored text, sentences and citations read ’ instead."""
@@ -207,6 +209,7 @@ def test_filters_restrict_dense_and_bm25_alike(news, filters):
     docs = app.retriever().invoke(query, k=8, filters=filters)
     assert docs and {d.metadata["source"] for d in docs} <= allowed
 
+@pytest.mark.answers
 
 def test_outlet_filter_changes_the_answer(news):
     app, _, folder = news
@@ -216,6 +219,7 @@ def test_outlet_filter_changes_the_answer(news):
     assert all(c["source"] == "theverge.com.ios13.html" for c in only["citations"])
     exact(only, folder)
 
+@pytest.mark.answers
 
 def test_a_filter_matching_nothing_says_so(news):
     app, _, _ = news
@@ -225,6 +229,7 @@ def test_a_filter_matching_nothing_says_so(news):
         assert not answer["answerable"] and not answer["citations"]
         assert answer["answer"].startswith("No article matches the filters")
 
+@pytest.mark.answers
 
 def test_date_filter_excludes_undated_articles_and_says_how_many(news):
     app, _, _ = news
@@ -255,6 +260,7 @@ def test_dates_stored_per_sentence_on_real_pages(news):
     md_found = {md_text[a:b]: iso for m in md["metadatas"] for a, b, iso in sentence_dates(m)}
     assert md_found == {"Wednesday": "2022-01-05", "next month": "2022-02"}  # published Friday 2022-01-07
 
+@pytest.mark.answers
 
 def test_when_answer_shows_the_absolute_date_after_the_sentence_as_ours(news):
     app, _, folder = news
@@ -267,6 +273,7 @@ def test_when_answer_shows_the_absolute_date_after_the_sentence_as_ours(news):
     assert ("next month", "2019-10") in spans  # the citation says which words the date resolves
     exact(answer, folder)
 
+@pytest.mark.answers
 
 def test_timeline_in_date_order_with_citations_across_outlets(news):
     app, _, folder = news
@@ -300,6 +307,7 @@ class CountingEmbedder(BaseEmbedder):
         return self.real.encode(texts, progress)
 
 
+@pytest.mark.both_modes
 def test_changed_metadata_updates_without_re_embedding(fresh, embedder, tmp_path):
     settings, store = fresh
     folder = tmp_path / "a"
@@ -326,6 +334,7 @@ def test_changed_metadata_updates_without_re_embedding(fresh, embedder, tmp_path
 
 
 # -- the command line -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_list_json_ask_json_and_filters(tmp_path):
     from test_cli import newsrag
 

@@ -40,6 +40,7 @@ def cache(tmp_path_factory):
     return tmp_path_factory.mktemp("onnx-cache")
 
 
+@pytest.mark.slow
 def test_onnx_vectors_agree_with_pytorch(torch_embedder, cache, sentences):
     reference = torch_embedder.encode(sentences)
     for quantized, floor in ((False, 0.99), (True, 0.98)):
@@ -50,6 +51,7 @@ def test_onnx_vectors_agree_with_pytorch(torch_embedder, cache, sentences):
         assert cosine.min() >= floor, (quantized, cosine.min())
 
 
+@pytest.mark.slow
 def test_export_is_cached(cache, sentences):
     first = OnnxEmbedder(cache, quantized=True)
     first.encode(sentences[:2])
@@ -63,6 +65,7 @@ def test_export_is_cached(cache, sentences):
     assert not list(cache.rglob(".tmp-*")), "no temp file left behind"
 
 
+@pytest.mark.slow
 def test_an_index_never_mixes_embedding_backends(tmp_path, torch_embedder, cache):
     onnx = Settings(home=tmp_path / "home", embed_backend="onnx-int8")
     store = ChromaStore.open(onnx)

@@ -68,6 +68,7 @@ def test_no_answer_scores_lower_when_the_passage_answers(reader):
     assert answers.best.gap > misses.best.gap
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=120),
                 min_size=1, max_size=3),

@@ -118,6 +118,7 @@ def test_a_quote_running_into_the_next_sentence_is_shown_whole(chain):
     texts = [c["text"] for c in result["citations"]]
     assert any("historical trash" in t for t in texts)  # the continuation is cited, exactly
 
+@pytest.mark.answers
 
 def test_a_typed_question_quotes_only_sentences_that_offer_the_answer(fresh, embedder):
     """Real pages (Salon, Nature, …): "How much…in 2019?" is answered by the 2 percent, not by sentences

@@ -95,6 +95,7 @@ def test_threshold_keeps_the_answered_share():
     assert t == 0.6 and ((p >= t) & answerable).sum() / answerable.sum() >= 0.8
 
 
+@pytest.mark.answers
 @pytest.mark.parametrize("mode", ["embedded"], indirect=True)
 @pytest.mark.parametrize("scoring", ["learned", "learned-refusal"])
 def test_learned_refusal_on_the_five_articles(indexed, embedder, scoring):

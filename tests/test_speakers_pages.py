@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import shared_pages
+
+pytestmark = pytest.mark.slow  # real pages through spaCy and the model
 from newsrag.app import App
 from newsrag.index.analyze import analyze
 from newsrag.index.chunk import article_sentences

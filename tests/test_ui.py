@@ -76,6 +76,7 @@ def served(indexed, embedder):
     finally:
         demo.close()
 
+@pytest.mark.answers
 
 def test_ask_api_returns_the_cli_json(served):
     from gradio_client import Client
@@ -179,6 +180,7 @@ FESTIVAL = ("Quillmere hosts the first Zorblatt Lantern Festival\n\n"
             "the organisers announced on Monday.\nAbout 3,000 paper lanterns made by local schools will be "
             "floated across Quillmere harbour after sunset.\n")
 
+@pytest.mark.answers
 
 def test_upload_is_answerable_at_once_idempotent_and_removable(fresh, embedder, tmp_path):
     from newsrag.app import App
