@@ -10,8 +10,6 @@ from __future__ import annotations
 import pytest
 
 from conftest import shared_pages
-
-pytestmark = pytest.mark.slow  # real pages through spaCy and the model
 from newsrag.app import App
 from newsrag.index.analyze import analyze
 from newsrag.index.chunk import article_sentences
@@ -19,6 +17,8 @@ from newsrag.index.clean import clean
 from newsrag.index.load import load
 from newsrag.rag.fidelity import unfaithful
 from newsrag.settings import Settings
+
+pytestmark = pytest.mark.slow  # real pages through spaCy and the model
 
 HALIBUT = "seattletimes.com.local-halibut-whole-foods.html"
 ROOF = "npr.org.justice-dylann-roof-verdict.html"
