@@ -183,7 +183,7 @@ class NewsChain(Runnable[dict, dict]):
             own = self._evidence(q, q.text, k, config)
         if len(q.parts) > 1:  # "When and where…?": each part finds its own best sentences too
             own = replace(own, parts=tuple(self._evidence(q, p, k, config, asked=p) for p in q.parts))
-        if q.context is None:
+        if q.context is None or q.quoted:  # a quotation to find stands alone
             return own
         in_context = self._evidence(q, q.context, k, config, seen=last_reply(q.history),
                                     focus=f"{q.previous} {q.text}")

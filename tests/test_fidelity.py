@@ -139,3 +139,4 @@ def test_who_said_names_the_person_the_speaker_phrase_holds():
                   ents=(("PERSON", at, at + len("Sheldon Ungar")),), speaker="Sheldon Ungar's comparison")
     result = as_json(who_said.handle(q, Evidence("q", [c], []), RULES))
     assert result["short_answer"]["text"] == "Sheldon Ungar" and unfaithful(result) == []
+

@@ -66,6 +66,13 @@ def test_who_said_a_quote_on_a_real_page_names_the_speaker_its_paragraph_gives(h
     assert any(result["answer"][e["start"]:e["end"]].startswith("Forte") for e in result["editorial"])
 
 
+def test_a_quote_asked_after_another_question_is_still_found(halibut):
+    first = halibut.ask("How much did Amazon pay for Whole Foods?")["answer"]
+    history = [{"role": "user", "content": first["question"]}, {"role": "assistant", "content": first["answer"]}]
+    result = halibut.ask("Who said “Grocery’s a very big category”?", history)["answer"]
+    assert result["answerable"] and "Grocery’s a very big category" in result["citations"][0]["text"]
+
+
 def test_a_quote_no_page_holds_is_refused_saying_so(halibut):
     result = halibut.ask("Who said “the halibut tasted of nothing at all”?")["answer"]
     assert not result["answerable"] and "the halibut tasted of nothing at all" in result["notice"]

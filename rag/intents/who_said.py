@@ -32,10 +32,17 @@ def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
         return None
     wanted = words(query.quoted)
     holding = [c for c in evidence.candidates if wanted and wanted in words(c.text)]
-    if not holding:
+    if not holding:  # said only when no article's text holds them, not merely the retrieved part
+        if rules.store is not None and any(rules.store.mentions(v) for v in _spellings(query.quoted)):
+            return None
         return refusal(query.typed, f"No article has the words “{query.quoted}”.")
     c = max(holding, key=lambda c: c.score)
     return compose(query.text, [[c]], _speaker_span(c, evidence))
+
+
+def _spellings(quoted: str) -> list[str]:
+    """The quotation as typed and with its apostrophes the other way (’ or ')."""
+    return list(dict.fromkeys((quoted, quoted.replace("'", "’"), quoted.replace("’", "'"))))
 
 
 def _speaker_span(c: Candidate, evidence: Evidence) -> Short | None:
