@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 from newsrag.index.embed import MODEL_BACKENDS
 from newsrag.index.embedders import make_embedder
