@@ -1,6 +1,6 @@
 """Grid-search the extractive answerer's thresholds on the bundled QA set (python -m newsrag.eval.calibrate).
 
-Retrieval and sentence scoring (rag/score.py; `dense_weight` is no longer searched) run once per
+Retrieval and sentence scoring (rag/evidence.py; `dense_weight` is no longer searched) run once per
 question; each setting then re-decides refusal and re-selects sentences. The
 objective balances answer correctness, citation support, multi-article recall and refusals.
 """
@@ -18,14 +18,12 @@ from newsrag.app import App
 from newsrag.rag.answer import refusal
 from newsrag.rag.backends import make_answerer
 from newsrag.rag.chain import refuses
-from newsrag.rag.score import make_scorer
+from newsrag.rag.evidence import Fixed
 from newsrag.settings import Settings
 
 GRID = {
-    # re-decides refusal for NEWSRAG_SCORING=fixed only: the learned scorer applies its min_evidence floor
-    # when the evidence is gathered (run with NEWSRAG_SCORING=fixed to search it)
     "min_evidence": [0.35, 0.38, 0.4, 0.42, 0.44, 0.46, 0.48],
-    "relative_keep": [0.3, 0.5, 0.75, 0.8, 0.85, 0.9],  # learned scores are on the fixed formula's scale
+    "relative_keep": [0.3, 0.5, 0.75, 0.8, 0.85, 0.9],
     "duplicate_similarity": [0.7, 0.8],
     "max_answer_sentences": [3, 4, 5],
 }
@@ -62,7 +60,7 @@ def run(settings: Settings, items: list[Item], articles: Path) -> list[tuple[dic
         answerer = make_answerer(s, app.embedder)
         rows = []
         for item, ev, gold in cached:
-            a = refusal(item.question) if refuses(ev, make_scorer(s)) else answerer.answer(ev)
+            a = refusal(item.question) if refuses(ev, Fixed.of(s)) else answerer.answer(ev)
             cites = [c.__dict__ for c in a.citations]
             rows.append({
                 "type": item.type, "answerable": item.answerable, "refused": not a.answerable,

@@ -20,7 +20,7 @@ from newsrag.app import App
 from newsrag.rag.fidelity import unfaithful
 from newsrag.index.ingest import IngestReport
 from newsrag.index.load import from_text
-from newsrag.rag import qtype
+from newsrag.rag.question import expected
 
 DEPTH = 10  # retrieval depth (chunks) at least this, so hit@10 is measurable
 
@@ -76,8 +76,8 @@ HALVES = ("all", "even", "odd")
 def half(data: dict, which: str = "all") -> dict:
     """The SQuAD file restricted to the articles at even (0, 2, 4, ...) or odd positions of `data`.
 
-    The learned scorer is fitted on the even half only (eval/fit_scorer.py); the odd half is held out
-    for reporting quality.
+    The reader is trained and calibrated on the even half only (eval/fit_reader.py); the odd half is held
+    out for reporting quality.
     """
     if which not in HALVES:
         raise ValueError(f"half must be one of {', '.join(HALVES)}, not {which!r}")
@@ -166,7 +166,7 @@ def short_scores(short: str | None, q: Question) -> dict:
     if q.impossible:
         return {"short_answer": short, "short_em": None, "short_f1": None, "typed": None}
     pred = short or ""
-    return {"short_answer": short, "typed": qtype.expected(q.question) is not None,
+    return {"short_answer": short, "typed": expected(q.question) is not None,
             "short_em": float(any(M.normalize(pred) == M.normalize(a) for a in q.answers)),
             "short_f1": max((M.token_f1(pred, a) for a in q.answers), default=0.0)}
 

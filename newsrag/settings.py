@@ -48,16 +48,10 @@ class Settings:
     k: int = 8
     rrf_k: int = 60
     lexical_weight: float = 1.0  # BM25's weight in reciprocal rank fusion (each dense ranking weighs 1)
-    # sentence scoring and refusal. "fixed": score = dense_weight * cosine + (1 - dense_weight) * idf-weighted
-    # term coverage, x misfit_penalty when the asked-for kind (number, date, name) is missing; refuse below
-    # min_evidence (grid-searched on eval/qa/news.jsonl by `python -m newsrag.eval.calibrate`). "learned":
-    # sentences scored by the ranking model in scorer_path (None = the committed rag/scorer.json, fitted on
-    # SQuAD 2.0 dev's even half, docs/learned-scoring.md) on the fixed formula's scale, refused as "fixed"
-    # refuses; "learned-refusal": plus the learned refusal model. Both beat "fixed" on SQuAD's held-out
-    # half but miss bundled-set gates, so "fixed" stays the default.
-    scoring: str = "fixed"
-    scorer_path: Path | None = None
-    min_evidence: float = 0.38  # refuse when no sentence reaches this by the fixed formula (every scoring)
+    # sentence scoring (rag/evidence.py): score = dense_weight * cosine + (1 - dense_weight) * idf-weighted
+    # term coverage, x misfit_penalty when the asked-for kind (number, date, name) is missing; the evidence
+    # rule refuses below min_evidence (grid-searched on eval/qa/news.jsonl by `python -m newsrag.eval.calibrate`)
+    min_evidence: float = 0.38
     dense_weight: float = 0.5
     misfit_penalty: float = 0.5
     max_answer_sentences: int = 5
@@ -121,8 +115,6 @@ class Settings:
             ("k", "NEWSRAG_K", int),
             ("lexical_weight", "NEWSRAG_LEXICAL_WEIGHT", float),
             ("min_evidence", "NEWSRAG_MIN_EVIDENCE", float),
-            ("scoring", "NEWSRAG_SCORING", str),
-            ("scorer_path", "NEWSRAG_SCORER", Path),
             ("backend", "NEWSRAG_BACKEND", str),
             ("reader", "NEWSRAG_READER", str),
             ("read_k", "NEWSRAG_READ_K", int),

@@ -25,13 +25,12 @@ from langchain_core.runnables.utils import AddableDict
 
 from newsrag.rag import intents, speakers
 from newsrag.rag.answer import Answer, Answerer, refusal
-from newsrag.rag.evidence import Evidence, gather
+from newsrag.rag.cite import with_sources
+from newsrag.rag.evidence import Evidence, Fixed, gather
 from newsrag.rag.intents import Rules
-from newsrag.rag.query import Query, analyse, last_reply
+from newsrag.rag.query import Query, analyse
 from newsrag.rag.read import Found, default_reader, load_calibration, read
 from newsrag.rag.retrieve import HybridRetriever
-from newsrag.rag.score import Fixed, Scorer, make_scorer
-from newsrag.rag.sources import with_sources
 from newsrag.rag.terms import terms
 from newsrag.settings import Settings
 
@@ -62,12 +61,10 @@ def closest(evidence: Evidence, limit: int = 3) -> list[tuple[str, str]]:
     return list(seen.items())[:limit]
 
 
-def refuses(evidence: Evidence, scorer: Fixed | Scorer) -> bool:
-    """The evidence rule: a name no article mentions, evidence too weak to answer from (the best
-    sentence's score, or the learned refusal model's P(answerable), below the scorer's threshold), or,
-    with the learned scorer, a kind of answer asked for (a number, a date...) no best sentence offers."""
-    return (bool(evidence.unknown) or evidence.confidence < scorer.threshold
-            or (scorer.refuses_missing_kind and evidence.kind_missing))
+def refuses(evidence: Evidence, scorer: Fixed) -> bool:
+    """The evidence rule: a name no article mentions, or evidence too weak to answer from (the best
+    sentence's score below the scorer's threshold)."""
+    return bool(evidence.unknown) or evidence.confidence < scorer.threshold
 
 
 class NewsChain(Runnable[dict, dict]):
@@ -81,7 +78,7 @@ class NewsChain(Runnable[dict, dict]):
         self.retriever = retriever
         self.answerer = answerer
         self.guard = guard or contextlib.nullcontext()
-        self.scorer = make_scorer(settings)
+        self.scorer = Fixed.of(settings)
         self._reader = None
         self.calibration = load_calibration(settings.reader_dir) if settings.reader == "trained" else None
         self.rules = Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
@@ -181,11 +178,11 @@ class NewsChain(Runnable[dict, dict]):
             own = replace(self._evidence(q, f"{q.text} {subject}", k, config, focus=q.text), subject=subject)
         else:
             own = self._evidence(q, q.text, k, config)
-        if len(q.parts) > 1:  # "When and where…?": each part finds its own best sentences too
-            own = replace(own, parts=tuple(self._evidence(q, p, k, config, asked=p) for p in q.parts))
+        if q.parts:  # "When and where…?": each part finds its own best sentences too
+            own = replace(own, parts=tuple(self._evidence(p, p.text, k, config) for p in q.parts))
         if q.context is None or q.quoted:  # a quotation to find stands alone
             return own
-        in_context = self._evidence(q, q.context, k, config, seen=last_reply(q.history),
+        in_context = self._evidence(q, q.context, k, config, seen=q.reply,
                                     focus=f"{q.previous} {q.text}")
         return in_context if in_context.strength > own.strength else own
 
@@ -201,11 +198,9 @@ class NewsChain(Runnable[dict, dict]):
         corpus = self.corpus.get()
         return [corpus.texts[cid] for cid, _ in corpus.search(title, n)]
 
-    def _evidence(self, q: Query, text: str, k: int, config: RunnableConfig | None, asked: str | None = None,
-                  seen: str = "", focus: str | None = None) -> Evidence:
-        """Evidence retrieved for `text`, scored for the query (or, for one part of it, `asked`)."""
-        if asked is not None:  # "Where…?" of "When and where…?": a query of its own
-            q = analyse({"question": asked, "filters": q.filters, "k": q.k}, self.settings.max_question_chars)
+    def _evidence(self, q: Query, text: str, k: int, config: RunnableConfig | None, seen: str = "",
+                  focus: str | None = None) -> Evidence:
+        """Evidence retrieved for `text`, scored for the query `q` (the whole question, or one of its parts)."""
         vector = self.embedder.encode([text])[0]
         docs = self.retriever.invoke(text, config, k=k, vector=vector, filters=q.filters)
         return gather(self.store, self.corpus.get(), self.scorer, q, text, vector, docs, seen=seen, focus=focus)
@@ -243,7 +238,7 @@ class NewsChain(Runnable[dict, dict]):
         statements, not a span: the reader was trained on span questions, so the evidence rule decides.
         """
         found = evidence.found
-        position = evidence.query is not None and evidence.query.asked.answer_type == "position"
+        position = evidence.query is not None and evidence.query.position
         if found is not None and found.answerable is not None and not position:
             return found.answerable < self.calibration.answerable_threshold
         return refuses(evidence, self.scorer)

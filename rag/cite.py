@@ -5,15 +5,19 @@ one per distinct span; and writes its text here, as verbatim quotes of what it c
 pieces marked as ours (a label such as "Reports differ:", a bracketed insertion "he [Sergey Lavrov]
 said", a resolved date beside a sentence, an attribution "Lavrov said:"). The JSON's `editorial`
 lists those pieces by their offsets in the answer text, so the chat and the export show them apart.
+The cite stage then gives each citation its article's outlet, date, URL and author, its resolved dates,
+and which text its offsets index (`with_sources`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from newsrag.rag.answer import Citation
-from newsrag.rag.evidence import Candidate
+from newsrag.index.load import offsets_of
+from newsrag.index.store import NEWS_FIELDS, ChromaStore
+from newsrag.rag.answer import Answer, Citation
+from newsrag.rag.evidence import Candidate, Evidence
 
 LABEL, INSERTION, DATE, ATTRIBUTION = "label", "insertion", "date", "attribution"
 
@@ -86,3 +90,18 @@ class Writer:
     @property
     def text(self) -> str:
         return "".join(self.parts)
+
+
+def with_sources(answer: Answer, evidence: Evidence, store: ChromaStore) -> Answer:
+    """`answer` with every citation's news fields filled from the registry (null where unknown) and the
+    text its offsets index ("file" or "readable")."""
+    if not answer.citations:
+        return answer
+    articles = store.article_meta(c.source for c in answer.citations)
+    dates = {(c.source, c.start, c.end): [list(d) for d in c.dates] for c in evidence.candidates}
+    cited = []
+    for c in answer.citations:
+        a = articles.get(c.source)
+        fields = {k: getattr(a, k) for k in NEWS_FIELDS} if a else {}
+        cited.append(replace(c, **fields, offsets=offsets_of(c.source), dates=dates.get((c.source, c.start, c.end), [])))
+    return replace(answer, citations=cited)

@@ -1,29 +1,48 @@
-"""Evidence for an answer: the sentences of the retrieved chunks, scored by the learned scorer.
+"""Evidence for an answer: the sentences of the retrieved chunks, scored by one fixed formula.
 
-Sentence vectors were computed at ingest, so scoring needs no encoding beyond the question. Each
-sentence's generic features (rag/features.py) go through the sentence model of rag/score.py; the
-best sentences' features give the probability that the question is answerable at all.
+Sentence vectors were computed at ingest, so scoring needs no encoding beyond the question. A
+sentence scores w·cosine + (1−w)·coverage of the question's idf-weighted terms, × a penalty when it
+lacks the kind of answer asked for (`offers`: "How many journalists attended?" is not answered by a
+sentence whose only number is "four hours"); the trained reader (rag/read.py) then reads the best
+chunks, so the score only ranks the evidence and gives the refusal floor.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
 
 from newsrag.index.store import ChromaStore, chunk_sentences, sentence_dates, sentence_id
-from newsrag.rag import features as F
-from newsrag.rag import qtype
 from newsrag.rag.lexical import Corpus
-from newsrag.rag.score import Fixed, Scorer
 from newsrag.rag.terms import terms
+from newsrag.settings import Settings
 
 MIN_WORDS = 5
 REPEAT_FACTOR = 0.5  # a follow-up wants something new: score factor for a sentence the last answer quoted
+TOP = 3  # the best sentences that must offer the asked-for kind (`Evidence.kind_missing`)
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """The sentence score w·cosine + (1−w)·coverage, × `misfit_penalty` when the asked-for kind is
+    missing; evidence is too weak to answer from when its best sentence scores below `threshold`."""
+
+    dense_weight: float
+    misfit_penalty: float
+    threshold: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Fixed":
+        return cls(settings.dense_weight, settings.misfit_penalty, settings.min_evidence)
+
+    def score(self, dense: float, coverage: float, fits: bool) -> float:
+        w = self.dense_weight
+        return (w * dense + (1 - w) * coverage) * (1.0 if fits else self.misfit_penalty)
 
 
 @dataclass(frozen=True)
@@ -41,16 +60,12 @@ class Candidate:
     dense: float  # cosine similarity to the question
     lexical: float  # share of the question's idf-weighted terms it contains
     fits: bool  # offers the kind of answer asked for (a number for "how many"...), or none is asked for
-    score: float  # how likely it holds the answer (rag/score.py: the fixed formula or a probability)
+    score: float  # how likely it holds the answer (`Fixed`)
     ents: tuple[tuple[str, int, int], ...] = ()  # (spaCy label, start, end) in article offsets
     speaker: str | None = None  # who the sentence reports as speaking, if anyone
     speaker_here: bool = True  # the sentence or its paragraph names the speaker (else an answer does not)
     statement: bool = True  # False for headlines, captions, bylines: shown, never an answer statement
     dates: tuple[tuple[int, int, str], ...] = ()  # resolved date expressions (start, end, iso), article offsets
-    features: dict = field(default_factory=dict, compare=False)  # rag/features.py, by name
-    terms: frozenset = frozenset()
-    seen: F.Seen | None = field(default=None, compare=False, repr=False)  # what the features were computed from
-    toks: str = "[]"  # the stored parse (index/analyze.py)
 
     def date_note(self) -> str:
         """Each resolved date beside the words that say it, to show after the sentence (never inside it):
@@ -75,7 +90,7 @@ class Evidence:
     candidates: list[Candidate]  # best first
     documents: list[Document]
     unknown: tuple[str, ...] = ()  # names in the question that no article mentions
-    confidence: float = 1.0  # probability that the question is answerable from this evidence
+    confidence: float = 1.0  # how answerable the question is from this evidence: the best sentence's score
     kind_missing: bool = False  # a kind of answer is asked for (a number...) and no best sentence offers one
     asked: str = ""  # what the user typed this turn (`question` may be a follow-up joined to its context)
     parts: tuple["Evidence", ...] = ()  # a two-part question's ("When and where…?") evidence for each part
@@ -89,7 +104,7 @@ class Evidence:
         return max((c.score for c in self.candidates), default=0.0)
 
 
-def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed | Scorer, query: Any, question: str, vector: np.ndarray,
+def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed, query: Any, question: str, vector: np.ndarray,
            documents: list[Document], seen: str = "", focus: str | None = None) -> Evidence:
     """Score every sentence of `documents` (deduplicated across overlapping chunks), best first.
 
@@ -99,44 +114,38 @@ def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed | Scorer, query: An
     may be answered by one). Term coverage counts the terms of `focus` (default: what was retrieved
     for), so a long context does not dilute it.
     """
-    asked = query.text
-    q = F.analyse(corpus, query, focus or question)
-    found = candidates(store, corpus, q, vector, documents)
-    probs = scorer.sentences([c.features for c in found]) if found else []
-    scored = [replace(c, score=float(p) * (REPEAT_FACTOR if seen and q.kind is None and c.text in seen else 1.0))
-              for c, p in zip(found, probs)]
-    scored.sort(key=lambda c: c.score, reverse=True)
-    missing = q.kind is not None and not any(qtype.offers(q.kind, c.text, asked) for c in scored[:F.TOP])
-    return Evidence(question, scored, documents, unknown_names(asked, corpus, store),
-                    confidence(scorer, q, scored, corpus), missing, asked, query=query)
+    found = candidates(store, corpus, scorer, query, frozenset(terms(focus or question)), vector, documents)
+    repeat = REPEAT_FACTOR if seen and query.expected is None else 1.0
+    scored = sorted((replace(c, score=c.score * repeat) if c.text in seen else c for c in found),
+                    key=lambda c: c.score, reverse=True)
+    missing = query.expected is not None and not any(c.fits for c in scored[:TOP])
+    best = scored[0].score if scored else 0.0
+    return Evidence(question, scored, documents, unknown_names(query.text, corpus, store), best, missing, query.text,
+                    query=query)
 
 
-def confidence(scorer: Fixed | Scorer, q: F.Asked, ranked: list[Candidate], corpus: Corpus) -> float:
-    """How likely the question is answerable from this evidence (compared with `scorer.threshold`)."""
-    return scorer.answerable(q, [(c.terms, c.features, c.score) for c in ranked], corpus)
-
-
-def candidates(store: ChromaStore, corpus: Corpus, q: F.Asked, vector: np.ndarray,
-               documents: list[Document]) -> list[Candidate]:
-    """The sentences of `documents` (statements of at least `MIN_WORDS` words) with their features, unscored."""
+def candidates(store: ChromaStore, corpus: Corpus, scorer: Fixed, query: Any, focus: frozenset[str],
+               vector: np.ndarray, documents: list[Document]) -> list[Candidate]:
+    """The sentences of `documents` (statements of at least `MIN_WORDS` words), scored."""
     spans: dict[str, tuple[int, Document, int, int]] = {}
     for rank, doc in enumerate(documents):
         m = doc.metadata
         for start, end in chunk_sentences(m):
             spans.setdefault(sentence_id(m["source"], m["doc_hash"], start, end), (rank, doc, start, end))
     stored = store.get_sentences(spans)
-    rows = [(spans[sid], *stored[sid]) for sid in spans if sid in stored and len(stored[sid][1].split()) >= MIN_WORDS]
-    dense = [float(vector @ vec) for _, vec, _, _ in rows]
-    order = {i: r for r, i in enumerate(np.argsort(-np.asarray(dense), kind="stable"))}
-    seen = F.in_context([F.Seen(text, frozenset(terms(text)), dense[i], rank, int(doc.metadata.get("position", 0)),
-                                order[i], meta) for i, ((rank, doc, _, _), _, text, meta) in enumerate(rows)])
+    idf = {t: corpus.weight(t) for t in focus}
+    total = sum(idf.values()) or 1.0
     out = []
-    for s, ((rank, doc, start, end), vec, text, meta) in zip(seen, rows):
-        f = F.sentence_features(q, s, corpus)
-        out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"],
-                             vec, rank, s.dense, f["coverage"], f["expected_entity"] >= 0, 0.0,
-                             **analysis(meta), dates=tuple(sentence_dates(meta)), features=f, terms=s.terms,
-                             seen=s))
+    for sid in spans:
+        if sid not in stored or len(stored[sid][1].split()) < MIN_WORDS:
+            continue
+        (rank, doc, start, end), (vec, text, meta) = spans[sid], stored[sid]
+        dense = float(vector @ vec)
+        coverage = sum(idf[t] for t in focus & set(terms(text))) / total
+        fits = offers(query.expected, text, query.text)
+        out.append(Candidate(doc.metadata["source"], doc.metadata["title"], start, end, text, meta["quote"], vec,
+                             rank, dense, coverage, fits, scorer.score(dense, coverage, fits), **analysis(meta),
+                             dates=tuple(sentence_dates(meta))))
     return out
 
 
@@ -144,8 +153,58 @@ def analysis(meta: dict) -> dict:
     """The stored language analysis of a sentence row; rows from before it existed get neutral values."""
     return {"ents": tuple(tuple(e) for e in json.loads(meta.get("ents") or "[]")),
             "speaker": meta.get("speaker") or None, "statement": bool(meta.get("statement", True)),
-            "speaker_here": bool(meta.get("speaker_here", True)),
-            "toks": meta.get("toks") or "[]"}
+            "speaker_here": bool(meta.get("speaker_here", True))}
+
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_NUMWORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+             "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|several")
+_NUMBER = re.compile(rf"\d[\d,.]*|\b({_NUMWORDS})\b", re.I)
+_UNITS = r"(second|minute|hour|day|week|month|year|decade|century)s?"
+_DURATION = re.compile(rf"(\d[\d,.]*|\b(a|an|{_NUMWORDS}))\s+{_UNITS}\b", re.I)
+_DATE = re.compile(
+    rf"\b({_MONTHS}|{_DAYS}|\d{{4}}|\d+(st|nd|rd|th)|yesterday|today|tomorrow|tonight|"
+    r"(next|last|this|early|late|earlier)\s+(week|month|year|winter|spring|summer|autumn)|ago)\b", re.I)
+_NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*\b|\b[A-Z]{2,}\b")
+_PLACE = re.compile(r"\b(?:in|at|near|to|from)\s+(?:the\s+)?([A-Z][\w’'-]*[a-z][\w’'-]*)")
+_TOKEN = re.compile(r"\w[\w,.]*\w|\w")
+
+_FOCUS = re.compile(r"how (?:many|much|big|large|far|old|often)\s+(?:was |were |is |are |of )?(.*)", re.I)
+
+
+def offers(kind: str | None, sentence: str, question: str) -> bool:
+    """True if `sentence` holds something of the asked-for kind that the question does not already say."""
+    if kind is None:
+        return True
+    q = question.lower()
+    if kind == "duration":
+        return any(m.group(0).lower() not in q for m in _DURATION.finditer(sentence)) or (
+            "ago" in q and bool(_DURATION.search(sentence)))
+    if kind == "date":
+        return any(m.group(0).lower() not in q for m in _DATE.finditer(sentence))
+    if kind == "number":
+        return _number_near_focus(sentence, question)
+    asked = set(terms(question))
+    if kind == "place":
+        return any(not set(terms(m.group(1))) <= asked and not _DATE.fullmatch(m.group(1))
+                   for m in _PLACE.finditer(sentence))
+    return any(m.start() > 0 and not set(terms(m.group(0))) <= asked for m in _NAME.finditer(sentence))
+
+
+def _number_near_focus(sentence: str, question: str, window: int = 4) -> bool:
+    """A new number within `window` words of what is being counted ("100,000 troops")."""
+    asked = {t.lower() for t in _TOKEN.findall(question)}  # whole tokens: "2" is not in "2019"
+    tokens = _TOKEN.findall(sentence)
+    numbers = [i for i, t in enumerate(tokens) if _NUMBER.fullmatch(t) and t.lower() not in asked]
+    if not numbers:
+        return False
+    m = _FOCUS.search(question)
+    focus = set(terms(m.group(1))[:2]) if m else set()
+    if not focus:
+        return True
+    stems = [terms(t) for t in tokens]
+    return any(abs(i - j) <= window and focus & set(stems[j]) for i in numbers for j in range(len(tokens)))
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*\b")

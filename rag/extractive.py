@@ -7,17 +7,15 @@ statement citing each outlet, leads with the best statement, orders the others b
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Callable, Iterator
 
 import numpy as np
 
-from newsrag.rag import predicate, speakers
+from newsrag.rag import speakers
 from newsrag.rag.answer import Answer, Answerer, Sentence, refusal
 from newsrag.rag.cite import DATE, Cites, Writer
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.query import Query
-from newsrag.rag.question import Question
 from newsrag.rag.read import Short
 from newsrag.rag.terms import terms
 
@@ -35,20 +33,15 @@ class ExtractiveAnswerer(Answerer):
 
     def stream(self, evidence: Evidence, config: dict | None = None) -> Iterator[str | Answer]:
         q = query_of(evidence)
-        question = q.asked
-        if evidence.subject and not question.subject:  # "Russia's foreign minister" -> "Sergey Lavrov"
-            question = replace(question, subject=evidence.subject)
-        statements = self.select(evidence, question)
+        statements = self.select(evidence)
         if not statements:
             yield refusal(evidence.question)
             return
         ranked = sorted((c for st in statements for c in st), key=lambda c: c.score, reverse=True)
         dated = q.expected == "date"  # "when" answers show the absolute date too
-        parts = q.parts
         found = evidence.found
-        leads = found is not None and found.best is not None and self.may_lead(found.best.candidate, evidence,
-                                                                                 question)
-        if len(parts) > 1:  # "When and where…?": a short answer for each, its sentence quoted
+        leads = found is not None and found.best is not None and self.may_lead(found.best.candidate, evidence)
+        if q.parts:  # "When and where…?": a short answer for each, its sentence quoted
             shorts = _unique([p.found.best for p in evidence.parts if p.found is not None and p.found.shown])
             statements += [[s.candidate] for s in shorts if same_fact(s.candidate, statements, 1.01) is None]
         elif (held := _holder_short(q, evidence, ranked)) is not None:  # "Who is NATO's secretary general?"
@@ -63,51 +56,48 @@ class ExtractiveAnswerer(Answerer):
             yield piece + " "
         yield answer
 
-    def select(self, evidence: Evidence, question: Question | None = None) -> list[Statement]:
+    def select(self, evidence: Evidence) -> list[Statement]:
         """The statements to quote: headlines and captions never; for a question about what someone
         said or thinks, their own words first and nobody else's words put in their mouth."""
-        pool = [c for c in evidence.candidates if c.statement and len(c.text.split()) >= self.min_words]
+        pool = self.quotable(evidence)
         fitting = [c.score for c in pool[:3] if c.fits]
         if fitting:  # "How much…?": a sentence offering no amount is no answer, unless it outranks all that do
             pool = [c for c in pool if c.fits or c.score > max(fitting)]
-        q = query_of(evidence)
-        question = question or q.asked
-        if evidence.subject and not question.subject:  # "Russia's foreign minister" -> "Sergey Lavrov"
-            question = replace(question, subject=evidence.subject)
-        by_speaker = speakers.applies(question, pool)
+        q, subject = query_of(evidence), subject_of(evidence)
+        by_speaker = speakers.applies(subject, q.position, pool)
         if by_speaker:
-            pool = speakers.prefer(pool, question)
+            pool = speakers.prefer(pool, subject)
         if not pool:
             return []
-        pool = acting_first(pool, q.verb, q.text, self.relative_keep)
         best = pool[0].score
         statements: list[Statement] = []
         for c in pool:
             if c.score < self.relative_keep * best:
                 break
-            same = self._same_fact(c, statements)
+            same = same_fact(c, statements, self.duplicate_similarity)
             if same is not None:
                 _cite_too(same, c)
             elif len(statements) < self.max_sentences:
                 statements.append([c])
         for c in pool:  # other outlets stating a selected fact, even if they scored lower
-            if c.score >= 0.5 * best and (same := self._same_fact(c, statements)) is not None:
+            if c.score >= 0.5 * best and (same := same_fact(c, statements, self.duplicate_similarity)) is not None:
                 _cite_too(same, c)
         for st in statements:  # a quote running on into the next sentence is shown whole
             if (more := continuation(st[0], evidence.candidates)) is not None:
                 st.insert(1, more)
         ordered = statements[:1] + order(statements[1:])  # the best answer leads
         if by_speaker:  # their own words lead (a stable sort keeps the reading order otherwise)
-            ordered.sort(key=lambda st: not speakers.is_own(st[0], question))
+            ordered.sort(key=lambda st: not speakers.is_own(st[0], subject))
         return ordered
 
-    def may_lead(self, c: Candidate, evidence: Evidence, question: Question) -> bool:
-        """A sentence may lead unless the question asks what someone says and it is not their own words."""
-        pool = [x for x in evidence.candidates if x.statement and len(x.text.split()) >= self.min_words]
-        return not speakers.applies(question, pool) or speakers.is_own(c, question)
+    def quotable(self, evidence: Evidence) -> list[Candidate]:
+        return [c for c in evidence.candidates if c.statement and len(c.text.split()) >= self.min_words]
 
-    def _same_fact(self, c: Candidate, statements: list[Statement]) -> Statement | None:
-        return same_fact(c, statements, self.duplicate_similarity)
+    def may_lead(self, c: Candidate, evidence: Evidence) -> bool:
+        """A sentence may lead unless the question asks what someone says and it is not their own words."""
+        subject = subject_of(evidence)
+        return (not speakers.applies(subject, query_of(evidence).position, self.quotable(evidence))
+                or speakers.is_own(c, subject))
 
 
 def query_of(evidence: Evidence) -> Query:
@@ -115,19 +105,10 @@ def query_of(evidence: Evidence) -> Query:
     return evidence.query or Query.of(evidence.asked or evidence.question)
 
 
-def acting_first(pool: list[Candidate], verb: frozenset[str], question: str, keep: float,
-                 window: int = 8) -> list[Candidate]:
-    """For "What did X VERB?", the kept sentences that do the verb to something ("demanded that NATO
-    refuse…") first, and none that only names it ("presented the demands…"); otherwise `pool` unchanged."""
-    if not verb:
-        return pool
-    head = [c for c in pool[:window] if c.score >= keep * pool[0].score]
-    acts = predicate.does_action(verb, [c.text for c in head], set(terms(question)))
-    if not any(acts) or acts[0]:
-        return pool
-    first = [c for c, a in zip(head, acts) if a]
-    # a sentence naming the action without its object ("the demands") says nothing the others don't
-    return first + [c for c in pool if all(c is not f for f in first) and not verb & c.terms]
+def subject_of(evidence: Evidence) -> str | None:
+    """Who the question asks about: the name it gives, or the holder of the title it gives ("Russia's
+    foreign minister" -> "Sergey Lavrov", found by retrieval)."""
+    return query_of(evidence).subject or evidence.subject
 
 
 def _holder_short(q: Query, evidence: Evidence, ranked: list[Candidate]) -> Short | None:

@@ -3,7 +3,8 @@
 The analyse stage validates the question, rewrites a follow-up to stand alone ("When?" -> "When will
 the talks be held?"), and reads off everything later stages need: the intent, the kind of answer
 expected, the person or title asked about, the parts of "when and where", a quotation whose speaker
-is asked for, the filters. No later stage goes back to the question text to find these again.
+is asked for, what a "how many" question counts, the filters (the wording is read by rag/question.py).
+No later stage goes back to the question text to find these again.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsrag.errors import InputError
-from newsrag.rag import ellipsis, intent, predicate, qtype
-from newsrag.rag.filters import Filters
-from newsrag.rag.question import Question, Role, analyze_question, find_role, split_wh
-
 from newsrag.rag.answer import NOT_COVERED
+from newsrag.rag.filters import Filters
+from newsrag.rag.question import (Intent, Role, asks_position, counted, detect, expected, find_role, find_subject,
+                                  split_wh, standalone)
+
 _MARKERS = re.compile(r"\s*\[\d+\]")
 # "Who said “We want this talk”?": the quotation whose speaker is asked for (at least two words)
 _WHO_SAID = re.compile(r"^\s*(?:who|which \w+)\s+(?:said|says|told|wrote|stated)\b[^“\"]*[“\"](?P<q>[^”\"]+\s[^”\"]+)[”\"]",
@@ -28,18 +29,19 @@ _WHO_SAID = re.compile(r"^\s*(?:who|which \w+)\s+(?:said|says|told|wrote|stated)
 class Query:
     typed: str  # what the user typed
     text: str  # the question standing alone: `typed`, or its rewrite in the light of the last turn
-    intent: intent.Intent  # fact, list, compare, summarize, timeline or outcome, and the topic
-    expected: str | None  # the kind of answer asked for: number, date, place, name, duration (rag/qtype.py)
-    asked: Question  # who it is about and what about them (rag/question.py)
+    intent: Intent  # fact, list, compare, summarize, timeline or outcome, and the topic
+    expected: str | None  # the kind of answer asked for: number, date, place, name, duration
+    subject: str | None  # the person or body it names as a speaker or holder of a view ("Lavrov")
+    position: bool  # asks what `subject` says or thinks: answered by their statements, not a span
     role: Role | None  # a title asked about ("Russia's foreign minister")
-    parts: tuple[str, ...]  # "When and where…?" -> ("When…?", "Where…?"); one part otherwise
+    parts: tuple["Query", ...]  # "When and where…?" -> the Queries of "When…?" and "Where…?"; () otherwise
     quoted: str | None  # the quotation of "Who said “…”?"
-    verb: frozenset[str]  # the action "What did X VERB?" asks the object of (rag/predicate.py), or empty
+    counted: frozenset[str]  # the terms of what "how many/much" counts (else the topic's)
     context: str | None  # the last exchange joined to this question (retrieval for a follow-up), or None
     previous: str | None  # the user's last question, if any
+    reply: str  # the assistant's last answer without its markers ("" if none, or a refusal)
     filters: Filters = field(default_factory=Filters)
     k: int | None = None
-    history: tuple = ()
 
     @classmethod
     def of(cls, question: str) -> "Query":
@@ -69,17 +71,19 @@ def analyse(input: dict, max_chars: int) -> Query:
     """The chain's input {"question", "history", "k", "filters"} as a Query."""
     typed = validate(input.get("question"), max_chars)
     history = tuple(t for t in (input.get("history") or []) if isinstance(t, dict) and isinstance(t.get("content"), str))
-    whole = ellipsis.standalone(typed, list(history))
+    whole = standalone(typed, list(history))
     text = whole or typed
     users = [t["content"] for t in history if t.get("role") == "user" and t["content"].strip()]
-    context = None
+    reply, context = last_reply(history), None
     if users and not whole:  # a rewritten follow-up already stands alone
-        context = " ".join(p for p in (users[-1], last_reply(history)[:200], text) if p)
+        context = " ".join(p for p in (users[-1], reply[:200], text) if p)
+    filters, k, split = input.get("filters") or Filters(), input.get("k"), split_wh(text)
+    parts = tuple(analyse({"question": p, "filters": filters, "k": k}, max_chars) for p in split) if split[1:] else ()
     quoted = _WHO_SAID.search(text)
-    return Query(typed, text, intent.detect(text), qtype.expected(text), analyze_question(text), find_role(text),
-                 tuple(split_wh(text)), quoted.group("q").strip(" ,.") if quoted else None, predicate.asked_verb(text),
-                 context,
-                 users[-1] if users else None, input.get("filters") or Filters(), input.get("k"), history)
+    intent, subject = detect(text), find_subject(text)
+    return Query(typed, text, intent, expected(text), subject, asks_position(text, subject), find_role(text), parts,
+                 quoted.group("q").strip(" ,.") if quoted else None, counted(text, intent.topic), context,
+                 users[-1] if users else None, reply, filters, k)
 
 
 def last_reply(history) -> str:

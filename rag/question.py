@@ -1,8 +1,9 @@
-"""What a question asks for: the expected answer type, the named subject or speaker, and who is asked about.
+"""The question's wording read once, for the analyse stage (rag/query.py): a follow-up made whole, its
+intent and topic, the kind of answer expected, who it is about, a title it names someone by, the parts
+of "when and where", and what a "how many" question counts.
 
-Model-free and fast (a few regular expressions; no spaCy at query time). The answer types map to
-the spaCy entity labels stored per sentence at ingest, so "Who...?" can be answered by a PERSON
-span of the best statement and "How many...?" by a CARDINAL one.
+Model-free and fast (regular expressions; no spaCy at query time). Nothing after the analyse stage
+calls these: later stages read the frozen `Query`.
 """
 
 from __future__ import annotations
@@ -10,30 +11,106 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsrag.rag import qtype
+from newsrag.rag.terms import terms
 
-# Preferred labels first: "Who...?" is best answered by a person, but "Who demanded...?" may be a country.
-LABELS: dict[str, tuple[str, ...]] = {
-    "person": ("PERSON", "ORG", "NORP", "GPE"),
-    "org": ("ORG", "NORP", "GPE"),
-    "date": ("DATE", "TIME"),
-    "place": ("GPE", "LOC", "FAC"),
-    "number": ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"),
-    "duration": ("DATE", "TIME"),
-}
+# -- intent: what the question wants done (the handlers of rag/intents/ compose it) --------------------
+_SOURCES = r"(articles?|outlets?|sources?|reports?|papers?|stories|story|coverage|media)"
+_INTENT_RULES = [
+    ("summarize", re.compile(
+        rf"^\s*(summari[sz]e|sum up|recap|outline)\b|\b(summary|overview|rundown|gist|main points|key points)\b|"
+        rf"\bwhat (does|do|did) (each|every|all( the)?|the various|the different) {_SOURCES}\b", re.I)),
+    ("compare", re.compile(
+        rf"^\s*(compare|contrast)\b|\b(compare|comparison|versus|vs\.?)\b|"
+        rf"\b{_SOURCES}\b.*\b(differ|disagree|agree|diverge)|\b(differ|disagree|diverge)\b.*\b{_SOURCES}\b|"
+        rf"\bdifferences? between\b", re.I)),
+    ("timeline", re.compile(
+        r"\b(timeline|chronolog\w*|sequence of events|order of events|key dates|(in )?what order|"
+        r"what happen(s|ed) (next|when)|schedule of)\b", re.I)),
+    ("outcome", re.compile(
+        r"\bwhat (has |have )?(happened|came out of|resulted|was (agreed|decided|achieved|concluded|signed|settled)|"
+        r"were the (results?|outcomes?|decisions?|conclusions?)|was the (results?|outcomes?|decisions?|conclusions?))\b|"
+        r"\b(outcome|results?|conclusions?) of\b|"
+        r"\bwhat did .{1,80}\b(agree|decide|conclude|achieve|sign|settle)\b|"
+        r"\b(did|have|has) .{1,80}\b(agree|agreed|decide|decided|reach(ed)? (a|an) (deal|agreement))\b|"
+        r"\bwas (a|an|any) (deal|agreement|breakthrough) reached\b|"
+        r"\bhow did .{1,60}\b(end|go|turn out|conclude)\b|\b(was|were) (the|their|its) .{1,60}\b(a )?(success|"
+        r"failure|successful|productive)\b|"
+        r"\b(after|following|since) (the |their |its |this |that )?([\w-]+ ){0,3}(talks|meetings?|summit|negotiations|"
+        r"conference|session|vote|election|referendum|hearing|visit)\b|"
+        r"\b(did|was|were|led|attended|headed|chaired|signed|participated|took part)\b.{0,80}\b(at|during) "
+        r"(the|their|its) ([\w-]+ ){0,3}(talks|meetings?|summit|negotiations|conference|session)\b", re.I)),
+    ("list", re.compile(
+        r"^\s*(list|name|enumerate|give (me )?(all|the) )\b|"
+        r"^\s*(which|what) (\w+ )?\w+[^s\W]s (are|were|do|does|did|have|has|will)\b", re.I)),
+]
+# Words that say how to answer, not what about: left out of the topic a summary or comparison is about.
+_FRAME = frozenset(terms(
+    "summarize summarise summary sum up recap outline overview rundown gist main key points compare comparison "
+    "contrast versus vs differ differences disagree agree diverge article articles outlet outlets source sources "
+    "report reports reported reporting paper papers story stories coverage media number numbers figure figures "
+    "estimate estimates count counts give brief briefly short various different every all each "
+    "timeline chronology chronological happened happens"))
+_QUANTITY = re.compile(r"\b(numbers?|figures?|estimates?|counts?|how (many|much)|totals?|sizes?|amounts?)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The question's intent; `topic` is what it is about without the framing ("" if nothing is left)."""
+
+    kind: str
+    topic: str
+    quantity: bool = False  # asks about numbers ("Compare the troop numbers reported")
+
+
+def detect(question: str) -> Intent:
+    """The first matching rule's intent, else "fact"."""
+    kind = next((name for name, pattern in _INTENT_RULES if pattern.search(question)), "fact")
+    return Intent(kind, topic(question), bool(_QUANTITY.search(question)))
+
+
+def topic(question: str) -> str:
+    """The question's words minus stop words and framing words, in order ("Compare the troop numbers" -> "troop")."""
+    words = re.findall(r"[\w’'-]+", question)
+    return " ".join(w for w in words if (t := terms(w)) and not set(t) <= _FRAME)
+
+
+# -- the kind of answer expected (rag/evidence.py `offers` checks whether a sentence has it) ----------
+_KINDS = [
+    (re.compile(r"^\s*(for )?how long\b", re.I), "duration"),
+    (re.compile(r"^\s*(and )?(how (many|much|big|large|far|old|often)|what (number|percentage|share|amount|sum|figure)"
+                r")\b", re.I), "number"),
+    (re.compile(r"^\s*(and )?(when|what (date|day|month|year|time)|on what (date|day)|in what year|"
+                r"in which (year|month))\b", re.I), "date"),
+    (re.compile(r"^\s*(and )?(where|(in )?(what|which) (city|country|capital|town|place))\b", re.I), "place"),
+    (re.compile(r"^\s*(and )?(who|whom|whose|which (person|official|minister|agency|channel|"
+                r"organi[sz]ation|newspaper|outlet|state))\b", re.I), "name"),
+]
+
+
+def expected(question: str) -> str | None:
+    """number, date, place, name or duration: the kind of answer asked for; None for any other question."""
+    return next((kind for pattern, kind in _KINDS if pattern.search(question)), None)
+
+
+def counted(question: str, topic: str) -> frozenset[str]:
+    """What a "how many/much" question counts: the words after it up to the first verb, else the topic's terms."""
+    m = re.search(r"\bhow (?:many|much)\s+(.*?)(?:\s+(?:are|were|is|was|did|do|does|have|has|had|will|would|"
+                  r"could|can|in|on|at|near|by)\b|[?.,]|$)", question, re.I)
+    return frozenset(terms(m.group(1) if m and terms(m.group(1)) else topic))
+
+
+# -- who it is about ------------------------------------------------------------------------------------
 _AUX = r"(?!(?:did|does|do|is|are|was|were|will|would|has|have|had|can|could)\b)"
 _PREP = r"(on|to|from|in|by|with|at|for|near|under|into|against|over|after|before|during|of|about)"
 _LEAD = rf"^\s*(and )?({_PREP} )?(which|what)\s+({_AUX}[\w-]+\s+){{0,3}}?"  # "On which TV ..."
-_ORG = re.compile(_LEAD + r"(agency|channel|network|organi[sz]ation|newspaper|outlet|media|company|alliance|body|"
-                  r"institution|party|group|ministry|department|council|broadcaster|station)\b", re.I)
 _ROLE = ("person|official|minister|diplomat|spokes\\w+|leader|president|secretary|general|ambassador|envoy|"
          "politician|lawmaker|senator|chief|head|negotiator|commander|analyst|expert")
-_PERSON = re.compile(_LEAD + rf"({_ROLE})\b", re.I)
-_PLACE = re.compile(_LEAD + r"(city|country|capital|town|place|region|village|state)\b", re.I)
-_REASON = re.compile(r"^\s*(and )?(why|for what reason|what (was|is|were|are) the reasons?|what caused|how come)\b", re.I)
-_LIST = re.compile(r"^\s*(list|name (all|the)|enumerate|what are all)\b", re.I)
-_MONEY = re.compile(r"\bhow much (money|did .* cost|does .* cost)|\b(budget|cost|price|worth|dollars?|euros?)\b", re.I)
-_PERCENT = re.compile(r"\b(percentage|percent|share|proportion)\b", re.I)
+# "Which agency…?", "Which official…?", "In which city…?", "Why…?", "List…": typed, not someone's position
+_TYPED = re.compile(
+    _LEAD + r"(agency|channel|network|organi[sz]ation|newspaper|outlet|media|company|alliance|body|institution|party|"
+    rf"group|ministry|department|council|broadcaster|station|{_ROLE}|city|country|capital|town|place|region|village|"
+    r"state)\b|^\s*(and )?(why|for what reason|what (was|is|were|are) the reasons?|what caused|how come)\b|"
+    r"^\s*(list|name (all|the)|enumerate|what are all)\b", re.I)
 _THINK = ("say", "said", "think", "believe", "claim", "tell", "told", "want", "demand", "argue", "stress", "warn",
           "note", "add", "describe", "view", "see", "propose", "mean", "feel", "consider", "expect", "insist")
 _WHO_IS = re.compile(r"^\s*who\s+(?:is|was)\s+(?P<s>[\w’'. -]+?)\s*\??\s*$", re.I)
@@ -45,72 +122,10 @@ _SUBJECT_PATTERNS = [
                r"comments?|words|argument|message|warning|assessment|proposal|concerns?)\b", re.I),
     re.compile(r"\bhow (?:does|did|do) (?P<s>[\w’'. -]+?) (?:view|see|feel|describe|assess|respond)\b", re.I),
 ]
-_POSITION = re.compile(r"\b(position|view|stance|opinion|think|believe|feel|thoughts?)\b", re.I)
-_SAY = re.compile(r"\b(say|said|says|tell|told|claim|stress|warn|note|insist|argue)\w*\b", re.I)
-_ASKS_SPEAKER = re.compile(rf"^\s*(and )?(who|which\s+([\w-]+\s+){{0,3}}?({_ROLE}))\s+"
-                           r"(\w+\s+)?(said|says|say|told|tell|warned|stressed|noted|added|argued|claimed|insisted|"
-                           r"stated|announced|confirmed|declared)\b", re.I)
+_POSITION = re.compile(r"\b(position|view|stance|opinion|think|believe|feel|thoughts?)\b|"
+                       r"\b(say|said|says|tell|told|claim|stress|warn|note|insist|argue)\w*\b", re.I)
 _NAME = re.compile(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)*")
 _LEADING = re.compile(r"^(the|a|an|what|who|which|did|does|do)\s+", re.I)
-
-
-_WH = r"(when|where|who|why|how many|how much|what time|on what date)"
-_TWO_WH = re.compile(rf"^\s*{_WH}\s+and\s+{_WH}\s+(?P<rest>.+)$", re.I)
-
-
-def split_wh(text: str) -> list[str]:
-    """"When and where will the talks take place?" -> ["When will the talks…?", "Where will the talks…?"];
-    any other question -> [text]."""
-    m = _TWO_WH.match(text)
-    if not m:
-        return [text]
-    return [f"{wh[0].upper()}{wh[1:].lower()} {m.group('rest')}" for wh in (m.group(1), m.group(2))]
-
-
-@dataclass(frozen=True)
-class Question:
-    """The analysis of one question (see module docstring)."""
-
-    text: str
-    answer_type: str | None  # person, org, date, place, number, duration, reason, position, list, or None
-    subject: str | None  # "What does Lavrov think?" -> "Lavrov"
-    asks_speaker: bool = False  # "Which official said...?": the answer is who spoke
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        """spaCy entity labels that can answer it, preferred first (empty for untyped questions)."""
-        labels = LABELS.get(self.answer_type or "", ())
-        for label, pattern in (("PERCENT", _PERCENT), ("MONEY", _MONEY)):
-            if self.answer_type == "number" and pattern.search(self.text):
-                return (label,) + tuple(x for x in labels if x != label)
-        return labels
-
-
-def analyze_question(text: str) -> Question:
-    """Answer type, subject and whether the speaker is what is asked."""
-    subject = find_subject(text)
-    return Question(text, answer_type(text, subject), subject, bool(_ASKS_SPEAKER.search(text)))
-
-
-def answer_type(text: str, subject: str | None = None) -> str | None:
-    if _REASON.search(text):
-        return "reason"
-    if _LIST.search(text):
-        return "list"
-    if _ORG.search(text):
-        return "org"
-    if _PERSON.search(text):
-        return "person"
-    if _PLACE.search(text):
-        return "place"
-    kind = qtype.expected(text)
-    if kind == "name":
-        return "person"
-    if kind is not None:
-        return kind
-    if subject and (_POSITION.search(text) or _SAY.search(text)):
-        return "position"
-    return None
 
 
 def find_subject(text: str) -> str | None:
@@ -130,6 +145,12 @@ def find_subject(text: str) -> str | None:
         after = re.sub(r"^(’s|'s)", "", phrase[names[-1].end():]).strip()
         return None if after else names[-1].group(0)
     return None
+
+
+def asks_position(text: str, subject: str | None) -> bool:
+    """"What does Lavrov think?", "What is NATO's position?": what someone says or thinks, answered by their
+    own statements rather than a span; never a typed question ("When did Lavrov say…?", "Why…?")."""
+    return bool(subject) and expected(text) is None and not _TYPED.search(text) and bool(_POSITION.search(text))
 
 
 def find_role(text: str) -> "Role | None":
@@ -161,23 +182,70 @@ class Role:
         return f"{self.owner}’s {self.title}" if self.owner else f"the {self.title}"
 
 
-def speaker_matches(subject: str | None, speaker: str | None) -> bool:
-    """Same person or body, by surname or acronym: "Lavrov" ~ "Sergey Lavrov", "NATO" ~ "North Atlantic
-    Treaty Organization"; case-insensitive, leading titles ignored."""
-    if not subject or not speaker:
-        return False
-    a, b = _words(subject), _words(speaker)
-    if not a or not b:
-        return False
-    if a[-1] == b[-1] or a[-1] in b or b[-1] in a:
-        return True
-    return _acronym(a) == "".join(b) or _acronym(b) == "".join(a)
+# -- the parts of "when and where" ------------------------------------------------------------------
+_WH = r"(when|where|who|why|how many|how much|what time|on what date)"
+_TWO_WH = re.compile(rf"^\s*{_WH}\s+and\s+{_WH}\s+(?P<rest>.+)$", re.I)
 
 
-def _words(name: str) -> list[str]:
-    name = re.sub(r"(’s|'s)\b", "", name)
-    return [w for w in re.findall(r"[\w-]+", name.lower()) if w not in ("the", "a", "an", "of", "for", "and")]
+def split_wh(text: str) -> list[str]:
+    """"When and where will the talks take place?" -> ["When will the talks…?", "Where will the talks…?"];
+    any other question -> [text]."""
+    m = _TWO_WH.match(text)
+    if not m:
+        return [text]
+    return [f"{wh[0].upper()}{wh[1:].lower()} {m.group('rest')}" for wh in (m.group(1), m.group(2))]
 
 
-def _acronym(words: list[str]) -> str:
-    return "".join(w[0] for w in words) if len(words) > 1 else ""
+# -- follow-ups made whole ---------------------------------------------------------------------------
+# "When?" after "Where will the talks be held?" asks "When will the talks be held?"; "And Blinken?" after
+# "What did Lavrov say about the talks?" asks "What did Blinken say about the talks?"; "Summarize that"
+# summarizes what was just asked about. Anything else is left to the history-aware retrieval (`Query.context`).
+_ANY_WH = r"(?:when|where|who|whom|why|how many|how much|how long|how|what|which)"
+_ANY_AUX = r"(?:did|does|do|is|are|was|were|will|would|has|have|had|can|could|should|may|might)"
+_BARE_WH = re.compile(rf"^\s*(?:and|but|so)?\s*(?P<wh>{_ANY_WH})\s*\??\s*$", re.I)
+_LEADING_WH = re.compile(
+    rf"^\s*(?:(?:in|on|at|to|from|for|by|with) )?(?:(?:what|which|whose) (?!{_ANY_AUX}\b)[\w-]+|how (?:many|much|long)"
+    rf"(?: [\w-]+)?|{_ANY_WH})\b", re.I)
+_SUBJECT_AFTER = re.compile(rf"^\s+{_ANY_AUX}\s+(?:[A-Z]|(?:the|a|an|he|she|they|it|this|that|these|those|his|her|"
+                            rf"their|its)\b)")
+_PREPOSITION = re.compile(r"^\s*(?:in|on|at|to|from|for|by|with) ", re.I)
+_OTHER = re.compile(r"^\s*(?i:and|what about|how about|and what about)\s+(?i:the\s+)?(?P<x>[A-Z][\w’'.-]*"
+                    r"(?:\s+[A-Z][\w’'.-]*)*)\s*\??\s*$")
+_PRONOUN_SUMMARY = re.compile(r"^\s*(?:summari[sz]e|sum up|recap)\s+(?:that|this|it|them|those)\s*[.?!]?\s*$", re.I)
+_CAPITALS = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
+
+
+def standalone(question: str, history: list[dict] | None) -> str | None:
+    """The follow-up rewritten as a question that stands alone, or None if it is not elliptical."""
+    previous = None
+    for turn in history or []:
+        if isinstance(turn, dict) and turn.get("role") == "user" and isinstance(turn.get("content"), str):
+            text = turn["content"].strip()
+            if text:
+                previous = rewrite(text, previous) or text  # earlier follow-ups resolved in turn
+    return rewrite(question, previous) if previous else None
+
+
+def rewrite(question: str, previous: str | None) -> str | None:
+    if not previous:
+        return None
+    if m := _BARE_WH.match(question):
+        lead = _LEADING_WH.match(previous)
+        if lead is None or not _SUBJECT_AFTER.match(previous[lead.end():]):
+            return None  # "How many troops are…" / "Who will lead…": the wh-words are the subject
+        if " " in lead.group(0).strip() and not _PREPOSITION.match(lead.group(0)):
+            return None  # "Which official said…": no adverbial to swap
+        wh = m.group("wh")
+        return f"{wh[0].upper()}{wh[1:].lower()}{previous[lead.end():]}"
+    if m := _OTHER.match(question):
+        who = find_subject(previous) or _last_name(previous)
+        return previous.replace(who, m.group("x"), 1) if who else None
+    if _PRONOUN_SUMMARY.match(question):
+        return f"Summarize what the articles say about this: {previous}"
+    return None
+
+
+def _last_name(text: str) -> str | None:
+    """The last capitalised name in the question, not its first word."""
+    names = [m.group(0) for m in _CAPITALS.finditer(text) if m.start() > 0]
+    return names[-1] if names else None

@@ -11,7 +11,7 @@ from typing import Iterable
 from dataclasses import replace
 
 from newsrag.rag.evidence import Candidate
-from newsrag.rag.question import Question, Role, speaker_matches
+from newsrag.rag.question import Role
 
 # Score factor by how a sentence relates to the person asked about; None drops it.
 _OWN, _ABOUT, _OTHERS_ABOUT = 1.0, 0.8, 0.6
@@ -21,31 +21,30 @@ _TRAILING = re.compile(rf"^(?P<q>[“\"](?P<inner>.+?)[,.!?]?[”\"])\s*,?\s*(?P
 _PRONOUN_LEAD = re.compile(r"^(?P<lead>(?:[A-Z][\w ]{0,30},\s*)?)(?P<pronoun>he|she)\b(?=\s+(?:also\s+)?(?:\w+ed|said|told|wrote|says)\b)", re.I)
 
 
-def speaker_factor(c: Candidate, question: Question) -> float | None:
+def speaker_factor(c: Candidate, subject: str) -> float | None:
     """How much a sentence counts for a question about what someone said or thinks.
 
     Their own statements count fully; a sentence about them without a speaker less; someone else's
     statement about them less again; someone else's words that do not mention them not at all.
     """
-    if speaker_matches(question.subject, c.speaker) or _titled(c.text, c.speaker, question.subject or ""):
+    if speaker_matches(subject, c.speaker) or _titled(c.text, c.speaker, subject):
         return _OWN
-    mentions = _mentions(c.text, question.subject or "")
-    if c.speaker is None:
-        return _ABOUT if mentions else None
-    return _OTHERS_ABOUT if mentions else None
+    if not _mentions(c.text, subject):
+        return None
+    return _ABOUT if c.speaker is None else _OTHERS_ABOUT
 
 
-def is_own(c: Candidate, question: Question) -> bool:
+def is_own(c: Candidate, subject: str) -> bool:
     """The sentence reports the asked-about person's (or body's) own words."""
-    return speaker_factor(c, question) == _OWN
+    return speaker_factor(c, subject) == _OWN
 
 
-def prefer(pool: list[Candidate], question: Question) -> list[Candidate]:
+def prefer(pool: list[Candidate], subject: str) -> list[Candidate]:
     """The asked-about speaker's own statements first (by score), then the others, their scores
     scaled by `speaker_factor`; sentences that only quote someone else are dropped."""
     own, rest = [], []
     for c in pool:
-        factor = speaker_factor(c, question)
+        factor = speaker_factor(c, subject)
         if factor == _OWN:
             own.append(c)
         elif factor is not None:
@@ -54,13 +53,34 @@ def prefer(pool: list[Candidate], question: Question) -> list[Candidate]:
     return sorted(own, key=by_score) + sorted(rest, key=by_score)
 
 
-def applies(question: Question, candidates: list[Candidate]) -> bool:
-    """Speaker preference applies to opinion questions about someone, and to any question naming
-    someone who speaks in the evidence ("According to Putin, on whose side is the ball?")."""
-    if not question.subject:
+def applies(subject: str | None, position: bool, candidates: list[Candidate]) -> bool:
+    """Speaker preference applies to opinion questions about someone (`position`), and to any question
+    naming someone who speaks in the evidence ("According to Putin, on whose side is the ball?")."""
+    if not subject:
         return False
-    return question.answer_type == "position" or any(speaker_matches(question.subject, c.speaker)
-                                                       for c in candidates)
+    return position or any(speaker_matches(subject, c.speaker) for c in candidates)
+
+
+def speaker_matches(subject: str | None, speaker: str | None) -> bool:
+    """Same person or body, by surname or acronym: "Lavrov" ~ "Sergey Lavrov", "NATO" ~ "North Atlantic
+    Treaty Organization"; case-insensitive, leading titles ignored."""
+    if not subject or not speaker:
+        return False
+    a, b = _words(subject), _words(speaker)
+    if not a or not b:
+        return False
+    if a[-1] == b[-1] or a[-1] in b or b[-1] in a:
+        return True
+    return _acronym(a) == "".join(b) or _acronym(b) == "".join(a)
+
+
+def _words(name: str) -> list[str]:
+    name = re.sub(r"(’s|'s)\b", "", name)
+    return [w for w in re.findall(r"[\w-]+", name.lower()) if w not in ("the", "a", "an", "of", "for", "and")]
+
+
+def _acronym(words: list[str]) -> str:
+    return "".join(w[0] for w in words) if len(words) > 1 else ""
 
 
 def holder(role: Role, texts: Iterable[str]) -> str | None:
@@ -121,8 +141,4 @@ def _names(text: str, speaker: str) -> bool:
 
 def opens_quote(text: str) -> bool:
     """The sentence opens a quotation it does not close."""
-    return _opens(text)
-
-
-def _opens(text: str) -> bool:
     return text.count("“") > text.count("”") or text.count("\"") % 2 == 1

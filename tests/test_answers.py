@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import article_text
-from newsrag.rag.question import speaker_matches
+from newsrag.rag.speakers import speaker_matches
 
 
 def stored(store, citation: dict) -> dict:

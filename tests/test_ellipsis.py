@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsrag.rag.ellipsis import rewrite, standalone
+from newsrag.rag.question import rewrite, standalone
 
 
 def turns(*questions: str) -> list[dict]:

@@ -22,7 +22,7 @@ from newsrag.index.ingest import ingest
 from newsrag.index.load import parse
 from newsrag.index.meta import outlet_name
 from newsrag.index.store import ChromaStore, connect, sentence_dates
-from newsrag.rag import intent
+from newsrag.rag import question as intent
 from newsrag.rag.filters import Filters
 
 # Four real pages and SCMP's, whose body is not in the page.

@@ -3,11 +3,12 @@ both parts, dates are not repeated, an empty index says so."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import shared_pages
 from newsrag.app import App
-from newsrag.rag import predicate
 from newsrag.rag.chain import EMPTY
 from newsrag.rag.question import split_wh
 
@@ -19,32 +20,10 @@ def first_citation(result: dict) -> dict:
 def test_what_did_russia_demand_leads_with_a_demand(chain):
     result = chain.invoke({"question": "What did Russia demand?"})
     lead = first_citation(result)["text"]
-    # the lead says *what* was demanded, not merely that demands exist
-    assert predicate.does_action(predicate.asked_verb("What did Russia demand?"), [lead], {"russia", "demand"})[0]
-    assert "presented the demands amid" not in result["answer"]
+    # the reader's span leads: a sentence saying *what* was demanded, not merely that demands exist
+    assert re.search(r"\bdemand(s|ed)? (that|from)\b", lead), lead
+    assert "presented the demands amid" not in lead
     assert "refuse" in result["answer"] or "refusal" in result["answer"]
-
-
-@pytest.mark.parametrize("question, verb", [
-    ("What did Russia demand?", {"demand"}),
-    ("What does NATO want?", {"want"}),
-    ("What did Biden warn Putin?", {"warn"}),
-    ("What is NATO's position?", set()),
-    ("What happened at the talks?", set()),
-    ("When will the talks take place?", set()),
-])
-def test_asked_verb(question, verb):
-    assert predicate.asked_verb(question) == frozenset(verb)
-
-
-def test_does_action_needs_the_verb_with_something_new():
-    verb = frozenset({"demand"})
-    acts = predicate.does_action(verb, [
-        "Moscow demands that NATO legally formalize the refusal to accept Ukraine into the Alliance.",
-        "Moscow presented the demands amid increasing tensions.",
-        "Russia demanded it.",
-    ], {"russia", "demand"})
-    assert acts == [True, False, False]
 
 
 def test_split_wh():

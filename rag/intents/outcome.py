@@ -13,9 +13,9 @@ import re
 
 from newsrag.rag.answer import Answer, refusal
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.intent import Intent
 from newsrag.rag.intents.base import Rules
 from newsrag.rag.query import Query
+from newsrag.rag.question import Intent
 from newsrag.rag.terms import terms
 
 PLANNED = re.compile(
