@@ -47,7 +47,7 @@ def run(settings: Settings, dataset: Path | None = None, out: Path = Path("eval-
     """Evaluate, write results.json/.md/.png under `out`, print the table. 1 if a citation was inexact.
 
     `half` ("even" / "odd") restricts a SQuAD file to the articles at those positions of `data`, both
-    the indexed paragraphs and the questions; the learned scorer was fitted on "even" only.
+    the indexed paragraphs and the questions; the reader was trained and calibrated on "even" only.
     """
     dataset = Path(dataset or news.DEFAULT_SET)
     if articles is None:  # a set over the real pages (eval/qa/pages.jsonl) reads them from ../shared

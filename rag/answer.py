@@ -51,7 +51,7 @@ class Answer:
     sentences: list[Sentence] = field(default_factory=list)
     short_answer: dict | None = None  # {"text", "n"}: the entity/number/date answering a typed question
     conflict: bool = False  # the answer reports differing values from different outlets
-    intent: str = "fact"  # fact, list, compare, summarize, timeline or outcome (rag/intent.py)
+    intent: str = "fact"  # fact, list, compare, summarize, timeline or outcome (rag/question.py)
     editorial: list[dict] = field(default_factory=list)  # {"start", "end", "kind", "note"}: our words (rag/cite.py)
 
     def to_json(self) -> dict:

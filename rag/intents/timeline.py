@@ -2,7 +2,7 @@
 
 A statement's date is the first date expression of its sentence, resolved at ingest (index/dates.py).
 Statements of the same day that say the same thing (in any outlet) are merged into one line. The
-"timeline" intent comes from rag/intent.py; this is its handler in the registry (rag/intents/__init__.py).
+"timeline" intent comes from rag/question.py; this is its handler in the registry (rag/intents/__init__.py).
 """
 
 from __future__ import annotations
