@@ -8,6 +8,7 @@ during within 2x idle). Run alone with `newsrag bench --only-upload [--upload-mb
 from __future__ import annotations
 
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from newsrag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 THINK_S = 1.0  # between one answer and the next question
+REPORT_S = 60.0  # a progress line this often while the upload ingests (a long run cut short still says something)
 
 
 def big_text(paragraphs: list[tuple[str, str]], size: int) -> str:
@@ -55,11 +57,16 @@ def upload_while_asking(paragraphs: list[tuple[str, str]], embedder: BaseEmbedde
     path.write_text(big_text(paragraphs, int(megabytes * 1e6)), encoding="utf-8")
     t0 = time.perf_counter()
     (job,), refused = app.submit_uploads([(path, path.name)])
-    during, i = [], 0
+    during, i, told = [], 0, t0
     while not job.finished:
         during.append(_ask_ms(app, questions[i % len(questions)]))
         i += 1
         time.sleep(THINK_S)
+        if time.perf_counter() - told >= REPORT_S:
+            told = time.perf_counter()
+            print(f"bench: {told - t0:.0f} s, {job.done:,} of {job.total:,} sentences embedded; questions p50 "
+                  f"idle {percentile(idle, 0.5):.0f} ms, during {percentile(during, 0.5):.0f} ms (n={len(during)})",
+                  file=sys.stderr, flush=True)
     report = job.wait()
     wall = time.perf_counter() - t0
     if report.failed:

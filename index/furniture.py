@@ -43,6 +43,20 @@ _NOT_CONTENT = re.compile(r"""\b(?:role\s*=\s*["']?(?:alert|status|navigation|ba
                           r"""|aria-hidden\s*=\s*["']?true\b|style\s*=\s*["'][^"']*display\s*:\s*none)""", re.I)
 _LABEL_ONLY = re.compile(r"^(?:\w+ ){0,2}\w+:$")  # "Read more:" alone on its line
 _NAVIGATE = re.compile(r"^(?:read|watch|listen|follow|download|subscribe|sign up|click)\b", re.I)
+# a call to action after a short label: "On Twitter: Follow …", "Get up-to-the-minute updates: Download …"
+_CALL = re.compile(r"^(?!.*\b(?:said|says|told|added|wrote|asked)\s*:)(?:[\w'’-]+ ){0,5}[\w'’-]+\s*:\s*"
+                   r"(?:read|watch|listen|follow|download|subscribe|sign up|click|visit|join|like us)\b", re.I)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_WHEN = (rf"(?:{_DAY}(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+         r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})"
+         r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?)?"
+         r"|\d+\s+(?:second|minute|hour|day|week)s?\s+ago)")
+# a date line: "24 July 2015", "Monday, 6 January 2020", "Posted: Oct 14, 2022 9:27 AM ET | Last Updated: 24 minutes ago"
+_DATE_LINE = re.compile(rf"^(?:(?:(?:first\s+|last\s+)?(?:posted|published|updated|modified)(?:\s+on)?\s*:?\s*)?{_WHEN}"
+                        r"\s*(?:[|·•,]\s*|$))+$", re.I)
+_DATE_NAMES = re.compile(r"(?:^|[\s_-])(?:date\w*|time(?:stamp)?|dateline|published|updated)(?:$|[\s_-])", re.I)
+_DATE_TAGS = {"p", "div", "li", "span", "time", "small", "figcaption", "h2", "h3", "h4", "h5", "h6"}
 _HEAD_CHARS = 120
 _SHORT = {"p", "li", "div", "figcaption", "span", "small", "em", "i", "cite"}  # where a credit may stand alone
 TEASER_CHARS = 700  # a teaser (headline, summary, "read the rest") is shorter than this
@@ -173,9 +187,21 @@ def _is_furniture(el: _Element) -> bool:
         return True
     if el.tag in _SHORT and el.text and el.text <= _HEAD_CHARS and _CREDIT.match(el.head):
         return True
+    if el.text and el.text <= _HEAD_CHARS and _is_date_line(el):
+        return True
+    if el.tag in ("p", "li", "div") and el.link and el.text <= _HEAD_CHARS and _CALL.match(el.head):
+        return True
     if el.tag in ("p", "li", "div", "figcaption") and el.text and el.text <= _HEAD_CHARS:
         return bool(_FILE_NAME.match(el.head)) or (el.link >= 0.6 * el.text and bool(_LABEL.match(el.head)))
     return el.tag in ("p", "li") and el.text and el.link >= 0.6 * el.text and bool(_LABEL.match(el.head))
+
+
+def _is_date_line(el: _Element) -> bool:
+    """A date standing as its own line (a block that is nothing but a date), or an element the page names
+    as its date ("ngart-hl__date", `<time>`) even inside a heading: a dateline, never article text."""
+    if el.tag not in _DATE_TAGS or not _DATE_LINE.match(el.head):
+        return False
+    return el.tag in ("p", "div", "li", "time") or bool(_DATE_NAMES.search(el.names))
 
 
 def _outermost(found: list[tuple[int, int]]) -> list[tuple[int, int]]:

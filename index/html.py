@@ -37,6 +37,7 @@ _PART_CHARS = 25  # a paragraph this long found inside a line of trafilatura's i
 _AUTHORS = re.compile(r"\s*(?:[;,|·/]|\band\b)\s*")  # between the names of a byline's authors
 _BYLINE_TAIL = 30  # characters a byline may carry after the name
 _ITEM = re.compile(r"^\s*- (?=\S)")  # a list item in trafilatura's text
+_H1 = re.compile(r"<h1\b[^>]*>.*?</h1\s*>", re.S | re.I)
 _MARKUP = re.compile(r"<(?:/?[a-z][\w-]*|!doctype)\b[^>]*>|<!--", re.I)
 
 
@@ -69,6 +70,7 @@ def article_view(raw: str, author: str | None = None) -> str:
     paras = [(m.start(), m.end(), _norm(m.group(0))) for m in re.finditer(r"[^\n]+", view)]
     kept = _Kept(content).paragraphs([text for _, _, text in paras])
     byline = _byline([text for _, _, text in paras], author)
+    _above_headline(raw, paras, kept, byline)
     if byline is not None:
         kept[byline] = kept[byline] or _PART
     out = list(view)
@@ -80,6 +82,17 @@ def article_view(raw: str, author: str | None = None) -> str:
     for start, end in furniture.spans(raw, lead, view):
         out[start:end] = _blank("".join(out[start:end]))
     return "".join(out)
+
+
+def _above_headline(raw: str, paras: list[tuple[int, int, str]], kept: list[int], byline: int | None) -> None:
+    """Drop the short lines kept above the article's headline (its first kept <h1>): a section kicker and
+    status ("Business· Updated"), a date, a label. An article starts at its headline; prose above it stays."""
+    heads = [(m.start(), m.end()) for m in _H1.finditer(raw)]
+    first = next((i for i, (start, _, _) in enumerate(paras)
+                  if kept[i] and any(a <= start < b for a, b in heads)), None)
+    for i in range(first or 0):
+        if kept[i] and i != byline and len(paras[i][2]) < _PROSE_CHARS:
+            kept[i] = 0
 
 
 def _byline(texts: list[str], author: str | None) -> int | None:

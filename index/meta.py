@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from newsrag.index.headline import headline, ld_values, meta_value, title_part
 
@@ -23,9 +23,12 @@ _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?",
 _HOST = re.compile(r"(?:https?://)?(?:www\d?\.)?([a-z0-9][a-z0-9-]*)((?:\.[a-z]{2,})+)/?", re.I)
 # "By <a href=...>Erin Cunningham</a>": a byline, the name alone in its element
 _BY = re.compile(r">\s*By\s*(?:<[^>]+>\s*)*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3})\s*<")
+# "© 2020 Deutsche Welle |", "Copyright © 2019 Salon.com, LLC", `<meta name="copyright" content="...">`
+_COPYRIGHT = re.compile(r"(?:©|&copy;|&#169;|&#xa9;|\bcopyright\b)\s*(?:[\d{}\s-]+)?([^<>\"|]{2,80})", re.I)
 _AUTHOR_PARTS = re.compile(r"\s*[;·|]\s*")
 _NOT_A_NAME = re.compile(r"^(?:user ?name|admin(?:istrator)?|author|anonymous|guest|updated\b.*|.* (?:com|org|net)"
-                         r"|.*\b(?:news|times|post|tribune|herald|network|tnn|pti|ians)$)$", re.I)
+                         r"|.*\b(?:news|times|post|tribune|herald|network|tnn|pti|ians|staff|desk|team|editors|newsroom|bureau)$)$", re.I)
+_SHORT_LABEL = 2  # a host name's label this short is no name on its own ("al.com" is not "AL")
 _COMMERCIAL = re.compile(r"\.(com|net|co|biz|info)(\.[a-z]{2})?|\.[a-z]{2}", re.I)  # suffixes brands drop
 
 
@@ -70,7 +73,9 @@ def outlet_name(site: str | None) -> str | None:
     host = site.strip().lower() == site.strip() or site.strip().lower().startswith(("www", "http"))
     if not host and not _COMMERCIAL.fullmatch(suffix):
         return site.strip()  # written as a brand by the publisher, e.g. "Phys.org"
-    if label.islower():  # a bare host name: dw -> DW, salon -> Salon, kulu-media -> Kulu Media
+    if label.islower() and len(label) <= _SHORT_LABEL:  # "al.com": "AL" alone names a state, not an outlet
+        return label + suffix
+    if label.islower():  # a bare host name: bbc -> BBC, salon -> Salon, kulu-media -> Kulu Media
         return label.upper() if len(label) <= 3 else " ".join(w.capitalize() for w in label.split("-"))
     return label
 
@@ -81,21 +86,46 @@ def from_html(raw: str) -> dict:
     found = _trafilatura_meta(raw)
     site, outlet = site_name(raw, found.get("sitename"))
     title = headline(raw, (site, outlet, found.get("sitename"))) or found.get("title")
-    stated = {"outlet": outlet, "url": found.get("url"), "author": author(raw, found.get("author")), "title": title}
+    named = (site, outlet, found.get("sitename"), *_publishers(list(ld_values(raw))))
+    stated = {"outlet": outlet, "url": found.get("url"), "author": author(raw, found.get("author"), named),
+              "title": title}
     try:
         return tidy({**stated, "published": found.get("date")})
     except ValueError:  # a page date we cannot read is unknown, not an error
         return tidy(stated)
 
 
-def author(raw: str, found: str | None) -> str | None:
+def author(raw: str, found: str | None, outlets: Iterable[str | None] = ()) -> str | None:
     """The article's author: trafilatura's (`found`) without the parts that name no one ("Username", "CBC News",
-    "Updated Oct 9", an e-mail address it made a name of: "Mcason Com"), else the name of the page's "By ..." line."""
-    names = [n for n in _AUTHOR_PARTS.split(found or "") if n.strip() and not _NOT_A_NAME.match(n.strip())]
+    "Updated Oct 9", an e-mail address it made a name of: "Mcason Com") or name the outlet itself (one of
+    `outlets`, or its initials: "Deutsche Welle" on DW's pages), else the name of the page's "By ..." line."""
+    outlets = [o for o in outlets if o and _name_key(o)]
+    holders = " | ".join(html.unescape(m.group(1)) for m in _COPYRIGHT.finditer(raw))
+    person = lambda n: not _NOT_A_NAME.match(n) and not _organisation(n, outlets, holders)
+    names = [n.strip() for n in _AUTHOR_PARTS.split(found or "") if n.strip() and person(n.strip())]
     if names:
-        return "; ".join(n.strip() for n in names)
+        return "; ".join(names)
     m = _BY.search(raw)
-    return html.unescape(m.group(1)) if m else None
+    return html.unescape(m.group(1)) if m and person(html.unescape(m.group(1))) else None
+
+
+def _name_key(name: str) -> str:
+    """A name as compared with an outlet's: lowercase letters and digits, a host name's suffix dropped."""
+    m = _HOST.fullmatch(name.strip())
+    return re.sub(r"[\W_]+", "", (m.group(1) if m else name).lower())
+
+
+def _organisation(name: str, outlets: list[str], holders: str) -> bool:
+    """An organisation, not a person: the outlet's own name, a name that holds it ("Kulu Media News Desk") or
+    whose initials spell it ("Deutsche Welle" on DW's pages), or a holder of the page's copyright
+    ("Reuters" on a page saying "© Thomson Reuters 2020")."""
+    words = re.findall(r"[^\W\d_]+", name)
+    initials = "".join(w[0] for w in words).lower() if len(words) > 1 else ""
+    keys = {_name_key(o) for o in outlets}
+    if _name_key(name) in keys or initials in keys:
+        return True
+    whole = lambda part, text: re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text, re.I) is not None
+    return any(len(o) >= 4 and whole(o, name) for o in outlets) or whole(name, holders)
 
 
 def site_name(raw: str, found: str | None = None) -> tuple[str | None, str | None]:

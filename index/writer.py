@@ -87,8 +87,9 @@ class Job:
 class Writer:
     """A FIFO of jobs run by one daemon thread, started on the first job."""
 
-    def __init__(self, name: str = "newsrag-writer"):
+    def __init__(self, name: str = "newsrag-writer", prepare: Callable[[], None] | None = None):
         self.name = name
+        self._prepare = prepare  # run once on the writer thread before its first job (App.heal)
         self._jobs: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -110,6 +111,11 @@ class Writer:
         return self.submit(name, work).wait()
 
     def _loop(self) -> None:
+        if self._prepare is not None:
+            try:
+                self._prepare()
+            except Exception:  # the jobs still run; what was not healed now is healed at the next start
+                log.exception("could not finish the changes a stopped process left half done")
         while True:
             job, work = self._jobs.get()
             job.state = "running"

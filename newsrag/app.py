@@ -20,8 +20,8 @@ from typing import Callable, Iterable, Iterator
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.embedders import make_embedder
 from newsrag.errors import NewsragError
-from newsrag.index import versions
-from newsrag.index.ingest import IngestReport, ingest, ingest_documents
+from newsrag.index import pending, versions
+from newsrag.index.ingest import IngestReport, discover, ingest, ingest_documents
 from newsrag.index.pacing import Pacing
 from newsrag.index.load import Document, load, parse, with_meta
 from newsrag.index.store import Article, ChromaStore
@@ -55,7 +55,7 @@ class App:
         self.corpus = CorpusCache(self.store, settings.home / "cache")
         self.lock = threading.RLock()
         self.turns = Turns()
-        self.writer = Writer()
+        self.writer = Writer(prepare=self._heal)
         self._chains: dict[str, NewsChain] = {}
 
     # -- answering -------------------------------------------------------------------------------
@@ -116,9 +116,11 @@ class App:
 
         def work(job: Job) -> IngestReport:
             before = self.store.articles()
-            report = ingest(paths, self.store, self.embedder, self.settings, progress, self.pacing)
-            for source in report.added + report.updated:
-                self._retire_upload(source, before.get(source))
+            uploaded = [s for _, s in discover(paths).files if uploaded_file(self.settings.home, s) is not None]
+            with self._paired(uploaded):
+                report = ingest(paths, self.store, self.embedder, self.settings, progress, self.pacing)
+                for source in report.added + report.updated:
+                    self._retire_upload(source, before.get(source))
             return report
         return self.writer.run("ingest", work)
 
@@ -155,10 +157,11 @@ class App:
             current = self.store.articles().get(name)
             if current is not None and uploaded_file(home, name) is None:
                 return IngestReport(failed=[(name, str(not_uploaded(name)))])
-            report = ingest([staged], self.store, self.embedder, self.settings, job.progress, self.pacing)
-            if name in report.added + report.updated + report.unchanged:
-                upload_dir(home).mkdir(parents=True, exist_ok=True)
-                os.replace(staged, upload_dir(home) / name)
+            with self._paired([name], staged):
+                report = ingest([staged], self.store, self.embedder, self.settings, job.progress, self.pacing)
+                if name in report.added + report.updated + report.unchanged:
+                    upload_dir(home).mkdir(parents=True, exist_ok=True)
+                    os.replace(staged, upload_dir(home) / name)
             return report
         finally:
             staged.unlink(missing_ok=True)
@@ -183,10 +186,11 @@ class App:
         if keep:
             versions.put(self.settings.home, source, known.title, known.doc_hash, known.meta,
                          self.store.article_text(source) or "", self._same_version(upload, known))
-        with self.lock:
-            self.store.remove(source)
-        if upload is not None:
-            upload.unlink(missing_ok=True)
+        with self._paired([source] if upload is not None else []):
+            with self.lock:
+                self.store.remove(source)
+            if upload is not None:
+                upload.unlink(missing_ok=True)
         return known
 
     def undo(self, version: str) -> IngestReport:
@@ -213,9 +217,59 @@ class App:
         shutil.copyfile(entry.upload, staged)
         return self._upload(staged, job)
 
-    def _same_version(self, upload: Path | None, known: Article) -> Path | None:
+    def heal(self) -> None:
+        """Finish what a killed process left half done (an index change committed, its file not yet moved)
+        before any other change; `serve` calls it at start, and the writer's first job does anyway."""
+        self.writer.run("heal", lambda job: None)
+
+    def _heal(self) -> None:
+        for note in pending.left(self.settings.home):
+            self._settle(note)
+
+    @contextlib.contextmanager
+    def _paired(self, sources: list[str], staged: Path | None = None) -> Iterator[None]:
+        """An index change and the uploaded files it moves, as one: noted before (index/pending.py), and
+        settled from the index at once if the block fails, or at the next start if the process dies."""
+        with pending.noted(self.settings.home, sources, staged) as note:
+            try:
+                yield
+            except BaseException:
+                if note is not None:
+                    with contextlib.suppress(Exception):  # best effort now; the next start settles it anyway
+                        self._settle(note)
+                raise
+
+    def _settle(self, note: pending.Note) -> None:
+        """Make the files agree with the index: a staged upload the index holds moves into place (else it
+        goes); an uploaded file the index no longer holds in its version is shelved as a removed version."""
+        home, indexed = self.settings.home, self.store.articles()
+        staged = note.staged
+        if staged is not None and staged.is_file():
+            if self._same_version(staged, indexed.get(staged.name)):
+                upload_dir(home).mkdir(parents=True, exist_ok=True)
+                os.replace(staged, upload_dir(home) / staged.name)
+            staged.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                staged.parent.rmdir()
+        for source in note.sources:
+            upload = uploaded_file(home, source)
+            if upload is not None and not self._same_version(upload, indexed.get(source)):
+                self._shelve(source, upload)
+        pending.done(note)
+
+    def _shelve(self, source: str, upload: Path) -> None:
+        """Keep an uploaded file's own version on the shelf of removed versions, and take it out of uploads."""
+        try:
+            doc = load(upload, source, self.settings.max_file_bytes, self.settings.min_html_chars,
+                       self.settings.min_html_share)
+            versions.put(self.settings.home, source, doc.title, doc.doc_hash, doc.meta, doc.text, upload)
+        except NewsragError:
+            pass  # not an article we can read back: nothing to restore from it
+        upload.unlink(missing_ok=True)
+
+    def _same_version(self, upload: Path | None, known: Article | None) -> Path | None:
         """The uploaded file if it holds the indexed version (it should: they move together)."""
-        if upload is None:
+        if upload is None or known is None:
             return None
         try:
             doc = load(upload, known.source, self.settings.max_file_bytes, self.settings.min_html_chars,

@@ -29,7 +29,7 @@ FURNITURE = {
     "al.com.local-debit-card-skimming.html": ["skimming scheme seized cash and cards.jpg", "(Mike Cason/mcason@al.com)"],
     "bbc.co.uk.politics-obama-gun-laws.html": [
         "Obama admits US gun laws are his 'biggest frustration' - BBC News", "941 comments",
-        "From the section US & Canada", "Read the full transcript of his interview"],
+        "From the section US & Canada", "Read the full transcript of his interview", "24 July 2015"],
     "boingboing.net.millenials.html": [
         "The good folks at Choir! Choir! Choir! (previously) are still doing their thing",
         "Jen Wang (previously) is several kinds of excellent comics person",
@@ -37,7 +37,8 @@ FURNITURE = {
         "Want to build your own website? Even for a modest personal site",
         "It’s a long road from a song in your head to a song on the charts",
         "If you’ve worked in any high-performing engineering lab, you already know about MATLAB."],
-    "cbc.ca.business-housing-market.html": ["from last year | CBC News Loaded"],
+    "cbc.ca.business-housing-market.html": [  # a section kicker and status above the headline; the dateline
+        "from last year | CBC News Loaded", "Business· Updated", "Posted: Oct 14, 2022"],
     "dw.com.colonial.html": [
         "Read more: Recognizing Germany colonial crimes: Work in progress",
         "Read more: Looted colonial art: Germany to set up new contact office",
@@ -53,7 +54,12 @@ FURNITURE = {
         "True liberal Ex-PM a man of contrasts", "Own backyard Let’s make local issues a priority",
         "JOE HILDEBRAND HOW is it that ideas", "SUSIE O’BRIEN THE good thing about Ikea",
         "LAURIE OAKES IT was said that Malcolm Fraser moved", "TOM ELLIOTT IT’S nice to think Australia"],
-    "money.cnn.com.business-ohare-airport-strike.html": ["Related: Chicago O'Hare airport workers plan strike November 29"],
+    "money.cnn.com.business-ohare-airport-strike.html": [
+        "Related: Chicago O'Hare airport workers plan strike November 29",
+        "Get up-to-the-minute updates: Download CNN MoneyStream"],
+    "nationalgeographic.co.uk.goats.html": ["Monday, 6 January 2020"],  # the deck's dateline
+    "nationalgeographic.com.science-office-temperature.html": [
+        "On Twitter: Follow Wendy Koch and get more environment and energy coverage at NatGeoEnergy."],
     "phys.org.tool.html": [  # a date and kind label above the article; the print-only citation block
         "October 22, 2019 report", "(2019, October 22) retrieved 20 January 2020", "© 2019 Science X Network"],
     "reuters.com.business-fed-rate-hike.html": ["Our Standards: The Thomson Reuters Trust Principles."],
@@ -189,6 +195,12 @@ def stored(body: str, head: str = "<title>Ferry</title>") -> str:
     ('<div role="alert">Ferry line approved | Harbour Post Loaded</div>', "Loaded"),
     ('<p>The ferry runs hourly.<br><a href="/video">Watch the first crossing of the new harbour ferry</a><br></p>',
      "Watch the first"),
+    ('<p><a href="https://app.example"><span>Get ferry news as it happens: Download the Harbour app</span></a></p>',
+     "Download the Harbour app"),
+    ('<p><i>On Twitter: Follow </i><a href="https://x.example/jd">Jane Doe</a><i> and get more harbour coverage.</i></p>',
+     "Follow Jane Doe"),
+    ('<div class="meta"><div>Posted: Oct 14, 2022 9:27 AM ET | Last Updated: 24 minutes ago</div></div>', "Posted"),
+    ('<ul><li>24 July 2015</li><li>From the section Harbour</li></ul>', "24 July 2015"),
 ])
 def test_furniture_in_a_page_is_not_stored(furniture, gone):
     text = stored(BODY + furniture + "<p>The first ferry sails in June, the council said after the vote was counted.</p>")
@@ -217,3 +229,21 @@ def test_a_link_inside_a_sentence_stays():
     said = ('<p>The council said residents can <a href="/report">read the full ferry report</a> at the library '
             'from Monday, along with the timetable.</p>')
     assert "read the full ferry report at the library" in stored(f"<article>{LEAD}{said}{BODY}</article>")
+
+
+def test_a_kicker_above_the_headline_and_the_deck_s_date_are_not_stored():
+    """Short lines above the article's <h1> (a section link and "Updated") and a date the page marks as its
+    date inside the deck are no article text; the headline and the deck are."""
+    kicker = '<span class="label"><a href="/business">Business</a><span>·</span><span>Updated</span></span>'
+    deck = '<h2>Why the ferry came back<span class="deck__date">Monday, 6 January 2020</span></h2>'
+    text = stored(f"<article>{kicker}<h1>Harbour ferry line approved</h1>{deck}{BODY}</article>")
+    assert "Harbour ferry line approved" in text and "Why the ferry came back" in text
+    assert "Updated" not in text and "6 January 2020" not in text
+
+
+def test_a_date_or_a_call_to_action_inside_a_sentence_stays():
+    said = ('<p>The council voted on <span>6 January 2020</span> to run the ferry, and residents can '
+            '<a href="/follow">follow the debate</a> online.</p>'
+            '<p>The mayor said: <a href="/read">read the report</a>.</p>')
+    text = stored(f"<article>{LEAD}{said}{BODY}</article>")
+    assert "voted on 6 January 2020 to run the ferry" in text and "The mayor said: read the report." in text

@@ -58,7 +58,7 @@ TITLES = {
 }
 # Every page's outlet: the site name it states, confirmed and spelled by its <title> where that names it.
 OUTLETS = {
-    "abc.net.au.sport-swimming-funding-cuts.html": "ABC", "al.com.local-debit-card-skimming.html": "AL",
+    "abc.net.au.sport-swimming-funding-cuts.html": "ABC", "al.com.local-debit-card-skimming.html": "al.com",
     "bbc.co.uk.politics-obama-gun-laws.html": "BBC News", "boingboing.net.millenials.html": "Boing Boing",
     "cbc.ca.business-housing-market.html": "CBC", "dw.com.colonial.html": "DW", "dw.com.uncork.html": "DW",
     "espn.com.sport-saban-meyer-agents.html": "ESPN", "heraldsun.com.au.politics-data-retention-bill.html": "Herald Sun",
@@ -77,6 +77,26 @@ OUTLETS = {
     "timesofindia.indiatimes.com.politics-china-kashmir.html": "Times of India",
     "vancouversun.com.business-microsoft-carbon.html": "Vancouver Sun",
     "washingtonpost.com.world-tunisia-museum-attack.html": "The Washington Post",
+}
+# Every page's author: the person its byline names, or none where it names only an organisation (DW's pages:
+# "Deutsche Welle"; a desk: "Kulu Media News Desk", "Our Foreign Staff"; a wire: "Reuters" on a page "© Thomson Reuters").
+AUTHORS = {
+    "abc.net.au.sport-swimming-funding-cuts.html": "Ellesa Throwden", "al.com.local-debit-card-skimming.html": "Mike Cason",
+    "bbc.co.uk.politics-obama-gun-laws.html": None, "boingboing.net.millenials.html": "Cory Doctorow",
+    "cbc.ca.business-housing-market.html": "Pete Evans", "dw.com.colonial.html": None, "dw.com.uncork.html": None,
+    "espn.com.sport-saban-meyer-agents.html": "Jemele Hill", "heraldsun.com.au.politics-data-retention-bill.html": "Laurie Oakes",
+    "kulu-media.com.meta-outage.html": None, "medicalnewstoday.com.science-aha-moment.html": "Ana Sandoiu",
+    "money.cnn.com.business-ohare-airport-strike.html": "Julia Horowitz",
+    "nationalgeographic.co.uk.goats.html": "Michael Hingston", "nationalgeographic.com.science-office-temperature.html": None,
+    "nature.com.telescope.html": "Elizabeth Gibney", "npr.org.justice-dylann-roof-verdict.html": "Rebecca Hersher",
+    "phys.org.tool.html": "Bob Yirka", "qz.com.business-nigeria-economy.html": "Yomi Kazeem",
+    "reuters.com.business-fed-rate-hike.html": "Howard Schneider", "reuters.com.parasite.html": "Jill Serjeant",
+    "salon.com.emissions.html": "Nathanael Johnson", "sandiegouniontribune.com.local-sdsu-stadium.html": "Jennifer Van Grove",
+    "sbnation.com.sport-red-sox-chris-sale.html": "Grant Brisbee", "scmp.com.playbook.html": "Alice Wu",
+    "seattletimes.com.local-halibut-whole-foods.html": "Benjamin Romano", "telegraph.co.uk.world-zimbabwe-coup.html": None,
+    "theverge.com.ios13.html": "Jon Porter", "time.com.science-hansen-geoengineering.html": "Alejandro de la Garza",
+    "timesofindia.indiatimes.com.politics-china-kashmir.html": "Saibal Dasgupta",
+    "vancouversun.com.business-microsoft-carbon.html": None, "washingtonpost.com.world-tunisia-museum-attack.html": "Erin Cunningham",
 }
 BODY = "".join(f"<p>The harbour council approved the new ferry line on Tuesday, sentence {i} of the story.</p>"
                for i in range(12))
@@ -105,7 +125,7 @@ def test_an_ingested_page_keeps_its_headline(name):
 
 
 def test_every_shared_page_is_in_the_title_table():
-    assert {p.name for p in shared_pages()} == set(TITLES) == set(OUTLETS)
+    assert {p.name for p in shared_pages()} == set(TITLES) == set(OUTLETS) == set(AUTHORS)
 
 
 @pytest.mark.parametrize("name", sorted(OUTLETS))
@@ -116,6 +136,26 @@ def test_a_real_page_names_its_outlet(name):
     assert from_html(path.read_text(encoding="utf-8")).get("outlet") == OUTLETS[name]
 
 
+@pytest.mark.parametrize("name", sorted(AUTHORS))
+def test_a_real_page_names_its_author_a_person_or_none(name):
+    """The author is a person the page names: an organisation in the author field (the outlet, a desk, the
+    copyright holder) is no byline."""
+    path, = shared_pages(name)
+    assert from_html(path.read_text(encoding="utf-8")).get("author") == AUTHORS[name]
+
+
+@pytest.mark.parametrize("head, author", [
+    ('<meta name="author" content="Harbour Post"><title>Ferry approved | Harbour Post</title>', None),
+    ('<meta name="author" content="Harbour Post Desk"><title>Ferry approved | Harbour Post</title>', None),
+    ('<meta name="author" content="Hanseatic Press"><meta property="og:site_name" content="HP"><title>Ferry</title>', None),
+    ('<meta name="author" content="Wire Service"><title>Ferry</title>', None),  # the copyright holder, below
+    ('<meta name="author" content="Jane Doe"><title>Ferry approved | Harbour Post</title>', "Jane Doe"),
+])
+def test_an_organisation_is_no_author(head, author):
+    html = page(head, BODY + "<footer><p>© 2020 Wire Service. All rights reserved.</p></footer>")
+    assert parse(html, "story.html").meta.get("author") == author
+
+
 @pytest.mark.parametrize("head, outlet", [
     ('<meta value="Harbour Post" name="og:site_name"><title>Ferry approved</title>', "Harbour Post"),
     ('<meta property="og:site_name" content="HarbourPost"><title>Ferry approved | Harbour Post</title>', "Harbour Post"),
@@ -123,6 +163,7 @@ def test_a_real_page_names_its_outlet(name):
      '"publisher": {"@type": "Organization", "name": "Harbour Post"}}</script><title>Ferry approved | Harbour Post</title>',
      "Harbour Post"),
     ('<meta property="og:site_name" content="Local"><title>Ferry approved</title>', "Local"),
+    ('<meta value="hp" name="og:site_name"><title>Ferry approved - hp.com</title>', "hp.com"),  # not "HP"
 ])
 def test_the_outlet_is_the_stated_site_name_the_title_confirms(head, outlet):
     assert parse(page(head, BODY), "story.html").meta["outlet"] == outlet

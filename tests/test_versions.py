@@ -9,6 +9,8 @@ real `newsrag serve`.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import BIN, free_port, running
 from gradio_http import Page
 from newsrag.app import App
+from newsrag.index import versions
 from newsrag.index.load import parse
 from newsrag.index.uploads import upload_dir
 from newsrag.settings import Settings
@@ -190,3 +193,60 @@ def test_a_failed_upload_leaves_the_previous_version_in_the_index_and_on_disk(tm
     assert report.failed and not report.updated
     check(app, model)  # still 6 pm, in the index and in uploads/memo.txt
     assert not list((app.settings.home / "incoming").rglob("*"))  # nothing staged is left behind
+
+
+# -- a process killed between the index commit and the file move ---------------------------------------
+CHILD = """
+import os, signal, sys
+from pathlib import Path
+from newsrag.app import App
+from newsrag.settings import Settings
+
+home, step, folder = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+app = App(Settings(home=home, embed_backend="hash"))
+assert not app.upload([(folder / "v0", "memo.txt")])[0].failed
+uploads = (home / "uploads").resolve()
+replace, unlink = os.replace, Path.unlink
+
+def killed(path):  # SIGKILL at the first change to uploads/ after the index changed: no cleanup runs
+    if Path(path).resolve().parent == uploads:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+os.replace = lambda src, dst: (killed(dst), replace(src, dst))[1]
+Path.unlink = lambda self, missing_ok=False: (killed(self), unlink(self, missing_ok=missing_ok))[1]
+if step == "upload":
+    app.upload([(folder / "v1", "memo.txt")])
+elif step == "remove":
+    app.remove_for_undo("memo.txt")
+else:
+    (folder / "wire").mkdir()
+    (folder / "wire" / "memo.txt").write_text((folder / "v1").read_text())
+    app.ingest([folder / "wire" / "memo.txt"])
+print("not killed")
+"""
+
+
+@pytest.mark.parametrize("step, after", [("upload", {"memo.txt": (1, "upload")}), ("remove", {}),
+                                         ("cli", {"memo.txt": (1, "cli")})])
+def test_a_process_killed_between_index_and_file_heals_on_the_next_start(tmp_path, step, after):
+    """Killed (SIGKILL) right after the index committed an upload, a removal or a command-line ingest over an
+    upload, before the file moved: the next writer finishes the move from what the index holds, and the
+    removed or retired version is on the shelf, so undo can bring it back."""
+    for variant in (0, 1):
+        (tmp_path / f"v{variant}").write_text(memo("memo.txt", variant), encoding="utf-8")
+    home = tmp_path / "home"
+    child = subprocess.run([str(BIN / "python"), "-c", CHILD, str(home), step, str(tmp_path)], text=True,
+                           capture_output=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
+    app = App(Settings(home=home, embed_backend="hash"))
+    app.heal()
+    model = Model()
+    model.current = after
+    check(app, model)
+    if step != "upload":  # a removed or retired upload is kept (a replaced one is replaced, as without a kill)
+        assert versions.get(home, versions.version_id("memo.txt", version("memo.txt", 0))) is not None
+    assert not list((home / "pending").glob("*")) and not list((home / "incoming").rglob("*.txt"))
+    if step == "remove":  # and the removal's undo works: file and index come back together
+        app.undo(versions.version_id("memo.txt", version("memo.txt", 0)))
+        model.current = {"memo.txt": (0, "upload")}
+        check(app, model)

@@ -530,6 +530,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_on
     logins = LoginLimits(settings.login_failures_per_user, settings.login_failures_per_address)
     print("newsrag: loading the model and the index…", flush=True)
     app = App(settings)
+    if not read_only:
+        app.heal()  # finish an upload or removal a killed server left half done
     app.warm()
     warm_gradio()
     demo = build_app(app, Access(read_only, users))
