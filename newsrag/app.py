@@ -14,13 +14,14 @@ import contextlib
 import os
 import shutil
 import threading
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.embedders import make_embedder
 from newsrag.errors import NewsragError
-from newsrag.index import versions
+from newsrag.index import inbox, versions
 from newsrag.index.ingest import IngestReport, ingest, ingest_documents
 from newsrag.index.pacing import Pacing
 from newsrag.index.load import Document, load, parse, with_meta
@@ -121,6 +122,14 @@ class App:
                 self._retire_upload(source, before.get(source))
             return report
         return self.writer.run("ingest", work)
+
+    def watch_inbox(self) -> None:
+        """Take `newsrag ingest` requests from the command line while this process holds the embedded
+        data folder (index/inbox.py): each runs on the writer, like an upload."""
+        def handle(paths: list[Path]) -> dict:
+            report = self.ingest(paths)
+            return {**asdict(report), "summary": report.summary()}
+        inbox.watch(self.settings.home, handle)
 
     def ingest_documents(self, docs: Iterable[Document], progress: Progress | None = None) -> IngestReport:
         """Index documents made in memory (`newsrag.index.load.from_text`), e.g. an evaluation corpus."""

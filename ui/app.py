@@ -531,6 +531,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_on
     print("newsrag: loading the model and the index…", flush=True)
     app = App(settings)
     app.warm()
+    if not read_only and not settings.chroma_url:  # the folder's one writer: take the command line's ingests
+        app.watch_inbox()
     warm_gradio()
     demo = build_app(app, Access(read_only, users))
     print(f"newsrag: ready; open http://{host}:{port}", flush=True)
