@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import ARTICLES, article_text
-from newsrag.index.fulltext import FullText
+from newsrag.index.fulltext import Entry, FullText
 from newsrag.index.ingest import ingest
 from newsrag.index.store import ChromaStore, connect
+from newsrag.index.terms import terms
 from newsrag.rag.lexical import CorpusCache
 
 A, B = "003_f3e8cce4618215f0.txt", "002_adfc22d6dbd34d9a.txt"
@@ -78,3 +79,26 @@ def test_an_interrupted_commit_is_completed_by_the_next_open(fresh, embedder):
     assert not store.lexical.hashes()
     assert store.sync() == 1 and set(store.lexical.hashes()) == {A}
     assert store.sync() == 0
+
+
+def _entry(source: str, texts: list[str]) -> Entry:
+    chunks = [(f"{source}-{i}", terms(t), t, {"source": source, "title": "", "sentences": "[[0, 1]]"})
+              for i, t in enumerate(texts)]
+    return Entry(source, "h", " ".join(texts), {}, chunks)
+
+
+def test_pruned_bm25_scores_exactly_and_only_among_chunks_with_a_rare_term(tmp_path):
+    index = FullText(tmp_path / "x.sqlite")
+    common = [f"the harbour board met on day {i} to discuss the harbour budget" for i in range(60)]
+    index.put([_entry("a", common), _entry("b", ["the harbour of Kelmora closes for dredging",
+                                                 "Kelmora fishermen protest at the harbour"])])
+    q = terms("Kelmora harbour dredging")
+    full = dict(index.search(q, 100, budget=10**9))
+    pruned = index.search(q, 100, budget=3)
+    assert {cid for cid, _ in pruned} == {"b-0", "b-1"}  # only chunks holding a rare term are scored
+    assert all(abs(full[cid] - s) < 1e-9 for cid, s in pruned)  # ...with their whole BM25 score
+    assert [cid for cid, _ in pruned] == [cid for cid, _ in index.search(q, 2, budget=10**9)]
+    assert index.frequency("harbour") == 62 and index.size() == 62
+
+    index.drop(["b"])
+    assert index.frequency("kelmora") == 0 and index.size() == 60 and not index.search(terms("Kelmora"), 5)
