@@ -1,4 +1,4 @@
-"""The one way into newsrag: `App(settings)` owns the store, the embedder, the BM25 snapshot and the
+"""The one way into newsrag: `App(settings)` owns the store, the embedder, the lexical index view and the
 answer backends, and offers everything the CLI, the chat and the evaluation do.
 
     app = App(Settings.from_env())
@@ -42,7 +42,7 @@ Progress = Callable[[int, int], None]
 
 
 class App:
-    """Store, embedder and one shared BM25 snapshot; a chain per answer backend, built on first use.
+    """Store, embedder and one shared view of the lexical index; a chain per answer backend, built on first use.
 
     Every index change goes through one writer thread, in order (`submit_uploads` does not wait for
     it); questions go first and are answered from the last committed state meanwhile: the lock is
@@ -53,7 +53,7 @@ class App:
         self.settings = settings
         self.store = store or ChromaStore.open(settings)
         self.embedder = embedder or make_embedder(settings)
-        self.corpus = CorpusCache(self.store, settings.home / "cache")
+        self.corpus = CorpusCache(self.store)
         self.lock = threading.RLock()
         self.turns = Turns()
         self.writer = Writer()
@@ -99,7 +99,7 @@ class App:
         return final
 
     def warm(self) -> None:
-        """Load the embedding model, the BM25 snapshot and the reader now, not on the first question."""
+        """Load the embedding model, open the lexical index and load the reader now, not on the first question."""
         self.embedder.encode(["warm-up"])
         self.corpus.get()
         self.chain().reader

@@ -173,7 +173,7 @@ class _Sentences:
 class CorpusCache:
     """Hands out the current `Corpus`: a new one (empty caches, nothing rebuilt) when the index changed."""
 
-    def __init__(self, store: ChromaStore, folder=None):  # `folder`: where older versions kept snapshots
+    def __init__(self, store: ChromaStore):
         self.store = store
         self._corpus: Corpus | None = None
         self._lock = threading.Lock()

@@ -519,7 +519,7 @@ def warm_gradio() -> None:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_only: bool = False,
           auth_file: Path | None = None) -> None:
-    """`newsrag serve`: build the App, load the model and BM25 snapshot, run the page until interrupted."""
+    """`newsrag serve`: build the App, load the model and open the lexical index, run the page until interrupted."""
     users = Users.load(auth_file) if auth_file else None
     check_exposure(host, read_only, users)
     # Gradio's own upload cache goes under the data folder too, not the system temp dir.
