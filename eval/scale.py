@@ -27,6 +27,7 @@ from pathlib import Path
 from newsrag.eval.bench import SQUAD, run_child, squad, variants, write_docs
 from newsrag.eval.metrics import percentile
 
+CHARS_PER_CHUNK = 670  # measured on the digests (9,847 chunks from 456 of them): sizes come out as asked
 NEW = ("Zorbania's harbour minister Quentin Vashtel announced on Tuesday that the port of Kelmora will "
        "close for three weeks of dredging. Vashtel said the closure would cost shippers about 40 million "
        "dollars. Fishermen in Kelmora protested outside the ministry.")
@@ -144,7 +145,7 @@ def run(out: Path, sizes: list[int], squad_path: Path = SQUAD, seed: int = 0, n_
     work = Path(work or tempfile.mkdtemp(prefix="newsrag-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     (work / "q.json").write_text(json.dumps(sample), encoding="utf-8")
-    docs = variants(paragraphs, max(sizes), seed=seed)
+    docs = variants(paragraphs, max(sizes), chars_per_chunk=CHARS_PER_CHUNK, seed=seed)
     ours, ours_url = _server(work / "ours-db", work / "ours.log")
     bare, bare_url = _server(work / "bare-db", work / "bare.log")
     home, rows, done = work / "home", [], 0
@@ -167,7 +168,7 @@ def run(out: Path, sizes: list[int], squad_path: Path = SQUAD, seed: int = 0, n_
 def _measure(size: int, docs, done: int, work: Path, home: Path, ours, ours_url: str, bare, bare_url: str) -> dict:
     upto = done
     chars = sum(len(t) for _, t in docs[:done])
-    while upto < len(docs) and chars / 440 < size:
+    while upto < len(docs) and chars / CHARS_PER_CHUNK < size:
         chars += len(docs[upto][1])
         upto += 1
     folder = work / f"docs-{size}"
