@@ -6,6 +6,9 @@ Write protocol (why a crash never leaves a visible half-written or duplicated in
 2. point the registry at the new content hash (the commit point: readers only trust chunks whose
    hash matches the registry);
 3. delete the article's records with any other hash; bump the generation so readers reload.
+Step 2 also writes the article to the lexical index (index/fulltext.py), right after the registry,
+batch by batch: retrieval only shows chunks the lexical index holds, so an interrupted write leaves
+nothing half-visible, and `sync` (run when a store opens) adds what such a write missed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +32,9 @@ import numpy as np
 from newsrag.index.analyze import Local, SentenceInfo, local_from_meta
 from newsrag.index.chunk import Chunk
 from newsrag.index.embed import EMBED_BACKENDS
+from newsrag.index.fulltext import Entry, FullText
 from newsrag.index.load import PIPELINE
+from newsrag.index.terms import terms
 from newsrag.errors import BackendError
 from newsrag.settings import Settings
 
@@ -287,7 +293,8 @@ class _Reachable:
 class ChromaStore:
     """Chunks, sentences and the article registry in three Chroma collections."""
 
-    def __init__(self, client, prefix: str = "news", embed_backend: str = Settings.embed_backend):
+    def __init__(self, client, prefix: str = "news", embed_backend: str = Settings.embed_backend,
+                 lexical_dir: Path | None = None):
         self.client = client
         self.prefix = prefix
         url = server_url(client)
@@ -307,10 +314,18 @@ class ChromaStore:
         # a server gets smaller writes: each request must finish within the timeout
         self.batch = min(1000 if server else 5000, call(client.get_max_batch_size))
         self.embed_backend = self._claim(embed_backend)
+        folder = lexical_dir or (self.folder / "lexical" if self.folder else Path(tempfile.gettempdir()) / "newsrag-lexical")
+        self.lexical = FullText(Path(folder) / f"{prefix}-{self.identity}.sqlite")
+        self.sync()
 
     @classmethod
     def open(cls, settings: Settings) -> "ChromaStore":
-        return cls(connect(settings), settings.collection, settings.embed_backend)
+        return cls(connect(settings), settings.collection, settings.embed_backend, settings.lexical_path)
+
+    def sync(self) -> int:
+        """Bring the lexical index level with the registry (a new index file, an interrupted write)."""
+        committed = {a.source: a.doc_hash for a in self.articles().values()}
+        return self.lexical.sync(committed, self._entries, lambda s: self.article_meta([s]).get(s))
 
     def _claim(self, backend: str) -> str:
         """Vectors of different embedding backends must never meet in one index: stamp, then check.
@@ -385,6 +400,9 @@ class ChromaStore:
                 metadatas=[{"source": a.source, "title": a.title, "doc_hash": a.doc_hash, "chunks": len(a.chunks),
                             **{k: a.meta.get(k) for k in NEWS_FIELDS}} for a in part],
             )
+            self.lexical.put(_entry(a.source, a.doc_hash, a.text, a.meta,
+                                    [(c.id, c.text, {**_chunk_meta(c), **filter_fields(a.meta)}) for c in a.chunks])
+                             for a in part)
         for a in articles:
             if a.source in replacing:
                 self._delete_stale(a.source, a.doc_hash)
@@ -422,6 +440,7 @@ class ChromaStore:
         known = source in self.articles()
         with self._writing():
             self.registry.delete(ids=[article_id(source)])  # uncommit first: readers stop trusting it
+            self.lexical.drop([source])
         self.drop_stale(source, None)
         return known
 
@@ -478,8 +497,19 @@ class ChromaStore:
 
     def mentions(self, word: str) -> bool:
         """True if any indexed article's original text contains `word` (case-sensitive), even in a
-        heading or byline that chunking left out."""
-        return bool(self.registry.get(where_document={"$contains": word}, limit=1, include=[])["ids"])
+        heading or byline that chunking left out (answered by the lexical index)."""
+        return self.lexical.mentions(word)
+
+    def _entries(self, sources: list[str]) -> list[Entry]:
+        """Committed articles read back from Chroma, for the lexical index (see `sync`)."""
+        got = self.registry.get(ids=[article_id(s) for s in sources], include=["documents", "metadatas"])
+        out = []
+        for text, m in zip(got["documents"], got["metadatas"]):
+            rows = self.chunks.get(where={"$and": [{"source": m["source"]}, {"doc_hash": m["doc_hash"]}]},
+                                   include=["documents", "metadatas"])
+            chunks = sorted(zip(rows["ids"], rows["documents"], rows["metadatas"]), key=lambda r: r[2]["position"])
+            out.append(_entry(m["source"], m["doc_hash"], text, m, chunks))
+        return out
 
     def iter_chunks(self, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
         """Every stored chunk as (id, text, metadata), paged so memory stays bounded."""
@@ -545,6 +575,14 @@ class ChromaStore:
 
 def _article(m: dict) -> Article:
     return Article(m["source"], m["title"], m["doc_hash"], int(m["chunks"]), *(m.get(k) for k in NEWS_FIELDS))
+
+
+def _entry(source: str, doc_hash: str, text: str, meta: dict, chunks: list[tuple[str, str, dict]]) -> Entry:
+    """An article for the lexical index; each chunk is indexed by the terms of its title and text."""
+    fields = {k: v for k, v in filter_fields(meta).items() if v is not None}
+    return Entry(source, doc_hash, text, fields,
+                 [(cid, terms(f"{m['title']} {t}"), t, {k: v for k, v in m.items() if v is not None})
+                  for cid, t, m in chunks])
 
 
 def _chunk_meta(c: Chunk) -> dict:

@@ -1,4 +1,4 @@
-"""The one way into newsrag: `App(settings)` owns the store, the embedder, the BM25 snapshot and the
+"""The one way into newsrag: `App(settings)` owns the store, the embedder, the lexical index view and the
 answer backends, and offers everything the CLI, the chat and the evaluation do.
 
     app = App(Settings.from_env())
@@ -14,13 +14,14 @@ import contextlib
 import os
 import shutil
 import threading
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from newsrag.index.embed import BaseEmbedder
 from newsrag.index.embedders import make_embedder
 from newsrag.errors import NewsragError
-from newsrag.index import pending, versions
+from newsrag.index import inbox, pending, versions
 from newsrag.index.ingest import IngestReport, discover, ingest, ingest_documents
 from newsrag.index.pacing import Pacing
 from newsrag.index.load import Document, load, parse, with_meta
@@ -41,7 +42,7 @@ Progress = Callable[[int, int], None]
 
 
 class App:
-    """Store, embedder and one shared BM25 snapshot; a chain per answer backend, built on first use.
+    """Store, embedder and one shared view of the lexical index; a chain per answer backend, built on first use.
 
     Every index change goes through one writer thread, in order (`submit_uploads` does not wait for
     it); questions go first and are answered from the last committed state meanwhile: the lock is
@@ -52,7 +53,7 @@ class App:
         self.settings = settings
         self.store = store or ChromaStore.open(settings)
         self.embedder = embedder or make_embedder(settings)
-        self.corpus = CorpusCache(self.store, settings.home / "cache")
+        self.corpus = CorpusCache(self.store)
         self.lock = threading.RLock()
         self.turns = Turns()
         self.writer = Writer(prepare=self._heal)
@@ -98,7 +99,7 @@ class App:
         return final
 
     def warm(self) -> None:
-        """Load the embedding model, the BM25 snapshot and the reader now, not on the first question."""
+        """Load the embedding model, open the lexical index and load the reader now, not on the first question."""
         self.embedder.encode(["warm-up"])
         self.corpus.get()
         self.chain().reader
@@ -123,6 +124,14 @@ class App:
                     self._retire_upload(source, before.get(source))
             return report
         return self.writer.run("ingest", work)
+
+    def watch_inbox(self) -> None:
+        """Take `newsrag ingest` requests from the command line while this process holds the embedded
+        data folder (index/inbox.py): each runs on the writer, like an upload."""
+        def handle(paths: list[Path]) -> dict:
+            report = self.ingest(paths)
+            return {**asdict(report), "summary": report.summary()}
+        inbox.watch(self.settings.home, handle)
 
     def ingest_documents(self, docs: Iterable[Document], progress: Progress | None = None) -> IngestReport:
         """Index documents made in memory (`newsrag.index.load.from_text`), e.g. an evaluation corpus."""

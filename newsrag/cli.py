@@ -10,10 +10,13 @@ import sys
 from pathlib import Path
 
 from newsrag.app import App
-from newsrag.errors import InputError, NewsragError
+from newsrag.errors import BackendError, InputError, NewsragError
 from newsrag.eval.bench import SQUAD, run as run_bench
+from newsrag.eval.scale import run as run_scale
 from newsrag.eval.run import run as run_eval
 from newsrag.eval.run import run_reader
+from newsrag.index import inbox
+from newsrag.index.ingest import IngestReport
 from newsrag.index.load import printable
 from newsrag.index.lock import data_lock
 from newsrag.rag.backends import BACKENDS
@@ -89,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--upload-mb", type=float, default=9.9,
                    help="size of the file uploaded in the background while asking (0 skips it)")
     s.add_argument("--only-upload", action="store_true", help="measure only that upload and print it")
+    s.add_argument("--scale", metavar="SIZES",
+                   help="only the scale bench: comma-separated corpus sizes in chunks (e.g. 10000,30000,100000), "
+                        "built in turn against a `chroma run` server, each figure beside a bare Chroma collection")
     return p
 
 
@@ -134,6 +140,11 @@ def cmd_ingest(args, settings: Settings) -> int:
     try:
         with data_lock(settings, "newsrag ingest"):  # before opening: the store's vector index is loaded once
             report = App(settings).ingest(args.paths, progress)
+    except BackendError:
+        if settings.chroma_url or not inbox.served(settings.home):
+            raise
+        say("newsrag serve holds the data folder: it ingests these files, questions go on", file=sys.stderr)
+        report = _handed(inbox.submit(settings.home, args.paths))
     finally:  # the bar's last line before any error, which is then the last line
         if bar is not None:
             bar.close()
@@ -148,6 +159,13 @@ def cmd_ingest(args, settings: Settings) -> int:
             say(f"{label:8}{name}")
     print(report.summary())
     return 1 if report.failed else 0
+
+
+def _handed(got: dict) -> IngestReport:
+    """The report of an ingest the serving process ran for us (index/inbox.py)."""
+    if "error" in got:
+        raise BackendError(got["error"])
+    return IngestReport(**{k: v for k, v in got.items() if k != "summary"})
 
 
 def _questions(arg: str):
@@ -321,6 +339,8 @@ def cmd_bench(args, settings: Settings) -> int:
     squad = args.squad or SQUAD
     if not squad.is_file():
         raise InputError(f"{squad}: SQuAD v2 file not found (the benchmark's real text); pass --squad PATH")
+    if args.scale:
+        return run_scale(args.out, [int(x) for x in args.scale.split(",")], squad_path=squad)
     return run_bench(settings, args.out, big_chunks=args.chunks, squad_path=squad, upload_mb=args.upload_mb,
                      only_upload=args.only_upload)
 

@@ -24,6 +24,7 @@ class Settings:
     # bundled-set MRR gate: docs/embedding-backends.md) | "onnx-fp32" | "hash" (model-free hashed words, for fast
     # tests: index/hash_embed.py). One backend's vectors per index (index/store.py).
     embed_backend: str = "torch"
+    lexical_dir: Path | None = None  # the lexical index's folder (default: home / "lexical"); share it between processes
     models_dir: Path | None = None  # where exported ONNX models are cached (default: home / "models")
     ingest_batch_docs: int = 64  # articles embedded and written per batch: bounds ingest memory
     # chunking
@@ -91,6 +92,10 @@ class Settings:
         return self.home / "chroma"
 
     @property
+    def lexical_path(self) -> Path:
+        return self.lexical_dir or self.home / "lexical"
+
+    @property
     def models_path(self) -> Path:
         return self.models_dir or self.home / "models"
 
@@ -107,6 +112,8 @@ class Settings:
             values["home"] = Path(env["NEWSRAG_HOME"])
         if env.get("NEWSRAG_READER_DIR"):
             values["reader_dir"] = Path(env["NEWSRAG_READER_DIR"])
+        if env.get("NEWSRAG_LEXICAL_DIR"):
+            values["lexical_dir"] = Path(env["NEWSRAG_LEXICAL_DIR"])
         if env.get("NEWSRAG_MODELS_DIR"):
             values["models_dir"] = Path(env["NEWSRAG_MODELS_DIR"])
         for name, key, cast in (

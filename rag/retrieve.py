@@ -56,6 +56,7 @@ class HybridRetriever(BaseRetriever):
         dense = [(h.id, h.score) for h in self.store.query("chunks", vector, pool, filters.where())]
         sentence = self._sentence_ranking(corpus, vector, pool, filters.where())
         lexical = corpus.search(query, pool, keep)
+        corpus.load(cid for ranking in (dense, sentence, lexical) for cid, _ in ranking)  # one read, not one per chunk
         fused: dict[str, float] = defaultdict(float)
         for ranking, weight in ((dense, 1.0), (sentence, 1.0), (lexical, self.lexical_weight)):
             seen = [cid for cid, _ in ranking if cid in corpus.metas and (keep is None or keep(corpus.metas[cid]))]

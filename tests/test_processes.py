@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import pytest
 
 from conftest import ARTICLES, BIN, cli, free_port, running
-from gradio_http import RawGradio
+from gradio_http import Page, RawGradio
 
 pytestmark = pytest.mark.slow
 
@@ -191,3 +191,57 @@ def test_a_hung_chroma_server_holds_no_worker_longer_than_the_timeout(tmp_path):
             assert len(said.stderr.strip().splitlines()) == 1 and cli_seconds < 45
             time.sleep(timeout)  # after the pause the next call tries the server again
             assert ask()[0]["success"]
+
+
+@pytest.mark.server
+def test_ingest_workers_share_one_chroma_server_and_one_lexical_index(tmp_path):
+    """Three `newsrag ingest` processes (each its own data folder, as on three machines) write at once
+    to one Chroma server and one lexical index; a reader elsewhere then finds every article."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    chroma = shutil.which("chroma", path=str(BIN)) or "chroma"
+    lexical = tmp_path / "shared-lexical"
+    names = sorted(ARTICLES.glob("*.txt"))
+    with running([chroma, "run", "--path", str(tmp_path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+                 f"{url}/api/v2/heartbeat", log=tmp_path / "chroma.log", timeout=60):
+        procs = []
+        for i in range(3):
+            folder = tmp_path / f"desk{i}"
+            folder.mkdir()
+            for p in names[i::3]:
+                shutil.copy(p, folder / p.name)
+            env = env_for(tmp_path / f"home{i}", NEWSRAG_CHROMA_URL=url, NEWSRAG_LEXICAL_DIR=str(lexical))
+            procs.append(subprocess.Popen([str(BIN / "newsrag"), "ingest", str(folder)], env=env, text=True,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        for p in procs:
+            code, (_, err) = p.wait(600), p.communicate()
+            assert code == 0 and "Traceback" not in err, err
+        env = env_for(tmp_path / "reader", NEWSRAG_CHROMA_URL=url, NEWSRAG_LEXICAL_DIR=str(lexical))
+        listed = subprocess.run([str(BIN / "newsrag"), "list"], env=env, capture_output=True, text=True, timeout=120)
+        assert f"{len(names)} articles" in listed.stdout, listed.stdout
+        from newsrag.index.fulltext import FullText
+
+        (index,) = lexical.glob("*.sqlite")
+        assert set(FullText(index).hashes()) == {p.name for p in names}
+        asked = subprocess.run([str(BIN / "newsrag"), "ask", "--json", QUESTIONS[3]], env=env, capture_output=True,
+                               text=True, timeout=300)
+        assert asked.returncode == 0 and json.loads(asked.stdout)["citations"], asked.stderr
+
+
+def test_an_embedded_page_takes_a_command_line_ingest_and_answers_from_it(tmp_path):
+    """`newsrag ingest` next to a writable embedded `newsrag serve`: handed to the page, not refused."""
+    home = tmp_path / "home"
+    a, _ = folders(tmp_path)
+    assert run("ingest", str(a), home=home).returncode == 0
+    port = free_port()
+    page = [str(BIN / "newsrag"), "serve", "--port", str(port)]
+    with running(page, f"http://127.0.0.1:{port}/gradio_api/startup-events", env=env_for(home),
+                 log=tmp_path / "serve.log", timeout=300):
+        new = tmp_path / "new"
+        new.mkdir()
+        (new / "ferry.txt").write_text(FERRY, encoding="utf-8")
+        done = run("ingest", str(new), home=home)
+        assert done.returncode == 0 and "added   ferry.txt" in done.stdout, done.stderr
+        assert "newsrag serve holds the data folder" in done.stderr
+        answer = Page(f"http://127.0.0.1:{port}").ask("When does the Zorblatt ferry start sailing?")
+        assert "ferry.txt" in json.dumps(answer), answer

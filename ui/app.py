@@ -519,7 +519,7 @@ def warm_gradio() -> None:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_only: bool = False,
           auth_file: Path | None = None) -> None:
-    """`newsrag serve`: build the App, load the model and BM25 snapshot, run the page until interrupted."""
+    """`newsrag serve`: build the App, load the model and open the lexical index, run the page until interrupted."""
     users = Users.load(auth_file) if auth_file else None
     check_exposure(host, read_only, users)
     # Gradio's own upload cache goes under the data folder too, not the system temp dir.
@@ -533,6 +533,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, read_on
     if not read_only:
         app.heal()  # finish an upload or removal a killed server left half done
     app.warm()
+    if not read_only and not settings.chroma_url:  # the folder's one writer: take the command line's ingests
+        app.watch_inbox()
     warm_gradio()
     demo = build_app(app, Access(read_only, users))
     print(f"newsrag: ready; open http://{host}:{port}", flush=True)
