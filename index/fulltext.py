@@ -61,13 +61,17 @@ class FullText:
         self._local = threading.local()
         try:
             self._create()
-        except sqlite3.DatabaseError:  # not an SQLite file (truncated, overwritten): rebuilt from Chroma
+        except sqlite3.DatabaseError as e:  # not an SQLite file (truncated, overwritten): rebuilt from Chroma
+            if isinstance(e, sqlite3.OperationalError):
+                raise  # the file is fine, the disk or a lock is not: never delete it for that
             self._local = threading.local()
             for p in self.path.parent.glob(f"{self.path.name}*"):
                 p.unlink(missing_ok=True)
             self._create()
 
     def _create(self) -> None:
+        if self._version() == VERSION:
+            return  # nothing to write: a full disk still answers from the file
         self.db.executescript(_SCHEMA)  # IF NOT EXISTS: concurrent creators agree
         with self._write() as db:
             version = db.execute("SELECT value FROM state WHERE key='version'").fetchone()
@@ -75,13 +79,31 @@ class FullText:
                 self._clear(db)
                 db.execute("INSERT OR REPLACE INTO state VALUES('version', ?)", (VERSION,))
 
+    def _version(self) -> int | None:
+        try:
+            row = self.db.execute("SELECT value FROM state WHERE key='version'").fetchone()
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):
+                return None
+            raise
+        return row[0] if row else None
+
     @property
     def db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.OperationalError as e:
+                if "locked" in str(e) or not self.path.exists():
+                    raise
+                # No room for WAL's shared-memory file (a full disk): read the file as it stands (nothing can be
+                # written on a full disk anyway); a write then fails with the store's one-line message.
+                db.close()
+                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, timeout=60,
+                                     isolation_level=None, check_same_thread=False)
             self._local.db = db
         return db
 
@@ -149,6 +171,8 @@ class FullText:
         for i in range(0, len(missing), 100):
             with self._write() as db:  # read back under the write lock: a concurrent commit waits for us
                 self._put(db, fetch(missing[i:i + 100]))
+        if not extra:
+            return len(missing)
         with self._write() as db:
             gone = [s for s in extra if current(s) is None]
             for source in gone:
