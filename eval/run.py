@@ -71,6 +71,12 @@ def run(settings: Settings, dataset: Path | None = None, out: Path = Path("eval-
         below = gate.failures(result["aggregates"], settings.k)
         print("gate: every committed threshold met" if not below else
               "gate: below the committed thresholds (eval/thresholds.json): " + "; ".join(below))
+    elif held := gate.heldout_gate(dataset.name, half, limit, seed):
+        name, limits = held
+        overall = result["aggregates"]["overall"] if kind == "news" else result["aggregates"]
+        below = gate.failures({name: overall}, settings.k, {name: limits})
+        print(f"gate ({name}): every committed threshold met" if not below else
+              f"gate ({name}): below the committed thresholds (eval/thresholds-heldout.json): " + "; ".join(below))
     exact = (result["aggregates"]["overall"] if kind == "news" else result["aggregates"])["citation_exact"]
     if exact is not None and exact < 1.0:
         print(f"newsrag: error: {1 - exact:.1%} of citations do not quote their article exactly", file=sys.stderr)

@@ -234,6 +234,8 @@ class App:
     def _heal(self) -> None:
         for note in pending.left(self.settings.home):
             self._settle(note)
+        for old in (self.settings.home / "cache").glob("bm25-*"):  # per-process BM25 snapshots of older versions
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def _paired(self, sources: list[str], staged: Path | None = None) -> Iterator[None]:

@@ -34,15 +34,21 @@ class Cites:
         inside the first new citation it is given for."""
         out = []
         for c in cands:
-            key = (c.source, c.start, c.end)
-            if key not in self.numbers:
-                self.numbers[key] = len(self.numbers) + 1
-                self.citations.append(Citation(self.numbers[key], c.source, c.title, c.start, c.end, c.quote,
-                                               supported, speaker=c.speaker if c.speaker_here else None,
-                                               short=short))
-                short = None
-            out.append(self.numbers[key])
+            new = (c.source, c.start, c.end) not in self.numbers
+            out.append(self.span(c.source, c.title, c.start, c.end, c.quote, supported,
+                                 speaker=c.speaker if c.speaker_here else None, short=short))
+            short = None if new else short
         return list(dict.fromkeys(out))
+
+    def span(self, source: str, title: str, start: int, end: int, text: str, supported: bool = True,
+             **extra) -> int:
+        """The number of one span of an article (a new one is appended), for citations of no sentence
+        (a byline)."""
+        key = (source, start, end)
+        if key not in self.numbers:
+            self.numbers[key] = len(self.numbers) + 1
+            self.citations.append(Citation(self.numbers[key], source, title, start, end, text, supported, **extra))
+        return self.numbers[key]
 
 
 def markers(numbers: Iterable[int]) -> str:

@@ -90,7 +90,6 @@ class Evidence:
     candidates: list[Candidate]  # best first
     documents: list[Document]
     unknown: tuple[str, ...] = ()  # names in the question that no article mentions
-    confidence: float = 1.0  # how answerable the question is from this evidence: the best sentence's score
     kind_missing: bool = False  # a kind of answer is asked for (a number...) and no best sentence offers one
     asked: str = ""  # what the user typed this turn (`question` may be a follow-up joined to its context)
     parts: tuple["Evidence", ...] = ()  # a two-part question's ("When and where…?") evidence for each part
@@ -119,8 +118,7 @@ def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed, query: Any, questi
     scored = sorted((replace(c, score=c.score * repeat) if c.text in seen else c for c in found),
                     key=lambda c: c.score, reverse=True)
     missing = query.expected is not None and not any(c.fits for c in scored[:TOP])
-    best = scored[0].score if scored else 0.0
-    return Evidence(question, scored, documents, unknown_names(query.text, corpus, store), best, missing, query.text,
+    return Evidence(question, scored, documents, unknown_names(query.text, corpus, store), missing, query.text,
                     query=query)
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from newsrag.errors import InputError
 from newsrag.rag.answer import NOT_COVERED
 from newsrag.rag.filters import Filters
-from newsrag.rag.question import (Intent, Role, asks_position, counted, detect, expected, find_role, find_subject,
-                                  split_wh, standalone)
+from newsrag.rag.question import (Byline, Figures, Intent, Role, asks_position, byline, counted, detect, expected,
+                                  figures, find_role, find_subject, names, split_wh, standalone)
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 # "Who said “We want this talk”?": the quotation whose speaker is asked for (at least two words)
@@ -37,6 +37,9 @@ class Query:
     parts: tuple["Query", ...]  # "When and where…?" -> the Queries of "When…?" and "Where…?"; () otherwise
     quoted: str | None  # the quotation of "Who said “…”?"
     counted: frozenset[str]  # the terms of what "how many/much" counts (else the topic's)
+    figures: Figures  # how figures may be read: money asked about, one speaker's figure, numbers it says itself
+    names: tuple[str, ...]  # capitalised words after the first: the sides of a comparison
+    byline: Byline | None  # a question about who wrote an article or what an author wrote
     context: str | None  # the last exchange joined to this question (retrieval for a follow-up), or None
     previous: str | None  # the user's last question, if any
     reply: str  # the assistant's last answer without its markers ("" if none, or a refusal)
@@ -82,7 +85,8 @@ def analyse(input: dict, max_chars: int) -> Query:
     quoted = _WHO_SAID.search(text)
     intent, subject = detect(text), find_subject(text)
     return Query(typed, text, intent, expected(text), subject, asks_position(text, subject), find_role(text), parts,
-                 quoted.group("q").strip(" ,.") if quoted else None, counted(text, intent.topic), context,
+                 quoted.group("q").strip(" ,.") if quoted else None, counted(text, intent.topic), figures(text),
+                 names(text), byline(text), context,
                  users[-1] if users else None, reply, filters, k)
 
 

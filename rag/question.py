@@ -92,6 +92,60 @@ def expected(question: str) -> str | None:
     return next((kind for pattern, kind in _KINDS if pattern.search(question)), None)
 
 
+# -- what "how many/much" counts, and how the figures may be read (rag/intents/conflict.py) -----------
+_MONEY = re.compile(r"\b(how much|cost|costs|spend\w*|budget|aid|money|dollars?|funds?|funding|bill)\b|\$", re.I)
+_ONE_SPEAKER = re.compile(r"\b(according to|did (he|she|they|\w+) (say|tell|claim)|he|she)\b", re.I)
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*\b")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """How a question about numbers reads: whether money counts, whether one speaker's figure is asked
+    ("according to Biden", "did he say"), and the words and numbers it says itself (not answers)."""
+
+    money: bool
+    one_speaker: bool
+    words: frozenset[str]
+
+
+def figures(question: str) -> Figures:
+    return Figures(bool(_MONEY.search(question)), bool(_ONE_SPEAKER.search(question)),
+                   frozenset(re.findall(r"\d[\d,]*(?:\.\d+)?|[a-z]+", question.lower())))
+
+
+def names(question: str) -> tuple[str, ...]:
+    """Capitalised words after the first, in order, once each: the sides of "Compare Biden and Putin"."""
+    return tuple(dict.fromkeys(_CAPITALISED.findall(question)[1:]))
+
+
+# -- bylines: "Who wrote the bike lanes article?", "What did Jon Porter write about FaceTime?" ---------
+_ARTICLE = r"(?:article|story|piece|report|column|op-?ed|post)"
+_WHO_WROTE = re.compile(
+    rf"^\s*(?:who\s+(?:wrote|authored|penned|(?:is|was)\s+(?:the\s+)?(?:author|writer)\s+of)|"
+    rf"whose\s+(?:byline\s+is\s+on|{_ARTICLE}\s+is))\s+(?P<about>about\s+)?(?P<topic>.*?)\s*\??\s*$", re.I)
+_WHAT_WROTE = re.compile(
+    rf"^\s*(?:what|which)\s+(?:{_ARTICLE}s?\s+|stories\s+)?(?:did|has|have)\s+(?P<name>.+?)\s+"
+    rf"(?:write|written|author|authored|report|reported)(?:\s+(?:about|on)\s+(?P<topic>.+?))?\s*\??\s*$", re.I)
+_FILLER = re.compile(rf"^(?:the|this|that|an?)\s+|\s+{_ARTICLE}$|\s+(?:{_ARTICLE}\s+)?(?:about|on)\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Byline:
+    """A question about who wrote an article (`author` None) or what an author wrote (`author` set)."""
+
+    topic: str  # the article's title words, or what it is about ("" for "Who wrote it?")
+    about: bool = False  # "Who wrote about …?": the article retrieval finds on the topic, not by title
+    author: str | None = None
+
+
+def byline(question: str) -> Byline | None:
+    if m := _WHO_WROTE.match(question):
+        return Byline(_FILLER.sub("", m.group("topic")).strip(), bool(m.group("about")))
+    if m := _WHAT_WROTE.match(question):
+        return Byline(m.group("topic") or "", False, m.group("name"))
+    return None
+
+
 def counted(question: str, topic: str) -> frozenset[str]:
     """What a "how many/much" question counts: the words after it up to the first verb, else the topic's terms."""
     m = re.search(r"\bhow (?:many|much)\s+(.*?)(?:\s+(?:are|were|is|was|did|do|does|have|has|had|will|would|"

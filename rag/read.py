@@ -24,7 +24,7 @@ from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.reader import Reader
 
 CALIBRATION = Path(__file__).with_name("reader_calibration.json")
-FEATURES = ("gap", "score", "share", "strength", "confidence", "kind_missing", "top_sentence")
+FEATURES = ("gap", "score", "share", "strength", "kind_missing", "top_sentence")
 
 
 @dataclass(frozen=True)
@@ -152,5 +152,5 @@ def features_of(reading, evidence: Evidence, best: Short | None) -> dict:
     top_sentence = bool(best and evidence.candidates and best.candidate.start == evidence.candidates[0].start
                         and best.candidate.source == evidence.candidates[0].source)
     return {"gap": max(-20.0, top), "score": reading.best.score if reading.best else 0.0, "share": share,
-            "strength": evidence.strength, "confidence": evidence.confidence,
+            "strength": evidence.strength,
             "kind_missing": float(evidence.kind_missing), "top_sentence": float(top_sentence)}

@@ -11,6 +11,7 @@ import pytest
 from conftest import shared_pages
 from newsrag.app import App
 from newsrag.rag.intents.byline import byline_answer, byline_span
+from newsrag.rag.query import Query
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.settings import Settings
 
@@ -63,7 +64,7 @@ def quoted(app, citation) -> str:
 
 
 def test_who_wrote_an_article_named_by_its_title_cites_the_byline(app):
-    answer = byline_answer("Who wrote the ferry line article?", evidence("x", "market.md"), app.store)
+    answer = byline_answer(Query.of("Who wrote the ferry line article?"), evidence("x", "market.md"), app.store)
     assert answer.answer == "Jane Doe wrote “Harbour council approves new ferry line” (Harbour Post, 2024-05-01). [1]"
     cited, = answer.citations
     assert (cited.source, cited.text, cited.supported) == ("ferry.md", "By Jane Doe", True)
@@ -71,7 +72,7 @@ def test_who_wrote_an_article_named_by_its_title_cites_the_byline(app):
 
 
 def test_a_page_without_a_shown_byline_is_cited_by_its_headline_unsupported(app):
-    answer = byline_answer("Who is the author of the swing bridge story?", evidence("x"), app.store)
+    answer = byline_answer(Query.of("Who is the author of the swing bridge story?"), evidence("x"), app.store)
     cited, = answer.citations
     assert answer.answer.startswith("Jane Doe wrote “Old swing bridge to close for repairs”")
     assert cited.source == "bridge.md" and not cited.supported and quoted(app, cited) == cited.text
@@ -80,21 +81,21 @@ def test_a_page_without_a_shown_byline_is_cited_by_its_headline_unsupported(app)
 def test_who_wrote_about_a_topic_means_the_article_retrieval_found_on_it(app):
     found = evidence("x", "market.md", "ferry.md")
     found = replace(found, candidates=[replace(c, text=t) for c, t in zip(found.candidates, ("Fish.", "A long debate."))])
-    answer = byline_answer("Who wrote about the debate?", found, app.store)
+    answer = byline_answer(Query.of("Who wrote about the debate?"), found, app.store)
     assert answer.citations[0].source == "ferry.md" and "Jane Doe" in answer.answer
-    assert byline_answer("Who wrote about the tunnel?", found, app.store) is None  # no article is on it
+    assert byline_answer(Query.of("Who wrote about the tunnel?"), found, app.store) is None  # no article is on it
 
 
 def test_an_article_without_an_author_is_said_to_name_none(app):
-    answer = byline_answer("Who wrote the fish market article?", evidence("x"), app.store)
+    answer = byline_answer(Query.of("Who wrote the fish market article?"), evidence("x"), app.store)
     assert not answer.answerable and "does not name its author" in answer.notice
 
 
 def test_what_an_author_wrote_lists_their_articles_each_cited(app):
-    answer = byline_answer("What did Jane Doe write?", evidence("x"), app.store)
+    answer = byline_answer(Query.of("What did Jane Doe write?"), evidence("x"), app.store)
     assert {c.source for c in answer.citations} == {"ferry.md", "bridge.md"}
     assert all(quoted(app, c) == c.text for c in answer.citations)
-    about = byline_answer("What has Jane Doe written about the bridge?", evidence("x"), app.store)
+    about = byline_answer(Query.of("What has Jane Doe written about the bridge?"), evidence("x"), app.store)
     assert [c.source for c in about.citations] == ["bridge.md"]
 
 
@@ -104,7 +105,7 @@ def test_what_an_author_wrote_about_a_topic_quotes_the_article_on_it(app):
     start = text.index(said)
     found = replace(evidence("x", "bridge.md"), candidates=[replace(evidence("x", "bridge.md").candidates[0], start=start,
                     end=start + len(said), text=said, quote=said)])
-    answer = byline_answer("What did Jane Doe write about repairs?", found, app.store)
+    answer = byline_answer(Query.of("What did Jane Doe write about repairs?"), found, app.store)
     assert answer.answer.endswith(f"[1] {said} [2]") and [quoted(app, c) for c in answer.citations][1] == said
 
 
@@ -112,7 +113,7 @@ def test_what_an_author_wrote_about_a_topic_quotes_the_article_on_it(app):
                                       "Who wrote the novel War and Peace?",
                                       "What did the council decide?"])
 def test_other_questions_are_not_about_bylines(app, question):
-    assert byline_answer(question, evidence("x", "ferry.md"), app.store) is None
+    assert byline_answer(Query.of(question), evidence("x", "ferry.md"), app.store) is None
 
 
 def test_the_byline_span_is_the_shortest_line_naming_the_author():

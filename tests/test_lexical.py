@@ -102,3 +102,17 @@ def test_pruned_bm25_scores_exactly_and_only_among_chunks_with_a_rare_term(tmp_p
 
     index.drop(["b"])
     assert index.frequency("kelmora") == 0 and index.size() == 60 and not index.search(terms("Kelmora"), 5)
+
+
+def test_an_older_versions_bm25_snapshots_are_deleted_by_the_first_write(fresh, embedder):
+    """Before the shared index, each process cached a BM25 snapshot under home/cache/bm25-*: gone now."""
+    from newsrag.app import App
+
+    settings, store = fresh
+    cache = settings.home / "cache"
+    (cache / "bm25-news-abc-3").mkdir(parents=True)
+    (cache / "bm25-news-abc-3" / "manifest.json").write_text("{}")
+    (cache / "bm25-news-abc-2.tmp").write_text("x")
+    (cache / "keep.json").write_text("{}")
+    App(settings, store=store, embedder=embedder).heal()
+    assert sorted(p.name for p in cache.iterdir()) == ["keep.json"]

@@ -134,6 +134,28 @@ def test_training_windows_point_at_their_answers():
     assert all(s == e == 0 for ids, _, s, e in feats if tok.decode(ids).startswith("[CLS] who won"))
 
 
+def test_near_misses_pair_a_question_with_a_similar_paragraph_that_lacks_its_answer():
+    """Stage 2's unanswerable pairs: the most similar other paragraph of the article, never one holding the answer."""
+    import random
+
+    from newsrag.eval.fit_reader import near_misses
+
+    def qa(question, answer):
+        return {"question": question, "answers": [{"text": answer, "answer_start": 0}]}
+
+    article = {"paragraphs": [
+        {"context": "The ferry line opens in June, the harbour council said.",
+         "qas": [qa("When does the harbour ferry line open?", "June")]},
+        {"context": "The harbour ferry line will cost 4 million euros, the council said on Monday.", "qas": []},
+        {"context": "The ferry line opens to the harbour in June, officials confirmed.", "qas": []},
+        {"context": "Fishermen sold cod at the market.", "qas": []},
+    ]}
+    pairs = near_misses([(article, "t")], keep=1.0, rng=random.Random(0))
+    assert pairs == [("When does the harbour ferry line open?", article["paragraphs"][1]["context"], None, None,
+                      "t-near-miss")]
+    assert near_misses([({"paragraphs": article["paragraphs"][:1]}, "t")], 1.0, random.Random(0)) == []
+
+
 @pytest.mark.parametrize("question", [
     "How long did Putin's press conference last?",
     "How large was the defense spending bill Biden signed on Monday?",

@@ -15,24 +15,13 @@ from dataclasses import dataclass
 
 from newsrag.index.meta import front_matter
 from newsrag.rag.answer import Answer, Citation, Sentence, refusal
-from newsrag.rag.cite import LABEL, Writer
+from newsrag.rag.cite import LABEL, Cites, Writer
 from newsrag.rag.evidence import Evidence
 from newsrag.rag.intents.base import Rules
 from newsrag.rag.query import Query
 from newsrag.rag.terms import terms
 
 _FROM_METADATA = "from the article's metadata (author, title, outlet, date)"
-
-_ARTICLE = r"(?:article|story|piece|report|column|op-?ed|post)"
-# "Who wrote the bike lanes article?", "Who is the author of ...?", "Who wrote about ...?", "Who wrote it?"
-_WHO = re.compile(
-    rf"^\s*(?:who\s+(?:wrote|authored|penned|(?:is|was)\s+(?:the\s+)?(?:author|writer)\s+of)|"
-    rf"whose\s+(?:byline\s+is\s+on|{_ARTICLE}\s+is))\s+(?P<about>about\s+)?(?P<topic>.*?)\s*\??\s*$", re.I)
-# "What did Jon Porter write (about FaceTime)?", "What has Jon Porter written on ...?", "Which articles did ... write?"
-_WHAT = re.compile(
-    rf"^\s*(?:what|which)\s+(?:{_ARTICLE}s?\s+|stories\s+)?(?:did|has|have)\s+(?P<name>.+?)\s+"
-    rf"(?:write|written|author|authored|report|reported)(?:\s+(?:about|on)\s+(?P<topic>.+?))?\s*\??\s*$", re.I)
-_FILLER = re.compile(rf"^(?:the|this|that|an?)\s+|\s+{_ARTICLE}$|\s+(?:{_ARTICLE}\s+)?(?:about|on)\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -45,16 +34,17 @@ class _Article:
 
 
 def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
-    return byline_answer(query.text, evidence, rules.store) if rules.store is not None else None
+    return byline_answer(query, evidence, rules.store) if rules.store is not None else None
 
 
-def byline_answer(question: str, evidence: Evidence, store) -> Answer | None:
+def byline_answer(query: Query, evidence: Evidence, store) -> Answer | None:
     """The answer to a question about who wrote an article or what an author wrote; None for any other."""
-    if m := _WHO.match(question):
-        return _who_wrote(question, _FILLER.sub("", m.group("topic")).strip(), bool(m.group("about")), evidence, store)
-    if m := _WHAT.match(question):
-        return _what_wrote(question, m.group("name"), m.group("topic") or "", evidence, store)
-    return None
+    asked = query.byline
+    if asked is None:
+        return None
+    if asked.author is None:
+        return _who_wrote(query.text, asked.topic, asked.about, evidence, store)
+    return _what_wrote(query.text, asked.author, asked.topic, evidence, store)
 
 
 def _articles(store) -> list[_Article]:
@@ -74,11 +64,11 @@ def _who_wrote(question: str, topic: str, about: bool, evidence: Evidence, store
         return None
     if not article.author:
         return refusal(question, f"“{article.title}” does not name its author.")
-    citation = _byline(1, article, store)
-    w = Writer()
-    said = _wrote(w, article, citation)
-    w.marks([1])
-    return Answer(question, w.text, True, [citation], sentences=[Sentence(said, [1], citation.supported)],
+    cites, w = Cites(), Writer()
+    n = _byline(cites, article, store)
+    said = _wrote(w, article, cites.citations[-1])
+    w.marks([n])
+    return Answer(question, w.text, True, cites.citations, sentences=[Sentence(said, [n], cites.citations[-1].supported)],
                   editorial=w.editorial)
 
 
@@ -101,18 +91,19 @@ def _what_wrote(question: str, name: str, topic: str, evidence: Evidence, store)
         return None  # not an author of ours: "What did Putin write to Biden?" is a question about the news
     if topic:
         mine = [a for a in mine if set(terms(topic)) & set(terms(a.title))] or mine
-    citations, parts, w = [], [], Writer()
+    cites, parts, w = Cites(), [], Writer()
     for article in mine[:5]:
-        citations.append(_byline(len(citations) + 1, article, store))
+        n = _byline(cites, article, store)
+        cited = cites.citations[n - 1]
         w.sep(" " if w.length else "")
-        parts.append(Sentence(_wrote(w, article, citations[-1]), [len(citations)], citations[-1].supported))
-        w.marks([len(citations)])
+        parts.append(Sentence(_wrote(w, article, cited), [n], cited.supported))
+        w.marks([n])
         said = _on_topic(article.source, topic, evidence)
         if said is not None:  # what the article says on the topic, quoted from it
-            citations.append(Citation(len(citations) + 1, said.source, said.title, said.start, said.end, said.quote))
-            parts.append(Sentence(" ".join(said.quote.split()), [len(citations)]))
-            w.sep(" ").quote(parts[-1].text).marks([len(citations)])
-    return Answer(question, w.text, True, citations, sentences=parts, editorial=w.editorial)
+            numbers = cites.mark(said)
+            parts.append(Sentence(" ".join(said.quote.split()), numbers))
+            w.sep(" ").quote(parts[-1].text).marks(numbers)
+    return Answer(question, w.text, True, cites.citations, sentences=parts, editorial=w.editorial)
 
 
 def _on_topic(source: str, topic: str, evidence: Evidence):
@@ -134,14 +125,14 @@ def _where(article: _Article) -> str:
     return f" ({said})" if said else ""
 
 
-def _byline(n: int, article: _Article, store) -> Citation:
-    """A citation of the byline: the shortest stored line naming the author; else the article's headline
-    or first line, marked unsupported (the page does not show who wrote it)."""
+def _byline(cites: Cites, article: _Article, store) -> int:
+    """The number of the byline's citation: the shortest stored line naming the author; else the article's
+    headline or first line, marked unsupported (the page does not show who wrote it)."""
     text = store.article_text(article.source) or ""
     span = byline_span(text, article.author or "", _front_matter(text)) or _first_line(text, article.title)
     start, end = span
-    return Citation(n, article.source, article.title, start, end, text[start:end],
-                    supported=span != (0, 0) and _names(text[start:end], article.author or ""))
+    return cites.span(article.source, article.title, start, end, text[start:end],
+                      supported=span != (0, 0) and _names(text[start:end], article.author or ""))
 
 
 def byline_span(text: str, author: str, skip: int = 0) -> tuple[int, int] | None:

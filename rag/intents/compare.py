@@ -3,8 +3,6 @@ against the other's, else each outlet's best statement on the topic."""
 
 from __future__ import annotations
 
-import re
-
 from newsrag.rag.answer import Answer, Sentence
 from newsrag.rag.cite import LABEL, Cites, Writer
 from newsrag.rag.evidence import Evidence
@@ -13,16 +11,13 @@ from newsrag.rag.intents.conflict import figures, figures_answer
 from newsrag.rag.intents.summary import per_article
 from newsrag.rag.query import Query
 
-_NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*\b")
-
 
 def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
     if query.intent.quantity or query.expected == "number":
         groups = figures(query, evidence, rules)
         if groups:
             return figures_answer(query.text, groups)
-    names = [n for n in dict.fromkeys(_NAME.findall(query.text)[1:])
-             if any(n in c.text for c in evidence.candidates)]
+    names = [n for n in query.names if any(n in c.text for c in evidence.candidates)]
     if len(names) >= 2:
         return by_subject(query.text, names, evidence)
     return per_article(query.text, evidence, rules, 1, topical=True, central=False)

@@ -19,6 +19,7 @@ from newsrag.rag.cite import ATTRIBUTION, LABEL, Cites, Writer
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.intents.base import Rules, is_statement
 from newsrag.rag.query import Query
+from newsrag.rag.question import Figures
 from newsrag.rag.terms import terms
 
 _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -35,7 +36,6 @@ _NOT_COUNT_AFTER = re.compile(
     rf"^\s*(%|per ?cent|(second|minute|hour|day|week|month|year|decade|centur)\w*\b|(st|nd|rd|th)\b|({_MONTHS})\b|"
     r"(dollars?|euros?|pounds?|rubles?|roubles?)\b)", re.I)
 _DATE_BEFORE = re.compile(rf"\b({_MONTHS})\.?\s*$", re.I)
-_MONEY_Q = re.compile(r"\b(how much|cost|costs|spend\w*|budget|aid|money|dollars?|funds?|funding|bill)\b|\$", re.I)
 _TOKEN = re.compile(r"[\w’'-]+")
 
 
@@ -55,29 +55,28 @@ def number(match: re.Match) -> float:
     return base * _SCALES.get((match.group("scale") or "").lower(), 1.0)
 
 
-def counts(sentence: str, question: str) -> list[re.Match]:
-    """Number mentions that can be counts: not years, dates, durations, percentages, or money unless asked."""
+def counts(sentence: str, asked: Figures) -> list[re.Match]:
+    """Number mentions that can be counts: not years, dates, durations, percentages, money unless asked,
+    nor a number the question says itself."""
     out = []
-    money_ok = bool(_MONEY_Q.search(question))
-    q = question.lower()
     for m in _VALUE.finditer(sentence):
         raw = m.group("num")
-        if raw.lower() in q or _NOT_COUNT_AFTER.match(sentence[m.end():]) or _DATE_BEFORE.search(sentence[:m.start()]):
+        if set(raw.lower().split()) <= asked.words or _NOT_COUNT_AFTER.match(sentence[m.end():]) or _DATE_BEFORE.search(sentence[:m.start()]):
             continue
         if re.fullmatch(r"(19|20)\d\d", raw) and not m.group("scale"):
             continue  # a year
-        if m.group("cur") and not money_ok:
+        if m.group("cur") and not asked.money:
             continue
         out.append(m)
     return out
 
 
-def value_near(sentence: str, question: str, focus: set[str], window: int = 16) -> Value | None:
+def value_near(sentence: str, asked: Figures, focus: set[str], window: int = 16) -> Value | None:
     """The count closest to a focus term (within `window` words), as a Value; None without one."""
     words = [(w.start(), set(terms(w.group(0)))) for w in _TOKEN.finditer(sentence)]
     hits = [i for i, (_, ts) in enumerate(words) if ts & focus]
     best = None
-    for m in counts(sentence, question):
+    for m in counts(sentence, asked):
         at = next((i for i, (pos, _) in enumerate(words) if pos >= m.start("num")), len(words))
         dist = min((abs(at - h) for h in hits), default=None)
         if dist is not None and dist <= window and (best is None or dist < best[0]):
@@ -96,12 +95,11 @@ def differ(a: float, b: float, tolerance: float = 0.02) -> bool:
     return abs(a - b) > tolerance * max(abs(a), abs(b), 1.0)
 
 
-_ONE_SPEAKER = re.compile(r"\b(according to|did (he|she|they|\w+) (say|tell|claim)|he|she)\b", re.I)
 
 
 def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
     """For "how many" questions: when outlets give different figures, say so and cite each; else None."""
-    if query.expected != "number" or _ONE_SPEAKER.search(query.text):
+    if query.expected != "number" or query.figures.one_speaker:
         return None
     groups = figures(query, evidence, rules)
     return figures_answer(query.text, groups) if len(groups) >= 2 else None
@@ -120,7 +118,7 @@ def figures(query: Query, evidence: Evidence, rules: Rules) -> list[list[Figure]
     per_source: dict[str, Figure] = {}
     for c in evidence.candidates[:rules.pool]:
         if c.score >= rules.keep * best and c.source not in per_source and is_statement(c):
-            if (v := value_near(c.quote, query.text, focus)) is not None:
+            if (v := value_near(c.quote, query.figures, focus)) is not None:
                 per_source[c.source] = (v, c)
     found = list(per_source.values())
     if found:
