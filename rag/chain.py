@@ -32,7 +32,7 @@ from newsrag.rag.intents import Rules
 from newsrag.rag.query import Query, analyse
 from newsrag.rag.read import Found, default_reader, load_calibration, read
 from newsrag.rag.retrieve import HybridRetriever
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 from newsrag.settings import Settings
 
 EMPTY = "No articles are indexed yet: add some first (newsrag ingest FOLDER, or upload them in the chat)."
@@ -47,11 +47,6 @@ class Turn:
     notice: str | None = None  # e.g. undated articles a date filter left out
     settled: Answer | None = None  # decided without the answer backend: a refusal or a handler's answer
     final: bool = False  # `settled` is the whole reply (no article, none matching the filters)
-
-
-def names(words: tuple[str, ...]) -> str:
-    """"A", "A or B", "A, B or C": how the refusal notice lists unknown names."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def closest(evidence: Evidence, limit: int = 3) -> list[tuple[str, str]]:
@@ -256,7 +251,7 @@ class NewsChain(Runnable[dict, dict]):
         if (by := intents.byline.handle(q, evidence, self.rules)) is not None:  # "Who wrote …?": from metadata
             return replace(turn, settled=by)
         if evidence.unknown:
-            return replace(turn, settled=refusal(q.typed, f"No article mentions {names(evidence.unknown)}."))
+            return replace(turn, settled=refusal(q.typed, f"No article mentions {' or '.join(', '.join(evidence.unknown).rsplit(', ', 1))}."))
         if q.role and q.role.asks_holder and not evidence.subject:  # no article names the holder of that title
             return replace(turn, settled=refusal(q.typed, f"No article names {q.role}."))
         if not evidence.candidates:

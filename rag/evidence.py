@@ -19,7 +19,7 @@ from langchain_core.documents import Document
 
 from newsrag.index.store import ChromaStore, chunk_sentences, sentence_dates, sentence_id
 from newsrag.rag.lexical import Corpus
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 from newsrag.settings import Settings
 
 MIN_WORDS = 5
@@ -118,7 +118,7 @@ def gather(store: ChromaStore, corpus: Corpus, scorer: Fixed, query: Any, questi
     scored = sorted((replace(c, score=c.score * repeat) if c.text in seen else c for c in found),
                     key=lambda c: c.score, reverse=True)
     missing = query.expected is not None and not any(c.fits for c in scored[:TOP])
-    return Evidence(question, scored, documents, unknown_names(query.text, corpus, store), missing, query.text,
+    return Evidence(question, scored, documents, unknown_names(query.names, corpus, store), missing, query.text,
                     query=query)
 
 
@@ -205,21 +205,11 @@ def _number_near_focus(sentence: str, question: str, window: int = 4) -> bool:
     return any(abs(i - j) <= window and focus & set(stems[j]) for i in numbers for j in range(len(tokens)))
 
 
-_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*\b")
-
-
-def unknown_names(question: str, corpus: Corpus, store: ChromaStore | None = None) -> tuple[str, ...]:
-    """Capitalised words (not the first word, not 2-letter acronyms) that appear in no article.
+def unknown_names(names: tuple[str, ...], corpus: Corpus, store: ChromaStore | None = None) -> tuple[str, ...]:
+    """The question's `names` (rag/question.py) that appear in no article.
 
     A question about something the articles never mention cannot be answered from them. A word
     missing from the indexed passages may still be in an article (a heading such as "World News"):
     with a `store`, only words no article's text contains are listed.
     """
-    out = []
-    for m in _CAPITALISED.finditer(question):
-        word = m.group(0).rstrip("’'s") if m.group(0).endswith(("’s", "'s")) else m.group(0)
-        if m.start() == 0 or len(word) <= 2:
-            continue
-        if any(t not in corpus.idf for t in terms(word)) and not (store and store.mentions(word)):
-            out.append(word)
-    return tuple(dict.fromkeys(out))
+    return tuple(w for w in names if any(t not in corpus.idf for t in terms(w)) and not (store and store.mentions(w)))

@@ -17,7 +17,7 @@ from newsrag.rag.cite import DATE, Cites, Writer
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.query import Query
 from newsrag.rag.read import Short
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 
 Statement = list[Candidate]  # first = the sentence shown; all = the citations
 

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from newsrag.index.fulltext import FullText
 from newsrag.index.store import ChromaStore
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 
 _KEEP = 4096  # cached chunks per generation: a few questions' worth, never the whole index
 
@@ -31,9 +31,6 @@ class Corpus:
         self.idf = _Idf(index, len(self.ids))
         self.sentence_chunks = _Sentences(index)
         self._articles: list[dict] | None = None
-
-    def __reduce__(self):  # pickled (eval/fit_scorer.py's cache) as where it lives, reopened on load
-        return _reopen, (str(self.index.path), self.generation)
 
     def search(self, query: str, n: int, keep: Callable[[dict], bool] | None = None) -> list[tuple[str, float]]:
         """The `n` best chunks by BM25; with `keep`, only among chunks whose metadata it accepts."""
@@ -64,10 +61,6 @@ class Corpus:
     def weight(self, term: str) -> float:
         """IDF of a term; unseen terms weigh like the rarest ones."""
         return self.idf.get(term, math.log(1 + len(self.ids)))
-
-
-def _reopen(path: str, generation: int) -> Corpus:
-    return Corpus(FullText(path), generation)
 
 
 class _Ids:

@@ -16,7 +16,7 @@ from typing import Any
 from newsrag.errors import InputError
 from newsrag.rag.answer import NOT_COVERED
 from newsrag.rag.filters import Filters
-from newsrag.rag.question import (Byline, Figures, Intent, Role, asks_position, byline, counted, detect, expected,
+from newsrag.rag.question import (Byline, Intent, Role, asks_position, byline, counted, detect, expected,
                                   figures, find_role, find_subject, names, split_wh, standalone)
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
@@ -37,7 +37,9 @@ class Query:
     parts: tuple["Query", ...]  # "When and where…?" -> the Queries of "When…?" and "Where…?"; () otherwise
     quoted: str | None  # the quotation of "Who said “…”?"
     counted: frozenset[str]  # the terms of what "how many/much" counts (else the topic's)
-    figures: Figures  # how figures may be read: money asked about, one speaker's figure, numbers it says itself
+    money: bool  # asks about money (sums of money count as figures)
+    one_speaker: bool  # asks for one speaker's figure ("according to Biden"): no "Reports differ"
+    said: frozenset[str]  # the words and numbers the question says itself (never its answer)
     names: tuple[str, ...]  # capitalised words after the first: the sides of a comparison
     byline: Byline | None  # a question about who wrote an article or what an author wrote
     context: str | None  # the last exchange joined to this question (retrieval for a follow-up), or None
@@ -85,7 +87,7 @@ def analyse(input: dict, max_chars: int) -> Query:
     quoted = _WHO_SAID.search(text)
     intent, subject = detect(text), find_subject(text)
     return Query(typed, text, intent, expected(text), subject, asks_position(text, subject), find_role(text), parts,
-                 quoted.group("q").strip(" ,.") if quoted else None, counted(text, intent.topic), figures(text),
+                 quoted.group("q").strip(" ,.") if quoted else None, counted(text, intent.topic), *figures(text),
                  names(text), byline(text), context,
                  users[-1] if users else None, reply, filters, k)
 

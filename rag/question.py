@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 
 # -- intent: what the question wants done (the handlers of rag/intents/ compose it) --------------------
 _SOURCES = r"(articles?|outlets?|sources?|reports?|papers?|stories|story|coverage|media)"
@@ -95,27 +95,21 @@ def expected(question: str) -> str | None:
 # -- what "how many/much" counts, and how the figures may be read (rag/intents/conflict.py) -----------
 _MONEY = re.compile(r"\b(how much|cost|costs|spend\w*|budget|aid|money|dollars?|funds?|funding|bill)\b|\$", re.I)
 _ONE_SPEAKER = re.compile(r"\b(according to|did (he|she|they|\w+) (say|tell|claim)|he|she)\b", re.I)
-_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*\b")
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*\b")
 
 
-@dataclass(frozen=True)
-class Figures:
-    """How a question about numbers reads: whether money counts, whether one speaker's figure is asked
-    ("according to Biden", "did he say"), and the words and numbers it says itself (not answers)."""
-
-    money: bool
-    one_speaker: bool
-    words: frozenset[str]
-
-
-def figures(question: str) -> Figures:
-    return Figures(bool(_MONEY.search(question)), bool(_ONE_SPEAKER.search(question)),
-                   frozenset(re.findall(r"\d[\d,]*(?:\.\d+)?|[a-z]+", question.lower())))
+def figures(question: str) -> tuple[bool, bool, frozenset[str]]:
+    """How a question about numbers reads: money counts; one speaker's figure is asked ("according to
+    Biden", "did he say"); the words and numbers it says itself (not answers)."""
+    return (bool(_MONEY.search(question)), bool(_ONE_SPEAKER.search(question)),
+            frozenset(re.findall(r"\d[\d,]*(?:\.\d+)?|[a-z]+", question.lower())))
 
 
 def names(question: str) -> tuple[str, ...]:
-    """Capitalised words after the first, in order, once each: the sides of "Compare Biden and Putin"."""
-    return tuple(dict.fromkeys(_CAPITALISED.findall(question)[1:]))
+    """Capitalised words longer than two letters, not the question's first word, possessive dropped, once
+    each: names the articles must know ("Biden", "NATO"), the sides of "Compare Biden and Putin"."""
+    words = (m.group(0) for m in _CAPITALISED.finditer(question) if m.start() > 0)
+    return tuple(dict.fromkeys(w[:-2] if w.endswith(("’s", "'s")) else w for w in words if len(w) > 2))
 
 
 # -- bylines: "Who wrote the bike lanes article?", "What did Jon Porter write about FaceTime?" ---------
@@ -141,9 +135,7 @@ class Byline:
 def byline(question: str) -> Byline | None:
     if m := _WHO_WROTE.match(question):
         return Byline(_FILLER.sub("", m.group("topic")).strip(), bool(m.group("about")))
-    if m := _WHAT_WROTE.match(question):
-        return Byline(m.group("topic") or "", False, m.group("name"))
-    return None
+    return Byline(m.group("topic") or "", False, m.group("name")) if (m := _WHAT_WROTE.match(question)) else None
 
 
 def counted(question: str, topic: str) -> frozenset[str]:

@@ -10,6 +10,7 @@ from conftest import ARTICLES, article_text
 from handbuilt import evidence
 from newsrag.rag.intents import conflict
 from newsrag.rag import question as intent
+from newsrag.rag.query import Query
 from newsrag.rag.intents import outcome
 from test_chain import check_schema
 
@@ -49,7 +50,7 @@ def test_topic_drops_the_framing_words():
 
 def test_counts_are_normalised_and_dates_years_durations_are_not_counts():
     focus = {"troop"}
-    q = intent.figures("How many troops?")
+    q = Query.of("How many troops?")
     assert intent.counted("How many troops?", "troops") == frozenset(focus)
     assert conflict.value_near("Russia has 100,000 troops there.", q, focus).number == 100_000
     assert conflict.value_near("Russia has 100 thousand troops there.", q, focus).number == 100_000
@@ -57,12 +58,12 @@ def test_counts_are_normalised_and_dates_years_durations_are_not_counts():
     for text in ("Troops arrived on January 10.", "In 2014 troops moved.", "Troops stayed for 30 years.",
                  "Troops cost $ 300 million."):
         assert conflict.value_near(text, q, focus) is None, text
-    assert conflict.value_near("Troops cost $ 300 million.", intent.figures("How much did the troops cost?"), focus).number == 3e8
+    assert conflict.value_near("Troops cost $ 300 million.", Query.of("How much did the troops cost?"), focus).number == 3e8
     assert not conflict.differ(100_000, 100_500) and conflict.differ(100_000, 175_000)
 
 
 def test_a_number_the_question_says_is_not_its_answer():
-    asked = intent.figures("How many of the 100 soldiers were sent home?")
+    asked = Query.of("How many of the 100 soldiers were sent home?")
     assert conflict.value_near("Of the 100 soldiers, 10 soldiers were sent home.", asked, {"soldier"}).number == 10
 
 

@@ -19,7 +19,7 @@ from newsrag.rag.cite import LABEL, Cites, Writer
 from newsrag.rag.evidence import Evidence
 from newsrag.rag.intents.base import Rules
 from newsrag.rag.query import Query
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 
 _FROM_METADATA = "from the article's metadata (author, title, outlet, date)"
 

@@ -17,7 +17,7 @@ def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
         groups = figures(query, evidence, rules)
         if groups:
             return figures_answer(query.text, groups)
-    names = [n for n in query.names if any(n in c.text for c in evidence.candidates)]
+    names = [n for n in query.names if not n.isupper() and any(n in c.text for c in evidence.candidates)]
     if len(names) >= 2:
         return by_subject(query.text, names, evidence)
     return per_article(query.text, evidence, rules, 1, topical=True, central=False)

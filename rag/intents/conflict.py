@@ -19,8 +19,7 @@ from newsrag.rag.cite import ATTRIBUTION, LABEL, Cites, Writer
 from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.intents.base import Rules, is_statement
 from newsrag.rag.query import Query
-from newsrag.rag.question import Figures
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 
 _WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
           "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
@@ -55,13 +54,13 @@ def number(match: re.Match) -> float:
     return base * _SCALES.get((match.group("scale") or "").lower(), 1.0)
 
 
-def counts(sentence: str, asked: Figures) -> list[re.Match]:
+def counts(sentence: str, asked: Query) -> list[re.Match]:
     """Number mentions that can be counts: not years, dates, durations, percentages, money unless asked,
     nor a number the question says itself."""
     out = []
     for m in _VALUE.finditer(sentence):
         raw = m.group("num")
-        if set(raw.lower().split()) <= asked.words or _NOT_COUNT_AFTER.match(sentence[m.end():]) or _DATE_BEFORE.search(sentence[:m.start()]):
+        if set(raw.lower().split()) <= asked.said or _NOT_COUNT_AFTER.match(sentence[m.end():]) or _DATE_BEFORE.search(sentence[:m.start()]):
             continue
         if re.fullmatch(r"(19|20)\d\d", raw) and not m.group("scale"):
             continue  # a year
@@ -71,7 +70,7 @@ def counts(sentence: str, asked: Figures) -> list[re.Match]:
     return out
 
 
-def value_near(sentence: str, asked: Figures, focus: set[str], window: int = 16) -> Value | None:
+def value_near(sentence: str, asked: Query, focus: set[str], window: int = 16) -> Value | None:
     """The count closest to a focus term (within `window` words), as a Value; None without one."""
     words = [(w.start(), set(terms(w.group(0)))) for w in _TOKEN.finditer(sentence)]
     hits = [i for i, (_, ts) in enumerate(words) if ts & focus]
@@ -99,7 +98,7 @@ def differ(a: float, b: float, tolerance: float = 0.02) -> bool:
 
 def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
     """For "how many" questions: when outlets give different figures, say so and cite each; else None."""
-    if query.expected != "number" or query.figures.one_speaker:
+    if query.expected != "number" or query.one_speaker:
         return None
     groups = figures(query, evidence, rules)
     return figures_answer(query.text, groups) if len(groups) >= 2 else None
@@ -118,7 +117,7 @@ def figures(query: Query, evidence: Evidence, rules: Rules) -> list[list[Figure]
     per_source: dict[str, Figure] = {}
     for c in evidence.candidates[:rules.pool]:
         if c.score >= rules.keep * best and c.source not in per_source and is_statement(c):
-            if (v := value_near(c.quote, query.figures, focus)) is not None:
+            if (v := value_near(c.quote, query, focus)) is not None:
                 per_source[c.source] = (v, c)
     found = list(per_source.values())
     if found:

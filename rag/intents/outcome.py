@@ -16,7 +16,7 @@ from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.intents.base import Rules
 from newsrag.rag.query import Query
 from newsrag.rag.question import Intent
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 
 PLANNED = re.compile(
     r"\b(will|would|may|might|shall|must|should|(had|has|have|need|needs) to|aim(s|ed)? (at|to)|"

@@ -13,7 +13,7 @@ from newsrag.rag.evidence import Candidate, Evidence
 from newsrag.rag.extractive import Statement, same_fact, statement_pieces
 from newsrag.rag.intents.base import Rules, is_statement
 from newsrag.rag.query import Query
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 
 # A summary prefers an article's lead (news puts the main point first) and sentences that stand alone.
 _LEAD = 0.1

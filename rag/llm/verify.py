@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from newsrag.rag.evidence import Candidate
-from newsrag.rag.terms import terms
+from newsrag.index.terms import terms
 from newsrag.settings import Settings
 
 
