@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -26,45 +25,27 @@ from newsrag.eval import metrics as M
 from newsrag.eval import squad
 from newsrag.eval.fit_reader import SHARED
 from newsrag.eval.run import index_squad
-from newsrag.rag.filters import Filters
 from newsrag.rag.read import CALIBRATION, FEATURES
 from newsrag.settings import Settings
 
 
-def rows_for(settings: Settings, articles: list[dict], limit: int | None = None, seed: int = 0,
-             near_misses: float = 0.0) -> list[dict]:
-    """Features and labels of each question of `articles`, read through the real chain.
-
-    With `near_misses` > 0, that share of the answerable questions is asked a second time with its
-    gold paragraph left out of retrieval, labelled unanswerable (`near_miss`): what a question looks
-    like when the articles are on its subject but do not answer it. A near miss whose retrieved
-    sentences still hold a gold answer (another paragraph says it too) is left out.
-    """
+def rows_for(settings: Settings, articles: list[dict], limit: int | None = None, seed: int = 0) -> list[dict]:
+    """Features and labels of each question of `articles`, read through the real chain."""
     paragraphs, questions = squad.parse({"data": articles})
     questions = squad.sample(questions, limit, seed)
     app, _ = index_squad(settings, paragraphs)
     chain = app.chain("extractive")
-    sources = [p.source for p in paragraphs]
-    rng = random.Random(seed)
     out = []
     for q in questions:
         ev = chain.read(chain.evidence(q.question))
-        if ev.found is not None:
-            out.append(_row(q, ev.found, not q.impossible))
-        if q.impossible or rng.random() >= near_misses:
+        found = ev.found
+        if found is None:
             continue
-        ev = chain.read(chain.evidence(q.question, filters=Filters(sources=tuple(s for s in sources if s != q.source))))
-        said = " ".join(c.text for c in ev.candidates).lower()
-        if ev.found is not None and not any(a.lower() in said for a in q.answers):
-            out.append(_row(q, ev.found, False) | {"near_miss": True})
+        text = found.best.text if found.best else ""
+        f1 = max((M.token_f1(text, a) for a in q.answers), default=0.0)
+        out.append({"id": q.id, "question": q.question, "answerable": not q.impossible, "span": text,
+                    "f1": f1, "correct": (not q.impossible) and f1 >= 0.5, **found.features})
     return out
-
-
-def _row(q, found, answerable: bool) -> dict:
-    text = found.best.text if found.best else ""
-    f1 = max((M.token_f1(text, a) for a in q.answers), default=0.0) if answerable else 0.0
-    return {"id": q.id, "question": q.question, "answerable": answerable, "span": text,
-            "f1": f1, "correct": answerable and f1 >= 0.5, **found.features}
 
 
 def fit(rows: list[dict], label: str, only_answerable: bool = False) -> tuple[list[float], float]:
@@ -86,7 +67,6 @@ def thresholds(rows: list[dict], p_ans: np.ndarray, p_ok: np.ndarray, answer_rat
                min_shown: int = 30) -> tuple[float, float, dict]:
     answerable = np.array([r["answerable"] for r in rows])
     correct = np.array([r["correct"] for r in rows])
-    near = np.array([bool(r.get("near_miss")) for r in rows])
     t_ans = float(np.quantile(p_ans[answerable], 1 - answer_rate))
     kept = p_ans >= t_ans
     t_ok = 1.0
@@ -99,7 +79,6 @@ def thresholds(rows: list[dict], p_ans: np.ndarray, p_ok: np.ndarray, answer_rat
     figures = {"questions": len(rows), "answerable": int(answerable.sum()),
                "answered_when_answerable": float(kept[answerable].mean()),
                "refused_unanswerable": float((~kept[~answerable]).mean()) if (~answerable).any() else None,
-               "refused_near_misses": float((~kept[near]).mean()) if near.any() else None,
                "short_shown_share_of_answerable": float(shown[answerable].mean()),
                "short_precision_answerable": float(correct[shown & answerable].mean()) if shown.any() else None,
                "short_precision_all": float(correct[shown].mean()) if shown.any() else None}
@@ -114,8 +93,6 @@ def main(argv=None) -> int:
     p.add_argument("--answer-rate", type=float, default=0.88)
     p.add_argument("--precision", type=float, default=0.92)
     p.add_argument("--limit", type=int, default=None, help="calibration questions drawn (default: all)")
-    p.add_argument("--near-misses", type=float, default=0.5,
-                   help="share of answerable questions also asked without their paragraph, as unanswerable")
     p.add_argument("--rows", type=Path, default=None, help="also write the per-question rows here (JSONL)")
     p.add_argument("--from-rows", type=Path, default=None, help="refit from rows a previous run wrote")
     args = p.parse_args(argv)
@@ -125,7 +102,7 @@ def main(argv=None) -> int:
     if args.from_rows:
         rows = [json.loads(line) for line in args.from_rows.read_text(encoding="utf-8").splitlines() if line]
     else:
-        rows = rows_for(settings, calib, args.limit, near_misses=args.near_misses)  # its own collection, reused
+        rows = rows_for(settings, calib, args.limit)  # its own collection, reused by a second run
     out = args.out or (settings.reader_dir / CALIBRATION.name if settings.reader_dir else CALIBRATION)
     if args.rows:
         args.rows.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -138,7 +115,6 @@ def main(argv=None) -> int:
               "correct": {"w": wc, "b": bc, "threshold": t_ok},
               "fitted_on": f"SQuAD 2.0 dev calibration articles ({len(calib)} of the even half), {len(rows)} questions",
               "targets": {"answer_rate": args.answer_rate, "precision": args.precision},
-              "near_misses": {"share": args.near_misses, "rows": sum(bool(r.get("near_miss")) for r in rows)},
               "calibration_figures": figures,
               "command": "python -m newsrag.eval.calibrate_reader"}
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

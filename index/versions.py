@@ -54,11 +54,13 @@ class Removed:
 
 def put(home: Path, source: str, title: str, doc_hash: str, meta: dict, text: str,
         upload: Path | None = None) -> Removed:
-    """Shelve a version (copying an uploaded file); written whole or not at all."""
+    """Shelve a version (copying an uploaded file); written whole or not at all. The same text removed
+    again is shelved as this removal left it: an upload's file comes back only if it was an upload."""
     version = version_id(source, doc_hash)
     final = shelf(home) / version
     _prune(shelf(home))
-    if not (final / _ENTRY).is_file():
+    shelved = get(home, version)
+    if shelved is None or shelved.uploaded != (upload is not None):
         tmp = shelf(home) / f".tmp-{uuid.uuid4().hex}"
         tmp.mkdir(parents=True)
         (tmp / _TEXT).write_text(text, encoding="utf-8", newline="")

@@ -27,7 +27,6 @@ from newsrag.rag import intents, speakers
 from newsrag.rag.answer import Answer, Answerer, refusal
 from newsrag.rag.cite import with_sources
 from newsrag.rag.evidence import Evidence, Fixed, gather
-from newsrag.rag.filters import Filters
 from newsrag.rag.intents import Rules
 from newsrag.rag.query import Query, analyse
 from newsrag.rag.read import Found, default_reader, load_calibration, read
@@ -183,9 +182,9 @@ class NewsChain(Runnable[dict, dict]):
         return in_context if in_context.strength > own.strength else own
 
     def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None,
-                 config: RunnableConfig | None = None, filters: Filters | None = None) -> Evidence:
+                 config: RunnableConfig | None = None) -> Evidence:
         """The evidence the chain would gather for `question` (the calibration scripts' entry)."""
-        return self.gather(analyse({"question": question, "history": history, "k": k, "filters": filters},
+        return self.gather(analyse({"question": question, "history": history, "k": k},
                                    self.settings.max_question_chars), config)
 
     def titled(self, title: str, n: int = 50) -> list[str]:

@@ -250,3 +250,15 @@ def test_a_process_killed_between_index_and_file_heals_on_the_next_start(tmp_pat
         app.undo(versions.version_id("memo.txt", version("memo.txt", 0)))
         model.current = {"memo.txt": (0, "upload")}
         check(app, model)
+
+
+def test_the_same_text_removed_as_an_upload_then_from_the_command_line_comes_back_as_the_latter(tmp_path, embedder):
+    """Found by the search above: one text, shelved first as an upload, then ingested from a folder and
+    removed again; undoing the second removal must not bring back the upload's file."""
+    app, model = App(Settings(home=tmp_path / "home"), embedder=embedder), Model()
+    upload(app, model, tmp_path, "A", "memo.txt", 2)
+    remove(app, model, "A", "memo.txt")
+    cli_ingest(app, model, tmp_path, "memo.txt", 2)
+    remove(app, model, "A", "memo.txt")
+    undo(app, model, "A")
+    check(app, model)
