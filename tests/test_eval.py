@@ -71,8 +71,8 @@ HELDOUT = gate.load(gate.HELDOUT)
 
 def test_only_the_committed_held_out_runs_are_gated():
     assert gate.heldout_gate("pages.jsonl", "all", None, 0)[0] == "pages"
-    assert gate.heldout_gate("squad2-dev.json", "odd", 600, 0)[0] == "squad-odd"
-    for other in (("pages.jsonl", "all", 50, 0), ("squad2-dev.json", "odd", 600, 1), ("squad2-dev.json", "even", 600, 0)):
+    assert gate.heldout_gate("squad2-dev.json", "odd", 300, 0)[0] == "squad-odd"
+    for other in (("pages.jsonl", "all", 50, 0), ("squad2-dev.json", "odd", 300, 1), ("squad2-dev.json", "even", 300, 0)):
         assert gate.heldout_gate(*other) is None
 
 
