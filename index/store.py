@@ -42,6 +42,9 @@ _STATE = "__state__"
 _COSINE = {"hnsw": {"space": "cosine"}}  # distances = 1 - cosine similarity; converted in one place
 
 
+_PAGE = 2000  # at most this many sentence records read per call when looking up known texts
+
+
 def similarity(distance: float) -> float:
     """Chroma cosine distance -> cosine similarity (higher is closer)."""
     return 1.0 - float(distance)
@@ -544,18 +547,38 @@ class ChromaStore:
 
     def known_sentences(self, texts: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Local]]:
         """What is already stored for any of these sentence texts, so an edit re-encodes and re-analyses
-        only what changed: vectors by normalised text, analyses by exact quote."""
+        only what changed: vectors by normalised text, analyses by exact quote.
+
+        Memory and reads stay bounded by the batch, not by how often the index repeats a text (wire copy,
+        a digest of the same paragraphs): metadata is read in pages until every text has one record with
+        a current analysis, then only those records' vectors are fetched."""
         by_hash = {text_hash(t): t for t in texts}
-        vectors: dict[str, np.ndarray] = {}
+        picked: dict[str, str] = {}  # text hash -> the record whose vector is reused
         analyses: dict[str, Local] = {}
         hashes = list(by_hash)
         for i in range(0, len(hashes), 500):
-            got = self.sentences.get(where={"text_hash": {"$in": hashes[i:i + 500]}}, include=["embeddings", "metadatas"])
+            part, current = hashes[i:i + 500], set()
+            page = min(_PAGE, max(100, 4 * len(part)))  # most texts are new or stored a few times
+            for offset in range(0, 1 << 62, page):
+                got = self.sentences.get(where={"text_hash": {"$in": part}}, include=["metadatas"],
+                                         limit=page, offset=offset)
+                for rid, m in zip(got["ids"], got["metadatas"]):
+                    local = local_from_meta(m) if m.get("pipeline") == PIPELINE else None  # older analyses are redone
+                    if local is not None:
+                        analyses.setdefault(m["quote"], local)
+                    if m["text_hash"] not in current:
+                        picked[m["text_hash"]] = rid
+                        if local is not None:
+                            current.add(m["text_hash"])
+                if len(got["ids"]) < page or len(current) == len(part):
+                    break
+        vectors: dict[str, np.ndarray] = {}
+        ids = list(picked.values())
+        for i in range(0, len(ids), 500):
+            got = self.sentences.get(ids=ids[i:i + 500], include=["embeddings", "metadatas"])
             for v, m in zip(got["embeddings"], got["metadatas"]):
-                vectors.setdefault(by_hash[m["text_hash"]], np.asarray(v, dtype=np.float32))
-                local = local_from_meta(m) if m.get("pipeline") == PIPELINE else None  # older analyses are redone
-                if local is not None:
-                    analyses.setdefault(m["quote"], local)
+                if m is not None and v is not None:
+                    vectors[by_hash[m["text_hash"]]] = np.asarray(v, dtype=np.float32)
         return vectors, analyses
 
     def get_sentences(self, ids: Iterable[str]) -> dict[str, tuple[np.ndarray, str, dict]]:

@@ -177,6 +177,39 @@ def test_ingest_stores_analysis_and_reuses_it(tmp_path, embedder):
     assert set(analyses) == set(quotes)  # an edited article would reuse every unchanged sentence
 
 
+class _Counted:
+    """The real sentence collection, counting the records its `get` returns (vectors apart)."""
+
+    def __init__(self, collection):
+        self.collection, self.records, self.vectors = collection, 0, 0
+
+    def get(self, **kw):
+        got = self.collection.get(**kw)
+        self.records += len(got["ids"])
+        self.vectors += len(got["ids"]) if "embeddings" in kw.get("include", []) else 0
+        return got
+
+    def __getattr__(self, name):
+        return getattr(self.collection, name)
+
+
+def test_known_sentences_reads_one_vector_per_text_however_often_the_index_repeats_it(tmp_path, embedder):
+    """Wire copy stored under many sources: looking up a batch's texts costs the batch, not the copies."""
+    store, folder, settings = one_article(tmp_path, embedder, "001_a0084ac74e741594.txt")
+    quotes = [m["quote"] for m in store.sentences.get(include=["metadatas"])["metadatas"]]
+    texts = [" ".join(q.split()) for q in quotes]
+    once = store.known_sentences(texts)
+    for i in range(40):
+        shutil.copy(ARTICLES / "001_a0084ac74e741594.txt", folder / f"copy{i:02d}.txt")
+    ingest([folder], store, embedder, settings)
+    assert store.sentences.count() == 41 * len(quotes)
+    store.sentences = counted = _Counted(store.sentences)
+    vectors, analyses = store.known_sentences(texts)
+    assert counted.vectors == len(set(texts)) and counted.records <= 100 + len(set(texts))
+    assert set(vectors) == set(once[0]) == set(texts) and set(analyses) == set(once[1]) == set(quotes)
+    assert all(abs(vectors[t] - once[0][t]).max() < 1e-6 for t in texts)
+
+
 def test_reingest_analyses_an_index_stored_before_analysis(tmp_path, embedder):
     """Rows written without analysis (an older index) get it on the next ingest; vectors are kept."""
     store, folder, settings = one_article(tmp_path, embedder, "003_f3e8cce4618215f0.txt")
