@@ -48,18 +48,19 @@ def rows_for(settings: Settings, articles: list[dict], limit: int | None = None,
     return out
 
 
-def fit(rows: list[dict], label: str, only_answerable: bool = False) -> tuple[list[float], float]:
+def fit(rows: list[dict], label: str, only_answerable: bool = False,
+        features: tuple[str, ...] = FEATURES) -> tuple[list[float], float]:
     from sklearn.linear_model import LogisticRegression
 
     rows = [r for r in rows if r["answerable"] or not only_answerable]
-    x = np.array([[r[f] for f in FEATURES] for r in rows], dtype=float)
+    x = np.array([[r[f] for f in features] for r in rows], dtype=float)
     y = np.array([r[label] for r in rows], dtype=int)
     model = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
     return [float(w) for w in model.coef_[0]], float(model.intercept_[0])
 
 
-def prob(w, b, rows) -> np.ndarray:
-    x = np.array([[r[f] for f in FEATURES] for r in rows], dtype=float)
+def prob(w, b, rows, features: tuple[str, ...] = FEATURES) -> np.ndarray:
+    x = np.array([[r[f] for f in features] for r in rows], dtype=float)
     return 1 / (1 + np.exp(-(x @ np.array(w) + b)))
 
 
@@ -94,6 +95,7 @@ def main(argv=None) -> int:
     p.add_argument("--precision", type=float, default=0.92)
     p.add_argument("--limit", type=int, default=None, help="calibration questions drawn (default: all)")
     p.add_argument("--rows", type=Path, default=None, help="also write the per-question rows here (JSONL)")
+    p.add_argument("--features", default=",".join(FEATURES), help="the features both models read (comma-separated)")
     p.add_argument("--from-rows", type=Path, default=None, help="refit from rows a previous run wrote")
     args = p.parse_args(argv)
     data = json.loads((args.shared / "squad2-dev.json").read_text(encoding="utf-8"))
@@ -106,11 +108,15 @@ def main(argv=None) -> int:
     out = args.out or (settings.reader_dir / CALIBRATION.name if settings.reader_dir else CALIBRATION)
     if args.rows:
         args.rows.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    wa, ba = fit(rows, "answerable")
-    wc, bc = fit(rows, "correct", only_answerable=True)
-    t_ans, t_ok, figures = thresholds(rows, prob(wa, ba, rows), prob(wc, bc, rows), args.answer_rate,
+    names = tuple(args.features.split(","))
+    unknown = set(names) - set(FEATURES)
+    if unknown:
+        p.error(f"unknown features {sorted(unknown)}; known: {', '.join(FEATURES)}")
+    wa, ba = fit(rows, "answerable", features=names)
+    wc, bc = fit(rows, "correct", only_answerable=True, features=names)
+    t_ans, t_ok, figures = thresholds(rows, prob(wa, ba, rows, names), prob(wc, bc, rows, names), args.answer_rate,
                                       args.precision)
-    result = {"features": list(FEATURES),
+    result = {"features": list(names),
               "answerable": {"w": wa, "b": ba, "threshold": t_ans},
               "correct": {"w": wc, "b": bc, "threshold": t_ok},
               "fitted_on": f"SQuAD 2.0 dev calibration articles ({len(calib)} of the even half), {len(rows)} questions",

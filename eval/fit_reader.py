@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -42,8 +43,10 @@ def _flatten(articles, source: str):
                     yield qa["question"], para["context"], int(ans[0]["answer_start"]), ans[0]["text"], source
 
 
-def training_examples(shared: Path, hard_negatives: float = 0.0, rng: random.Random | None = None) -> tuple[list, dict]:
-    """Every training question, plus (when `hard_negatives` > 0) near-miss unanswerable pairs.
+def training_examples(shared: Path, hard_negatives: float = 0.0, rng: random.Random | None = None,
+                      swaps: float = 0.0) -> tuple[list, dict]:
+    """Every training question, plus (when `hard_negatives` > 0) near-miss unanswerable pairs and
+    (when `swaps` > 0) entity-swapped unanswerable questions (`swapped`).
 
     A near miss pairs an answerable question with the other paragraph of its own article that
     shares most of its words but not its answer: what retrieval hands the reader when the articles
@@ -66,7 +69,59 @@ def training_examples(shared: Path, hard_negatives: float = 0.0, rng: random.Ran
         near = near_misses(articles, hard_negatives, rng or random.Random(0))
         rows += near
         counts["near misses: a question with another paragraph of its article (no answer)"] = len(near)
+    if swaps > 0:
+        swap = swapped(rows, swaps, random.Random((rng or random.Random(0)).random()))
+        rows += swap
+        counts["swaps: a question with one of its names or figures replaced by one its paragraph lacks (no answer)"] = len(swap)
     return rows, counts
+
+
+# Entity kinds a question may name; a swap replaces one with another of the same kind.
+_SWAP_KINDS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT",
+               "LANGUAGE", "DATE", "CARDINAL", "MONEY", "PERCENT", "QUANTITY"}
+_FIGURES = {"DATE", "CARDINAL", "MONEY", "PERCENT", "QUANTITY"}  # swapped only when written in digits
+
+
+def swapped(rows, keep: float, rng: random.Random) -> list:
+    """(question with one entity swapped, its own paragraph, None, None, source): unanswerable twins.
+
+    The question names something its paragraph names (spaCy's entities); the twin names instead an
+    entity of the same kind taken from another question, one whose words the paragraph never uses.
+    The paragraph still covers the subject, so only reading the names tells the two apart: the
+    adversarial kind of question SQuAD 2.0 wrote by hand ("entity swap"). Kept with probability `keep`.
+    """
+    from newsrag.index.analyze import load_nlp
+
+    picked = [r for r in rows if r[2] is not None and rng.random() < keep]
+    nlp = load_nlp()
+    pool: dict[str, list[str]] = {}
+    found = []
+    with nlp.select_pipes(enable=[p for p in ("tok2vec", "ner") if p in nlp.pipe_names]):
+        for row, doc in zip(picked, nlp.pipe([r[0] for r in picked], batch_size=256)):
+            ents = [e for e in doc.ents if e.label_ in _SWAP_KINDS
+                    and (e.label_ not in _FIGURES or any(c.isdigit() for c in e.text))]
+            for e in ents:
+                pool.setdefault(e.label_, []).append(e.text)
+            found.append((row, ents))
+    out = []
+    for (q, ctx, _, answer, source), ents in found:
+        low = ctx.lower()
+        words = set(_words(low))
+        named = [e for e in ents if e.text.lower() in low and e.text.lower() not in answer.lower()]
+        if not named:
+            continue
+        e = rng.choice(named)
+        for _ in range(8):  # a few tries for a replacement the paragraph does not mention at all
+            other = rng.choice(pool[e.label_])
+            if other.lower() != e.text.lower() and not (set(_words(other.lower())) & words):
+                out.append((q[:e.start_char] + other + q[e.end_char:], ctx, None, None, source + "-swap"))
+                break
+    return out
+
+
+def _words(text: str) -> list[str]:
+    """The words and numbers of `text` that say something (not "the", "of", ...)."""
+    return [w for w in re.findall(r"\w+", text) if len(w) > 3 or w.isdigit()]
 
 
 def near_misses(articles, keep: float, rng: random.Random) -> list:
@@ -161,7 +216,7 @@ def train(args) -> dict:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
-    rows, counts = training_examples(args.shared, args.hard_negatives, random.Random(args.seed))
+    rows, counts = training_examples(args.shared, args.hard_negatives, random.Random(args.seed), args.swaps)
     tokenizer = AutoTokenizer.from_pretrained(R.base_model_path())
     feats = featurize(tokenizer, rows, args.max_length, args.stride, args.negative_keep, rng)
     print(f"{len(rows)} questions -> {len(feats)} windows", flush=True)
@@ -227,7 +282,7 @@ def save(model, args, counts, n_questions, n_windows, steps, curve, seconds, par
         "data": counts, "questions": n_questions, "windows": n_windows,
         "steps": steps, "schedule_steps": args.steps, "batch": args.batch, "windows_seen": steps * args.batch, "lr": args.lr,
         "max_length": args.max_length, "stride": args.stride, "negative_keep": args.negative_keep,
-        "init": str(args.init.name) if args.init else None, "hard_negatives": args.hard_negatives,
+        "init": str(args.init.name) if args.init else None, "hard_negatives": args.hard_negatives, "swaps": args.swaps,
         "seed": args.seed, "threads": args.threads, "bf16": args.bf16,
         "minutes": round(seconds / 60, 1), "loss_curve": curve,
         "sha256": R.sha256(weights), "bytes": weights.stat().st_size,
@@ -250,6 +305,8 @@ def parse(argv=None):
     p.add_argument("--negative-keep", type=float, default=0.1)
     p.add_argument("--hard-negatives", type=float, default=0.0,
                    help="share of answerable questions also paired with a near-miss paragraph of their article")
+    p.add_argument("--swaps", type=float, default=0.0,
+                   help="share of answerable questions also asked with one entity swapped for one their paragraph lacks")
     p.add_argument("--init", type=Path, default=None, help="start from these trained weights (a later stage)")
     p.add_argument("--train-layers", type=int, default=4)
     p.add_argument("--threads", type=int, default=2)

@@ -131,6 +131,7 @@ def score(app: App, q: Question, texts: dict[str, str]) -> dict:
         "answer": result["answer"],
         "short_given": bool(result.get("short_answer")),
         "reader_f1": _reader_f1(evidence, q),
+        "features": getattr(getattr(evidence, "found", None), "features", None),  # what the calibration read
         **short_scores(short_answer(result), q),
     }
 

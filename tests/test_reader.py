@@ -113,6 +113,9 @@ def test_read_stage_on_the_bundled_articles(chain):
     assert isinstance(found, Found) and found.best is not None
     assert "Geneva" in found.best.text
     assert found.answerable is not None and 0 <= found.correct <= 1
+    assert found.features["covered"] >= 0.75  # the passage uses the question's words
+    swapped = chain.read(chain.evidence("Where will the Brazil-Kenya security talks be held?")).found
+    assert swapped.features["covered"] < found.features["covered"]  # names the passage never uses
 
 
 def test_training_windows_point_at_their_answers():
@@ -154,6 +157,26 @@ def test_near_misses_pair_a_question_with_a_similar_paragraph_that_lacks_its_ans
     assert pairs == [("When does the harbour ferry line open?", article["paragraphs"][1]["context"], None, None,
                       "t-near-miss")]
     assert near_misses([({"paragraphs": article["paragraphs"][:1]}, "t")], 1.0, random.Random(0)) == []
+
+
+def test_swaps_replace_a_name_the_paragraph_uses_with_one_of_the_same_kind_it_never_mentions():
+    """Stage 3's unanswerable twins: one entity of the question swapped; the twin keeps its paragraph."""
+    import random
+
+    from newsrag.eval.fit_reader import swapped
+
+    ctx = "Wendy Sherman will meet Sergei Ryabkov in Geneva on January 10, the State Department said."
+    rows = [("Who will Wendy Sherman meet in Geneva?", ctx, ctx.index("Sergei"), "Sergei Ryabkov", "t"),
+            ("Where did Angela Merkel visit Emmanuel Macron in 2019?", "Merkel went to Paris.", 14, "Paris", "t"),
+            ("Who is the mayor of Lisbon?", "Lisbon's mayor is Carlos Moedas.", 18, "Carlos Moedas", "t"),
+            ("Who won the cup?", ctx, None, None, "t")]
+    twins = swapped(rows, keep=1.0, rng=random.Random(0))
+    assert twins and all(t[2:] == (None, None, "t-swap") for t in twins)  # labelled: no answer
+    assert not any(t[1] == "Merkel went to Paris." for t in twins)  # a name its paragraph lacks is no basis
+    for question, context, *_ in twins:
+        original = next(r[0] for r in rows if r[1] == context)
+        new = set(question.rstrip("?").split()) - set(original.rstrip("?").split())
+        assert new and not any(w in context for w in new), question  # only words the paragraph never uses
 
 
 @pytest.mark.parametrize("question", [
