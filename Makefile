@@ -46,11 +46,14 @@ eval: install
 	$(BIN)/newsrag eval --out eval-results
 
 # Retrain the reader (rag/reader.safetensors) and recalibrate it (docs/reader.md): stage 1 from the
-# packaged encoder (~90 min on 2 cores), stage 2 from stage 1 with near-miss pairs (~60 min).
+# packaged encoder (~90 min on 2 cores), stage 2 from stage 1 with near-miss pairs (~60 min), stage 3
+# from stage 2 with entity-swapped unanswerable twins as well (~60 min).
 reader: install
 	$(BIN)/python -m newsrag.eval.fit_reader --out-dir build/reader-stage1
 	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage1/reader.safetensors \
-		--hard-negatives 0.5 --steps 1000 --lr 1e-4 --seed 18
+		--out-dir build/reader-stage2 --hard-negatives 0.5 --steps 1000 --lr 1e-4 --seed 18
+	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage2/reader.safetensors \
+		--hard-negatives 0.5 --swaps 0.5 --steps 1000 --lr 1e-4 --seed 19
 	$(BIN)/python -m newsrag.eval.calibrate_reader
 
 bench: install

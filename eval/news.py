@@ -84,6 +84,7 @@ def score(app: App, item: Item, articles: Path) -> dict:
         "values_cited": M.values_cited(result["answer"], cites, item.must_cite) if item.must_cite else None,
         "planned_notice": "only as planned" in (result["notice"] or "") if item.type == "outcome" else None,
         "answer": result["answer"], "citations": cites, "notice": result["notice"],
+        "features": getattr(getattr(evidence, "found", None), "features", None),  # what the calibration read
     }
 
 

@@ -20,12 +20,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from newsrag.index.terms import terms
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.reader import Reader
+from newsrag.rag.reader import Reader, ReaderError
 
 CALIBRATION = Path(__file__).with_name("reader_calibration.json")
-FEATURES = ("gap", "score", "share", "strength", "kind_missing", "top_sentence", "covered")
+FEATURES = ("gap", "score", "share", "strength", "kind_missing", "top_sentence")
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,8 @@ def load_calibration(folder: Path | None = None) -> Calibration | None:
     if not path.exists():
         return None
     d = json.loads(path.read_text(encoding="utf-8"))
+    if set(d["features"]) - set(FEATURES):
+        raise ReaderError(f"{path.name} reads features this code does not compute: run `make reader` to recalibrate")
     return Calibration(tuple(d["answerable"]["w"]), d["answerable"]["b"], d["answerable"]["threshold"],
                        tuple(d["correct"]["w"]), d["correct"]["b"], d["correct"]["threshold"],
                        tuple(d["features"]))
@@ -134,13 +135,12 @@ def read(reader: Reader, evidence: Evidence, read_k: int, calibration: Calibrati
     """Read the evidence's best passages for the question; the best span with its calibrated chances."""
     groups = passages(evidence, read_k)
     texts = [joined(g) for g in groups]
-    asked = question or evidence.asked or evidence.question
-    reading = reader.read(asked, [t for t, _ in texts], top_k=8)
+    reading = reader.read(question or evidence.asked or evidence.question, [t for t, _ in texts], top_k=8)
     best = None
     if reading.best is not None:
         s = reading.best
         best = to_article(groups[s.passage], texts[s.passage][1], s.start, s.end)
-    features = features_of(reading, evidence, best, asked, texts[reading.best.passage][0] if best else "")
+    features = features_of(reading, evidence, best)
     if calibration is None or best is None:
         return Found(best, features)
     p_ans, p_ok = calibration.p_answerable(features), calibration.p_correct(features)
@@ -148,10 +148,8 @@ def read(reader: Reader, evidence: Evidence, read_k: int, calibration: Calibrati
     return Found(best, features, p_ans, p_ok, p_ok >= calibration.correct_threshold)
 
 
-def features_of(reading, evidence: Evidence, best: Short | None, asked: str = "", passage: str = "") -> dict:
-    """The numbers both calibrated models read (FEATURES). `covered`: the share of the question's
-    terms that the passage holding the best span uses (a name or figure it never mentions is a sign
-    the question asks about something else)."""
+def features_of(reading, evidence: Evidence, best: Short | None) -> dict:
+    """The numbers both calibrated models read (FEATURES)."""
     gaps = [s.gap for s in reading.spans]
     top = max(gaps, default=-20.0)
     share = 1 / sum(math.exp(g - top) for g in gaps) if gaps else 0.0
@@ -159,10 +157,4 @@ def features_of(reading, evidence: Evidence, best: Short | None, asked: str = ""
                         and best.candidate.source == evidence.candidates[0].source)
     return {"gap": max(-20.0, top), "score": reading.best.score if reading.best else 0.0, "share": share,
             "strength": evidence.strength,
-            "kind_missing": float(evidence.kind_missing), "top_sentence": float(top_sentence),
-            "covered": _covered(asked or evidence.question, passage)}
-
-
-def _covered(question: str, passage: str) -> float:
-    asked = set(terms(question))
-    return len(asked & set(terms(passage))) / len(asked) if asked else 1.0
+            "kind_missing": float(evidence.kind_missing), "top_sentence": float(top_sentence)}
