@@ -24,6 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from newsrag.eval import plot
 from newsrag.eval.bench import SQUAD, run_child, squad, variants, write_docs
 from newsrag.eval.metrics import percentile
 
@@ -161,6 +162,7 @@ def run(out: Path, sizes: list[int], squad_path: Path = SQUAD, seed: int = 0, n_
             p.terminate()
             p.wait(30)
     (out / "scale.md").write_text(table(rows), encoding="utf-8")
+    (out / "scale.svg").write_text(plot.svg(rows), encoding="utf-8")
     print(table(rows))
     return 0
 
