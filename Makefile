@@ -36,7 +36,7 @@ run: index
 # Two workers (pytest-xdist): the suite waits on servers, browsers and child processes a good part of
 # the time, so two workers on two cores finish it sooner (figures in docs/testing.md).
 test: install
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --durations=20
 
 # The inner loop (docs/testing.md): embedded Chroma only; no end-to-end answers, CLI, eval, browser or LLM runs.
 test-fast: install
@@ -47,13 +47,16 @@ eval: install
 
 # Retrain the reader (rag/reader.safetensors) and recalibrate it (docs/reader.md): stage 1 from the
 # packaged encoder (~90 min on 2 cores), stage 2 from stage 1 with near-miss pairs (~60 min), stage 3
-# from stage 2 with entity-swapped unanswerable twins as well (~60 min).
+# from stage 2 with entity-swapped unanswerable twins as well (~60 min), stage 4 from stage 3 with
+# answer-sentence-deleted twins as well (~60 min).
 reader: install
 	$(BIN)/python -m newsrag.eval.fit_reader --out-dir build/reader-stage1
 	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage1/reader.safetensors \
 		--out-dir build/reader-stage2 --hard-negatives 0.5 --steps 1000 --lr 1e-4 --seed 18
 	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage2/reader.safetensors \
-		--hard-negatives 0.5 --swaps 0.5 --steps 1000 --lr 1e-4 --seed 19
+		--out-dir build/reader-stage3 --hard-negatives 0.5 --swaps 0.5 --steps 1000 --lr 1e-4 --seed 19
+	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage3/reader.safetensors \
+		--hard-negatives 0.5 --swaps 0.5 --deletions 0.7 --steps 1000 --lr 1e-4 --seed 20
 	$(BIN)/python -m newsrag.eval.calibrate_reader
 
 bench: install

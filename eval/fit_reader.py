@@ -44,9 +44,10 @@ def _flatten(articles, source: str):
 
 
 def training_examples(shared: Path, hard_negatives: float = 0.0, rng: random.Random | None = None,
-                      swaps: float = 0.0) -> tuple[list, dict]:
-    """Every training question, plus (when `hard_negatives` > 0) near-miss unanswerable pairs and
-    (when `swaps` > 0) entity-swapped unanswerable questions (`swapped`).
+                      swaps: float = 0.0, deletions: float = 0.0) -> tuple[list, dict]:
+    """Every training question, plus (when `hard_negatives` > 0) near-miss unanswerable pairs,
+    (when `swaps` > 0) entity-swapped unanswerable questions (`swapped`) and (when `deletions` > 0)
+    paragraphs with their answer's sentence taken out (`deleted`).
 
     A near miss pairs an answerable question with the other paragraph of its own article that
     shares most of its words but not its answer: what retrieval hands the reader when the articles
@@ -73,7 +74,52 @@ def training_examples(shared: Path, hard_negatives: float = 0.0, rng: random.Ran
         swap = swapped(rows, swaps, random.Random((rng or random.Random(0)).random()))
         rows += swap
         counts["swaps: a question with one of its names or figures replaced by one its paragraph lacks (no answer)"] = len(swap)
+    if deletions > 0:
+        cut = deleted([r for r in rows if r[2] is not None and r[4] in _FACTUAL], deletions,
+                      random.Random((rng or random.Random(0)).random() + 1))
+        rows += cut
+        counts["deletions: a question with its paragraph less the sentence that answers it (no answer)"] = len(cut)
     return rows, counts
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”)]?\s+(?=[\"'“(]?[A-Z0-9])")
+# Sources whose answers are facts stated once. Opinion sources (product reviews, Reddit, SubjQA)
+# are left out: their questions ("What do the towels feel like?") are often answered again, in
+# other words, by another sentence, and the twin would be labelled "no answer" wrongly.
+_FACTUAL = {"squad2-train-first10", "squadshifts-new_wiki", "covid-qa", "squad2-dev-even"}
+_DELETE_MAX = 1500  # characters: one reading window, so a twin adds one window, not a paper's worth
+
+
+def deleted(rows, keep: float, rng: random.Random) -> list:
+    """(question, its paragraph less the sentences the answer touches, None, None, source): no answer.
+
+    Everything the question names is usually still there (the people, the place, the event); only
+    the detail it asks for is gone. That is the near-miss of a news collection: the articles cover
+    the story, not the figure or the quote asked for. Twins whose answer still appears in what is
+    left, or whose paragraph is a single sentence or longer than one window, are skipped. Kept with
+    probability `keep`.
+    """
+    out = []
+    for q, ctx, start, answer, source in rows:
+        if rng.random() >= keep or len(ctx) > _DELETE_MAX:
+            continue
+        rest = without(ctx, [(start, start + len(answer))])
+        if rest is not None and answer.lower() not in rest.lower():
+            out.append((q, rest, None, None, source + "-deleted"))
+    return out
+
+
+def without(text: str, spans: list[tuple[int, int]]) -> str | None:
+    """`text` less every sentence that overlaps one of `spans`; None when nothing, or nothing else, is cut."""
+    bounds, at = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((at, m.start()))
+        at = m.end()
+    bounds.append((at, len(text)))
+    kept = [text[a:b] for a, b in bounds if all(b <= s or a >= e for s, e in spans)]
+    if len(kept) == len(bounds) or not kept:
+        return None
+    return " ".join(kept)
 
 
 # Entity kinds a question may name; a swap replaces one with another of the same kind.
@@ -216,7 +262,8 @@ def train(args) -> dict:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
-    rows, counts = training_examples(args.shared, args.hard_negatives, random.Random(args.seed), args.swaps)
+    rows, counts = training_examples(args.shared, args.hard_negatives, random.Random(args.seed), args.swaps,
+                                     args.deletions)
     tokenizer = AutoTokenizer.from_pretrained(R.base_model_path())
     feats = featurize(tokenizer, rows, args.max_length, args.stride, args.negative_keep, rng)
     print(f"{len(rows)} questions -> {len(feats)} windows", flush=True)
@@ -283,6 +330,7 @@ def save(model, args, counts, n_questions, n_windows, steps, curve, seconds, par
         "steps": steps, "schedule_steps": args.steps, "batch": args.batch, "windows_seen": steps * args.batch, "lr": args.lr,
         "max_length": args.max_length, "stride": args.stride, "negative_keep": args.negative_keep,
         "init": str(args.init.name) if args.init else None, "hard_negatives": args.hard_negatives, "swaps": args.swaps,
+        "deletions": args.deletions,
         "seed": args.seed, "threads": args.threads, "bf16": args.bf16,
         "minutes": round(seconds / 60, 1), "loss_curve": curve,
         "sha256": R.sha256(weights), "bytes": weights.stat().st_size,
@@ -307,6 +355,8 @@ def parse(argv=None):
                    help="share of answerable questions also paired with a near-miss paragraph of their article")
     p.add_argument("--swaps", type=float, default=0.0,
                    help="share of answerable questions also asked with one entity swapped for one their paragraph lacks")
+    p.add_argument("--deletions", type=float, default=0.0,
+                   help="share of answerable questions also asked of their paragraph less the sentence that answers it")
     p.add_argument("--init", type=Path, default=None, help="start from these trained weights (a later stage)")
     p.add_argument("--train-layers", type=int, default=4)
     p.add_argument("--threads", type=int, default=2)

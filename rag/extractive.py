@@ -77,7 +77,7 @@ class ExtractiveAnswerer(Answerer):
             same = same_fact(c, statements, self.duplicate_similarity)
             if same is not None:
                 _cite_too(same, c)
-            elif len(statements) < self.max_sentences:
+            elif len(statements) < self.max_sentences and not (statements and introduces(c.text)):
                 statements.append([c])
         for c in pool:  # other outlets stating a selected fact, even if they scored lower
             if c.score >= 0.5 * best and (same := same_fact(c, statements, self.duplicate_similarity)) is not None:
@@ -176,6 +176,12 @@ def order(statements: list[Statement]) -> list[Statement]:
     for i, st in enumerate(statements):
         first_seen.setdefault(st[0].source, i)
     return sorted(statements, key=lambda st: (first_seen[st[0].source], st[0].start))
+
+
+def introduces(text: str) -> bool:
+    """A sentence ending in a colon ("In the interview, Obama also said:") introduces what follows and
+    states nothing on its own: it may lead an answer, never be quoted beside one."""
+    return text.rstrip().rstrip("\"”’)]").endswith(":")
 
 
 def continuation(c: Candidate, candidates: list[Candidate], gap: int = 3) -> Candidate | None:

@@ -187,6 +187,28 @@ def test_swaps_replace_a_name_the_paragraph_uses_with_one_of_the_same_kind_it_ne
         assert new and not any(w in context for w in new), question  # only words the paragraph never uses
 
 
+def test_deletions_take_out_the_sentence_that_answers_and_keep_the_rest():
+    """Stage 4's unanswerable twins: the paragraph less its answer's sentence; skipped where the answer survives."""
+    import random
+
+    from newsrag.eval.fit_reader import deleted
+
+    ctx = ("The harbour council met on Monday. The ferry line opens in June, the council said. "
+           "It will cost 4 million euros.")
+    twice = "The line opens in June. Trains follow in June. Buses run all year."
+    rows = [("When does the ferry line open?", ctx, ctx.index("June"), "June", "t"),
+            ("When does the line open?", twice, twice.index("June"), "June", "t"),  # June again after the cut
+            ("When?", "It opens in June.", 11, "June", "t"),  # one sentence: nothing would be left
+            ("How much?", ctx, ctx.index("4 million"), "4 million euros", "t")]
+    twins = deleted(rows, keep=1.0, rng=random.Random(0))
+    assert twins == [
+        ("When does the ferry line open?", "The harbour council met on Monday. It will cost 4 million euros.",
+         None, None, "t-deleted"),
+        ("How much?", "The harbour council met on Monday. The ferry line opens in June, the council said.",
+         None, None, "t-deleted")]
+    assert deleted(rows, keep=0.0, rng=random.Random(0)) == []
+
+
 @pytest.mark.parametrize("question", [
     "How long did Putin's press conference last?",
     "How large was the defense spending bill Biden signed on Monday?",
