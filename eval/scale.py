@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -174,6 +175,7 @@ def _measure(size: int, docs, done: int, work: Path, home: Path, ours, ours_url:
         chars += len(docs[upto][1])
         upto += 1
     folder = work / f"docs-{size}"
+    shutil.rmtree(folder, ignore_errors=True)  # a step run again (after a stop) writes the same names, not more
     write_docs(folder, docs[done:upto])
     for i, p in enumerate(sorted(folder.iterdir())):  # sources unique across sizes
         p.rename(folder / f"{done + i:06d}.txt")
@@ -208,8 +210,12 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| {r['chunks']:,} | {r['next_after_ingest_s']:.2f} s (found: {r['new_article_found']}) "
                      f"| {r['p50_ms']:.0f} / {r['bare_p50_ms']:.1f} ms | {r['serving_rss_mb']:.0f} / "
                      f"{r['bare_client_rss_mb']:.0f} MB ({r['server_rss_mb']:.0f} / {r['bare_server_rss_mb']:.0f}) "
-                     f"| {r['ingest_peak_rss_mb']:.0f} MB | {r['disk_mb']:.0f} / {r['bare_disk_mb']:.0f} MiB |")
+                     f"| {_mb(r['ingest_peak_rss_mb'])} | {r['disk_mb']:.0f} / {r['bare_disk_mb']:.0f} MiB |")
     return "\n".join(lines) + "\n"
+
+
+def _mb(v: float | None) -> str:
+    return "–" if v is None else f"{v:.0f} MB"  # None: a step whose ingest was not measured
 
 
 if __name__ == "__main__":
