@@ -249,6 +249,8 @@ class NewsChain(Runnable[dict, dict]):
         q, evidence = turn.query, turn.evidence
         if (by := intents.byline.handle(q, evidence, self.rules)) is not None:  # "Who wrote …?": from metadata
             return replace(turn, settled=by)
+        if not q.wide and not terms(q.text):  # "And where?" with no question before it: nothing to look for
+            return replace(turn, settled=refusal(q.typed, "The question names nothing to look for: ask it in full."))
         if evidence.unknown:
             return replace(turn, settled=refusal(q.typed, f"No article mentions {' or '.join(', '.join(evidence.unknown).rsplit(', ', 1))}."))
         if q.role and q.role.asks_holder and not evidence.subject:  # no article names the holder of that title

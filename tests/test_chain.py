@@ -144,3 +144,11 @@ def test_new_topic_after_history_is_answered_on_its_own(chain):
                 {"role": "assistant", "content": chain.invoke({"question": "When are the US-Russia talks?"})["answer"]}]
     where = chain.invoke({"question": "And where?", "history": history})
     assert where["answerable"] and "Geneva" in where["answer"]
+
+
+@pytest.mark.parametrize("question", ["And where?", "Why?"])
+def test_a_question_naming_nothing_is_refused_when_nothing_came_before(chain, question):
+    """Alone, "And where?" has nothing to look for; the reader would still find some place (it found Geneva)."""
+    result = chain.invoke({"question": question})
+    assert not result["answerable"] and result["citations"] == []
+    assert result["notice"] == "The question names nothing to look for: ask it in full."
