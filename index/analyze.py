@@ -38,7 +38,6 @@ class Local:
     ents: tuple[Entity, ...]
     said: str  # "" no reported speech, PRONOUN ("he said"), else the speaker it names
     statement: bool
-    toks: str = "[]"  # the parse, JSON [[start, end, pos, dep, head index], ...] (sentence offsets): rag/spans.py
 
 
 @dataclass(frozen=True)
@@ -49,22 +48,21 @@ class SentenceInfo:
     speaker: str | None
     statement: bool
     said: str = ""  # the sentence's own speech marker (see `Local`), kept for reuse on re-ingest
-    toks: str = "[]"  # see `Local`
     speaker_here: bool = True  # the sentence or its own paragraph names the speaker (an answer may name them)
 
     def meta(self, start: int) -> dict:
         """Chroma metadata (scalars only) for this sentence starting at `start`."""
         return {"ents": json.dumps([list(e) for e in self.ents]), "speaker": self.speaker or "",
-                "statement": self.statement, "said": self.said, "toks": self.toks, "speaker_here": self.speaker_here}
+                "statement": self.statement, "said": self.said, "speaker_here": self.speaker_here}
 
 
 def local_from_meta(meta: dict) -> Local | None:
     """The stored analysis of a sentence row, or None for rows written before analysis existed."""
-    if "said" not in meta or "ents" not in meta or "toks" not in meta:
+    if "said" not in meta or "ents" not in meta:
         return None
     start = int(meta["start"])
     ents = tuple((label, s - start, e - start) for label, s, e in json.loads(meta["ents"]))
-    return Local(ents, meta["said"], bool(meta["statement"]), meta["toks"])
+    return Local(ents, meta["said"], bool(meta["statement"]))
 
 
 def model_path() -> Path:
@@ -132,8 +130,7 @@ def analyze_articles(articles: list[tuple[str, list[Span]]], known: dict[str, Lo
 def _local(doc) -> Local:
     ents = tuple((e.label_, *_trimmed(doc.text, e.start_char, e.end_char)) for e in doc.ents
                  if doc.text[e.start_char:e.end_char].strip())
-    toks = [[t.idx, t.idx + len(t.text), t.pos_, t.dep_, t.head.i] for t in doc]
-    return Local(ents, speaker_of(doc), is_statement(doc), json.dumps(toks, separators=(",", ":")))
+    return Local(ents, speaker_of(doc), is_statement(doc))
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -155,7 +152,7 @@ def resolve(text: str, spans: list[Span], local: list[Local]) -> list[SentenceIn
             speakers.new_paragraph()
         speaker, here = speakers.step(text[start:end], info)
         out.append(SentenceInfo([(lbl, start + s, start + e) for lbl, s, e in info.ents], speaker,
-                                info.statement, info.said, info.toks, here))
+                                info.statement, info.said, here))
         prev_end = end
     return out
 

@@ -11,18 +11,12 @@ from pathlib import Path
 
 from newsrag.app import App
 from newsrag.errors import BackendError, InputError, NewsragError
-from newsrag.eval.bench import SQUAD, run as run_bench
-from newsrag.eval.scale import run as run_scale
-from newsrag.eval.run import run as run_eval
-from newsrag.eval.run import run_reader
 from newsrag.index import inbox
 from newsrag.index.ingest import IngestReport
 from newsrag.index.load import printable
 from newsrag.index.lock import data_lock
 from newsrag.rag.backends import BACKENDS
 from newsrag.settings import Settings
-from newsrag.ui.app import serve
-from newsrag.ui.auth import set_password
 from tqdm import tqdm
 
 
@@ -307,6 +301,8 @@ def cmd_remove(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
+    from newsrag.ui.app import serve  # Gradio only for the chat: every other command starts seconds sooner
+
     # held while serving: a writable page is the folder's one writer, a read-only one keeps writers out
     with data_lock(settings, "newsrag serve", shared=args.read_only):
         serve(settings, host=args.host, port=args.port, read_only=args.read_only, auth_file=args.auth_file)
@@ -315,6 +311,8 @@ def cmd_serve(args, settings: Settings) -> int:
 
 def cmd_passwd(args, settings: Settings) -> int:
     import getpass
+
+    from newsrag.ui.auth import set_password
 
     if sys.stdin.isatty():
         password = getpass.getpass(f"password for {args.user}: ")
@@ -329,6 +327,8 @@ def cmd_passwd(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
+    from newsrag.eval.run import run as run_eval, run_reader
+
     if args.reader:
         return run_reader(settings, args.dataset, args.out, limit=args.limit, seed=args.seed, half=args.half)
     return run_eval(settings, args.dataset, args.out, limit=args.limit, seed=args.seed, half=args.half,
@@ -336,6 +336,9 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
+    from newsrag.eval.bench import SQUAD, run as run_bench
+    from newsrag.eval.scale import run as run_scale
+
     squad = args.squad or SQUAD
     if not squad.is_file():
         raise InputError(f"{squad}: SQuAD v2 file not found (the benchmark's real text); pass --squad PATH")

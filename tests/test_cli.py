@@ -35,6 +35,18 @@ def home(tmp_path_factory):
     return home
 
 
+def test_commands_that_only_read_the_index_start_without_the_chat_or_the_models(home):
+    """`list` and `show` load neither Gradio nor torch: each is a quick look, not a model start."""
+    probe = ("import sys; from newsrag.cli import main; code = main(sys.argv[1:]); "
+             "heavy = sorted(m for m in ('gradio', 'torch', 'sentence_transformers', 'spacy') if m in sys.modules); "
+             "print('loaded:', heavy, file=sys.stderr); sys.exit(code)")
+    for args in (["list"], ["show", "003_f3e8cce4618215f0.txt", "0:40"]):
+        proc = subprocess.run([str(BIN / "python"), "-c", probe, *args], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "NEWSRAG_HOME": str(home)})
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.strip().splitlines()[-1] == "loaded: []", (args, proc.stderr[-300:])
+
+
 def test_list_and_remove(home, tmp_path):
     listing = newsrag("list", home=home).stdout
     assert "003_f3e8cce4618215f0.txt" in listing and "5 articles" in listing
