@@ -527,11 +527,12 @@ class ChromaStore:
     def query(self, collection: str, vector: np.ndarray, n: int, where: dict | None = None) -> list[Hit]:
         """The `n` nearest records, only among those matching `where` (a Chroma filter) if given."""
         col = {"chunks": self.chunks, "sentences": self.sentences}[collection]
-        count = col.count()
-        if count == 0:
-            return []
-        got = col.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(n, count),
+        # No count() first: Chroma returns fewer than `n` (none from an empty collection) by itself, and a
+        # count costs more than the query on a large index (12 ms for 155k chunks, 35 ms for their sentences)
+        got = col.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
                         where=where or None, include=["documents", "metadatas", "distances"])
+        if not got["ids"] or not got["ids"][0]:
+            return []
         # A row deleted by another process can still be found by a vector index loaded earlier: its
         # document and metadata come back as None. Skip it; the reader must never fail on it.
         return [Hit(i, similarity(d), t, m) for i, d, t, m in

@@ -85,6 +85,23 @@ def test_edit_replaces_and_remove_drops(fresh, embedder, tmp_path):
 
 
 @pytest.mark.both_modes
+def test_a_query_asking_for_more_than_is_stored_gets_what_there_is(fresh, embedder, tmp_path):
+    """`store.query` asks Chroma without counting first (a count costs more than the query on a large
+    index): an empty collection gives nothing, a small one all it holds, and a removal is seen."""
+    settings, store = fresh
+    vector = embedder.encode(["When will the US and Russia start talks?"])[0]
+    assert store.query("chunks", vector, 50) == [] and store.query("sentences", vector, 50) == []
+    ingest([copy_articles(tmp_path / "a", {"003_f3e8cce4618215f0.txt"})], store, embedder, settings)
+    chunks, sentences, _ = snapshot(store)
+    for collection, stored in (("chunks", chunks), ("sentences", sentences)):
+        hits = store.query(collection, vector, len(stored) + 50)
+        assert {h.id for h in hits} == stored and hits == sorted(hits, key=lambda h: -h.score)
+        assert len(store.query(collection, vector, 3, {"source": "003_f3e8cce4618215f0.txt"})) == 3
+    assert store.remove("003_f3e8cce4618215f0.txt")
+    assert store.query("chunks", vector, 50) == [] and store.query("sentences", vector, 50) == []
+
+
+@pytest.mark.both_modes
 def test_interrupted_write_is_invisible_and_healed(fresh, embedder, tmp_path):
     """Records written before the registry commit (a crash) are never retrieved, and a re-run cleans up."""
     from newsrag.index.chunk import chunk
