@@ -101,6 +101,28 @@ def test_a_query_asking_for_more_than_is_stored_gets_what_there_is(fresh, embedd
     assert store.query("chunks", vector, 50) == [] and store.query("sentences", vector, 50) == []
 
 
+class _Uncounted:
+    """A real Chroma collection whose `count()` is forbidden: on a large index it costs more than a query."""
+
+    def __init__(self, col):
+        self._col = col
+
+    def __getattr__(self, name):
+        if name == "count":
+            raise AssertionError("store.query counted the collection")
+        return getattr(self._col, name)
+
+
+def test_a_query_never_counts_the_collection_and_sentences_store_only_what_is_read(fresh, embedder, tmp_path):
+    settings, store = fresh
+    ingest([copy_articles(tmp_path / "a", {"003_f3e8cce4618215f0.txt"})], store, embedder, settings)
+    vector = embedder.encode(["When will the US and Russia start talks?"])[0]
+    store.chunks, store.sentences = _Uncounted(store.chunks), _Uncounted(store.sentences)
+    assert store.query("chunks", vector, 5) and store.query("sentences", vector, 5)
+    metas = store.sentences.get(include=["metadatas"])["metadatas"]
+    assert metas and all("toks" not in m for m in metas)  # the old parse: nothing reads it since the trained reader
+
+
 @pytest.mark.both_modes
 def test_interrupted_write_is_invisible_and_healed(fresh, embedder, tmp_path):
     """Records written before the registry commit (a crash) are never retrieved, and a re-run cleans up."""
