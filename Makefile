@@ -49,6 +49,8 @@ eval: install
 # packaged encoder (~90 min on 2 cores), stage 2 from stage 1 with near-miss pairs (~60 min), stage 3
 # from stage 2 with entity-swapped unanswerable twins as well (~60 min), stage 4 from stage 3 with
 # answer-sentence-deleted twins as well (~60 min), stage 5 from stage 4 with all six layers trained (~65 min).
+# These times are on a CPU with native bf16 (about 8 windows/s); fit_reader uses bf16 only where native,
+# and trains in fp32 elsewhere (3.5 windows/s on an AVX2-only 2-core machine).
 reader: install
 	$(BIN)/python -m newsrag.eval.fit_reader --out-dir build/reader-stage1
 	$(BIN)/python -m newsrag.eval.fit_reader --init build/reader-stage1/reader.safetensors \
