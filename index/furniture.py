@@ -9,6 +9,9 @@ Readers and extractors alike recognise furniture by the page's structure rather 
 - a "Read more: <link>" or "Related: <link>" line: a short label and a colon, then mostly a link; a list
   of nothing but links; an image's file name or a caption's credit standing alone ("cash and cards.jpg", "(Credit: ... / Grist)");
 - a link alone on its line that sends the reader elsewhere ("Read this story in Bengali", "Watch …");
+- a paragraph that is nothing but a link to the same site and reads as a headline (no sentence end):
+  another of the site's stories set between the article's paragraphs (a link to another site stays:
+  a blog's "Click through" link is the post);
 - what the page marks as no part of the article (`role="alert"`, `aria-hidden`, `display: none`, print-only).
 A span that holds the article's lead (`lead`, an offset into the page) is never furniture, so a page
 whose whole body sits in `<div class="story-sidebar-layout">` keeps its article.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from urllib.parse import urlparse
 
 _FURNITURE_ANYWHERE = r"social|outbrain|taboola|recirc|newsletter|sidebar"  # even inside a word: "bottomsocialshare"
 _FURNITURE_DATA = re.compile(_FURNITURE_ANYWHERE, re.I)  # for data-* attribute names: data-bottomsocialshare
@@ -41,6 +45,10 @@ _CREDIT = re.compile(r"^\(?(?:photo|image|picture|credit|courtesy)s?\b[^()]{0,80
 _FILE_NAME = re.compile(r"^\S[^\n]{0,100}\.(?:jpe?g|png|gif|webp)$", re.I)
 _NOT_CONTENT = re.compile(r"""\b(?:role\s*=\s*["']?(?:alert|status|navigation|banner|complementary|contentinfo)\b"""
                           r"""|aria-hidden\s*=\s*["']?true\b|style\s*=\s*["'][^"']*display\s*:\s*none)""", re.I)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")  # a sentence ends here; a headline does not
+_CANONICAL = re.compile(r"""<(?:link[^>]*\brel=["']?canonical["']?[^>]*\bhref|meta[^>]*\bproperty=["']?og:url["']?[^>]*\bcontent)"""
+                        r"""=["']?([^"'\s>]+)""", re.I)  # the page's own address: the site its links stay on or leave
+_SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu"}
 _LABEL_ONLY = re.compile(r"^(?:\w+ ){0,2}\w+:$")  # "Read more:" alone on its line
 _NAVIGATE = re.compile(r"^(?:read|watch|listen|follow|download|subscribe|sign up|click)\b", re.I)
 # a call to action after a short label: "On Twitter: Follow …", "Get up-to-the-minute updates: Download …"
@@ -70,6 +78,9 @@ class _Element:
     text: int = 0  # visible characters (no whitespace) inside
     link: int = 0  # of which inside a link
     head: str = ""  # its text's first characters
+    tail: str = ""  # its last piece of text
+    away: int = 0  # of its link characters, those of links to another site
+    href: str = ""  # a link's target
     hidden: bool = False  # marked as no content: role="alert", aria-hidden="true"
     teasers: int = 0  # link headings inside
     furniture: bool = False  # decided from its siblings: a link line after a "Read more:" label
@@ -87,6 +98,7 @@ class _Scanner(HTMLParser):
         self.stack: list[_Element] = []
         self.spans: list[tuple[_Element, int]] = []  # closed elements with their end offsets
         self.raw_depth = 0
+        self.site = _site(_CANONICAL.search(raw).group(1)) if _CANONICAL.search(raw) else ""
 
     def _pos(self) -> int:
         line, col = self.getpos()
@@ -101,7 +113,8 @@ class _Scanner(HTMLParser):
         start = self._pos()
         hidden = bool(_NOT_CONTENT.search(self.get_starttag_text() or "")) or any(
             k.startswith("data-") and _FURNITURE_DATA.search(k) for k, _ in attrs)
-        self.stack.append(_Element(tag, start, names, hidden=hidden))
+        href = next((v for k, v in attrs if k == "href" and v), "") if tag == "a" else ""
+        self.stack.append(_Element(tag, start, names, hidden=hidden, href=href))
 
     def handle_endtag(self, tag):
         if not any(e.tag == tag for e in self.stack):
@@ -140,13 +153,16 @@ class _Scanner(HTMLParser):
         n = len("".join(data.split()))
         if not n or self.raw_depth:
             return
-        in_link = any(e.tag == "a" for e in self.stack)
+        link = next((e for e in reversed(self.stack) if e.tag == "a"), None)
+        away = link is not None and _away(link.href, self.site)
         for el in self.stack:
             el.text += n
-            if in_link:
+            if link is not None:
                 el.link += n
+                el.away += n if away else 0
             if len(el.head) < _HEAD_CHARS:
                 el.head = " ".join(f"{el.head} {data}".split())
+            el.tail = data.strip()
 
     def close(self):
         super().close()
@@ -191,9 +207,28 @@ def _is_furniture(el: _Element) -> bool:
         return True
     if el.tag in ("p", "li", "div") and el.link and el.text <= _HEAD_CHARS and _CALL.match(el.head):
         return True
+    if (el.tag in ("p", "li") and el.text and el.text <= _HEAD_CHARS and el.link >= 0.95 * el.text
+            and not el.away and not _SENTENCE_END.search(el.tail)):
+        return True  # a headline that is wholly a link to the same site: another of its stories
     if el.tag in ("p", "li", "div", "figcaption") and el.text and el.text <= _HEAD_CHARS:
         return bool(_FILE_NAME.match(el.head)) or (el.link >= 0.6 * el.text and bool(_LABEL.match(el.head)))
     return el.tag in ("p", "li") and el.text and el.link >= 0.6 * el.text and bool(_LABEL.match(el.head))
+
+
+def _site(url: str) -> str:
+    """The site's name in a URL: "bbc" for www.bbc.co.uk and bbc.com ("" for a relative link)."""
+    labels = (urlparse(url.strip()).hostname or "").split(".")
+    if len(labels) > 1:
+        labels.pop()  # com, uk, au...
+        if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:  # co.uk, net.au...
+            labels.pop()
+    return labels[-1]
+
+
+def _away(href: str, site: str) -> bool:
+    """The link leaves the page's site (a relative link never does; without a known site, any absolute one does)."""
+    target = _site(href) if href.lower().startswith(("http:", "https:", "//")) else ""
+    return bool(target) and target != site
 
 
 def _is_date_line(el: _Element) -> bool:

@@ -74,9 +74,13 @@ def speaker_matches(subject: str | None, speaker: str | None) -> bool:
     return _acronym(a) == "".join(b) or _acronym(b) == "".join(a)
 
 
+_SKIP = {"the", "a", "an", "of", "for", "and",
+         "jr", "sr", "ii", "iii", "iv"}  # generational suffixes: "J. David Cox Sr." is named by "Cox"
+
+
 def _words(name: str) -> list[str]:
     name = re.sub(r"(’s|'s)\b", "", name)
-    return [w for w in re.findall(r"[\w-]+", name.lower()) if w not in ("the", "a", "an", "of", "for", "and")]
+    return [w for w in re.findall(r"[\w-]+", name.lower()) if w not in _SKIP]
 
 
 def _acronym(words: list[str]) -> str:
@@ -134,9 +138,10 @@ def _capital(name: str) -> str:
 
 
 def _names(text: str, speaker: str) -> bool:
-    """True if the sentence itself names the speaker (by the last word of the name)."""
-    last = speaker.split()[-1] if speaker.split() else ""
-    return bool(last) and re.search(rf"\b{re.escape(last)}\b", text, re.I) is not None
+    """True if the sentence itself names the speaker (by the surname: the last word of the name, less
+    a suffix such as "Jr.")."""
+    words = _words(speaker)
+    return bool(words) and re.search(rf"\b{re.escape(words[-1])}\b", text, re.I) is not None
 
 
 def opens_quote(text: str) -> bool:

@@ -79,6 +79,17 @@ def test_a_named_speaker_is_not_named_again_and_a_quote_without_one_gets_an_attr
     assert pieces[1][0] == "“The idea must be reduced to the historical trash.”"  # quote marks untouched
 
 
+def test_a_speaker_with_a_suffix_is_named_by_the_surname():
+    """A real page (Chicago Tribune): "J. David Cox Sr., who also represents Energy employees, warned
+    against …" was shown as "J. David Cox Sr. said: American Federation of … J. David Cox Sr., …"."""
+    text = ("American Federation of Government Employees President J. David Cox Sr., who also represents "
+            "Energy employees, warned against \"a return to the political witch hunts of the 1950s.\"")
+    assert speakers.attributed(text, "J. David Cox Sr.") == [(text, None, "")]
+    assert speakers.attributed("“We will march,” King said.", "Martin Luther King Jr.")[0][1] is None
+    assert speakers.speaker_matches("Cox", "J. David Cox Sr.")
+    assert not speakers.speaker_matches("Martin Luther King Jr.", "Robert Downey Jr.")
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), min_size=1, max_size=120),
        st.sampled_from([None, "Sergey Lavrov", "a spokesperson", "Li"]))

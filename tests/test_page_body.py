@@ -29,7 +29,8 @@ FURNITURE = {
     "al.com.local-debit-card-skimming.html": ["skimming scheme seized cash and cards.jpg", "(Mike Cason/mcason@al.com)"],
     "bbc.co.uk.politics-obama-gun-laws.html": [
         "Obama admits US gun laws are his 'biggest frustration' - BBC News", "941 comments",
-        "From the section US & Canada", "Read the full transcript of his interview", "24 July 2015"],
+        "From the section US & Canada", "Read the full transcript of his interview", "24 July 2015",
+        "Five things we learned from Obama interview"],
     "boingboing.net.millenials.html": [
         "The good folks at Choir! Choir! Choir! (previously) are still doing their thing",
         "Jen Wang (previously) is several kinds of excellent comics person",
@@ -201,6 +202,9 @@ def stored(body: str, head: str = "<title>Ferry</title>") -> str:
      "Follow Jane Doe"),
     ('<div class="meta"><div>Posted: Oct 14, 2022 9:27 AM ET | Last Updated: 24 minutes ago</div></div>', "Posted"),
     ('<ul><li>24 July 2015</li><li>From the section Harbour</li></ul>', "24 July 2015"),
+    # another story of the same site, its headline a paragraph of its own (NY Daily News, BBC News)
+    ('<p> <a class="ra-related" href="/news/bus-fares-rise">Bus fares rise again as the council approves its budget</a></p>',
+     "Bus fares rise"),
 ])
 def test_furniture_in_a_page_is_not_stored(furniture, gone):
     text = stored(BODY + furniture + "<p>The first ferry sails in June, the council said after the vote was counted.</p>")
@@ -223,6 +227,18 @@ def test_a_label_before_an_ordinary_list_stays():
 
 def test_the_browser_tab_title_is_not_article_text():
     assert "Harbour Post" not in stored(BODY, "<title>Ferry line approved - Harbour Post</title>")
+
+
+def test_a_wholly_linked_sentence_and_a_link_to_another_site_stay():
+    """A paragraph that is nothing but a link is another story of the site only when it reads as a headline
+    (no sentence end) and stays on the site; a blog's "Click through" link to another outlet is the post."""
+    head = '<title>Ferry</title><link rel="canonical" href="https://www.harbourpost.co.uk/ferry">'
+    linked = ('<p><a href="https://harbourpost.com/report">The council published the full ferry report on '
+              'Monday.</a></p><p><a href="https://www.cnn.com/ferries">The generation that loves ferries</a></p>'
+              '<p><a href="https://www.harbourpost.co.uk/bus">Bus fares rise again in the spring</a></p>')
+    text = stored(f"<article>{LEAD}{linked}{BODY}</article>", head)
+    assert "The council published the full ferry report on Monday." in text
+    assert "The generation that loves ferries" in text and "Bus fares rise" not in text
 
 
 def test_a_link_inside_a_sentence_stays():
