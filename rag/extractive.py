@@ -85,6 +85,7 @@ class ExtractiveAnswerer(Answerer):
         for st in statements:  # a quote running on into the next sentence is shown whole
             if (more := continuation(st[0], evidence.candidates)) is not None:
                 st.insert(1, more)
+        statements = shown_once(statements)
         ordered = statements[:1] + order(statements[1:])  # the best answer leads
         if by_speaker:  # their own words lead (a stable sort keeps the reading order otherwise)
             ordered.sort(key=lambda st: not speakers.is_own(st[0], subject))
@@ -191,11 +192,29 @@ def continuation(c: Candidate, candidates: list[Candidate], gap: int = 3) -> Can
     return next((x for x in candidates if x.source == c.source and c.end <= x.start <= c.end + gap), None)
 
 
+def _continues(head: Candidate, c: Candidate) -> bool:
+    return c.source == head.source and head.end <= c.start <= head.end + 3
+
+
+def shown_once(statements: list[Statement]) -> list[Statement]:
+    """A sentence shown as the end of another statement's quote is not quoted again on its own: the
+    statement showing it takes its place if it would have come later."""
+    out: list[Statement] = []
+    for st in statements:
+        key = (st[0].source, st[0].start)
+        host = next((o for o in statements if o is not st
+                     and any((c.source, c.start) == key and _continues(o[0], c) for c in o[1:])), None)
+        st = st if host is None else host
+        if not any(o is st for o in out):
+            out.append(st)
+    return out
+
+
 def shown(st: Statement, text: Callable[[Candidate], str] = lambda c: c.text) -> str:
     """The statement's text: its sentence, and the sentence continuing its quote, if that is cited too."""
     head, parts = st[0], [text(st[0])]
     for c in st[1:]:
-        if c.source == head.source and head.end <= c.start <= head.end + 3:
+        if _continues(head, c):
             parts.append(text(c))
     return " ".join(parts)
 

@@ -145,5 +145,10 @@ def _names(text: str, speaker: str) -> bool:
 
 
 def opens_quote(text: str) -> bool:
-    """The sentence opens a quotation it does not close."""
-    return text.count("“") > text.count("”") or text.count("\"") % 2 == 1
+    """The sentence opens a quotation it does not close. A straight quote opens where a word starts and
+    closes where one ends, so a page mixing the two styles (“Now we are feeling…," she said) is read right."""
+    return len(_OPENS.findall(text)) > len(_CLOSES.findall(text))
+
+
+_OPENS = re.compile(r"“|(?<![^\s(\[—–-])\"")
+_CLOSES = re.compile(r"”|(?<=[^\s(\[—–-])\"")

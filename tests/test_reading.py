@@ -157,3 +157,27 @@ def test_a_sentence_introducing_what_follows_is_not_quoted_beside_an_answer(fres
     result = app.chain().invoke({"question": "What did Obama say about gun laws?"})
     assert result["answerable"] and "distressing" in result["answer"]
     assert not any(introduces(c["text"]) for c in result["citations"])
+
+
+def test_a_sentence_is_quoted_once_whether_or_not_a_quote_runs_into_it():
+    """A real page (NY Daily News) closes a curly quote with a straight one (“Now we are feeling…," she said):
+    that sentence was read as leaving its quote open, the next sentence was appended to it as the quote's
+    end, and quoted again on its own: the same sentence twice in one answer. A quote that does run on into
+    the next sentence shows that sentence once, with it."""
+    from handbuilt import article_evidence
+    from newsrag.rag.extractive import ExtractiveAnswerer, shown
+    from newsrag.rag.speakers import opens_quote
+
+    assert not opens_quote("“We know what not having a ferry feels like,\" Jane Doe said in a clip.")
+    assert opens_quote("“One harbour should not decide for another.") and opens_quote('"One harbour should not.')
+    assert not opens_quote('She called it a "necessary service." He agreed.')
+    text = ("Ferry chief speaks out\n\n“We know what not having a ferry feels like,\" Jane Doe said in a clip "
+            "previewing the interview, which airs on Harbour TV on Monday.\n\nDoe insisted the ferry is "
+            "“a necessary service.”\n\n“One harbour should not decide for another harbour.\n\nThat idea belongs "
+            "in the past,” she said of the plan.")
+    ev = article_evidence("What is planned for the harbour ferry?", text)
+    statements = ExtractiveAnswerer(max_sentences=5, relative_keep=0.1, duplicate_similarity=0.99).select(ev)
+    quoted = [shown(st) for st in statements]
+    for sentence in ("Doe insisted the ferry is", "That idea belongs in the past", "We know what not having"):
+        assert sum(sentence in q for q in quoted) == 1, quoted
+    assert any(q.startswith("“One harbour") and q.endswith("she said of the plan.") for q in quoted), quoted
