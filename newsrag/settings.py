@@ -63,6 +63,7 @@ class Settings:
     compose_keep: float = 0.3  # a sentence's figure or outlet counts if it scores >= this share of the best
     compose_pool: int = 12  # ... and it is among this many best sentences
     summary_sentences: int = 1  # statements per article in a summary (one representative each)
+    summary_single: int = 3  # statements when a summary covers one article ("Summarize the SpaceX article")
     summary_keep: float = 0.5  # on a topic, an article joins if its best sentence scores >= this share of the best
     same_thing: float = 0.5  # figures differ only between sentences this close (cosine) to the best figure's
     max_composed_citations: int = 8  # a summary or comparison cites at most this many sentences

@@ -78,7 +78,7 @@ class NewsChain(Runnable[dict, dict]):
         self.calibration = load_calibration(settings.reader_dir) if settings.reader == "trained" else None
         self.rules = Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
                            settings.summary_sentences, settings.summary_keep, settings.same_thing,
-                           settings.max_composed_citations, retriever.store)
+                           settings.max_composed_citations, retriever.store, settings.summary_single)
         self.pipeline = (RunnableLambda(self.analyse, name="analyse")
                          | RunnableLambda(self.retrieve, name="retrieve")
                          | RunnableLambda(self.read_stage, name="read")

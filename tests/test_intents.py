@@ -139,6 +139,25 @@ def test_summary_gives_one_cited_line_per_article(chain):
     assert all(c["text"].strip() != c["title"].strip() for c in result["citations"])  # no headline as a statement
 
 
+def test_a_summary_of_one_article_gives_its_main_points(fresh, embedder):
+    """"Summarize the telescope article" over two real pages: three of its sentences, in article order, not the
+    one sentence a summary gives each of many articles."""
+    from conftest import shared_pages
+    from newsrag.app import App
+
+    settings, store = fresh
+    app = App(settings, store, embedder)
+    app.ingest(shared_pages("nature.com.telescope.html", "salon.com.emissions.html"))
+    result = app.chain().invoke({"question": "Summarize the article about the Chinese telescope"})
+    assert result["answerable"] and result["intent"] == "summarize"
+    cites = result["citations"]
+    assert len(cites) == settings.summary_single and {c["source"] for c in cites} == {"nature.com.telescope.html"}
+    assert [c["start"] for c in cites] == sorted(c["start"] for c in cites)
+    assert len(result["answer"].splitlines()) == 1 and result["answer"].startswith("Gigantic Chinese telescope")
+    text = app.store.article_text("nature.com.telescope.html")
+    assert all(text[c["start"]:c["end"]] == c["text"] for c in cites)
+
+
 def test_topical_summary_leaves_out_articles_that_say_nothing_about_it(chain):
     result = chain.invoke({"question": "Summarize what the articles say about the Geneva talks"})
     check_schema(result)

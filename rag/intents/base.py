@@ -20,6 +20,7 @@ class Rules:
     same_thing: float = 0.5  # cosine two sentences giving figures need to be about the same thing
     max_citations: int = 8  # a summary or comparison cites at most this many sentences
     store: Any = None  # the index (index/store.py), for handlers answering from article metadata (bylines)
+    summary_single: int = 3  # sentences when a summary covers one article
 
 
 def is_statement(c: Candidate) -> bool:

@@ -23,13 +23,16 @@ _TOPICAL_CENTRALITY = 0.3  # on a topic, relevance leads and centrality breaks n
 
 
 def handle(query: Query, evidence: Evidence, rules: Rules) -> Answer | None:
-    """One line per article, its title then its one or two most central sentences (for the topic, if any)."""
+    """One line per article, its title then its most central sentences (for the topic, if any): one each,
+    or `rules.summary_single` when the summary covers one article."""
     return per_article(query.text, evidence, rules, rules.summary_sentences, topical=bool(terms(query.intent.topic)),
-                       central=True)
+                       central=True, single=rules.summary_single)
 
 
-def per_article(question: str, evidence: Evidence, rules: Rules, n: int, topical: bool, central: bool) -> Answer | None:
-    """One line per article: its title, then its `n` best sentences; a fact already shown is cited, not repeated."""
+def per_article(question: str, evidence: Evidence, rules: Rules, n: int, topical: bool, central: bool,
+                single: int | None = None) -> Answer | None:
+    """One line per article: its title, then its `n` best sentences (`single` when there is one article); a
+    fact already shown is cited, not repeated."""
     groups: dict[str, list[Candidate]] = {}
     for c in evidence.candidates:
         if is_statement(c):
@@ -39,6 +42,8 @@ def per_article(question: str, evidence: Evidence, rules: Rules, n: int, topical
         order = [s for s, cands in groups.items() if cands[0].score >= rules.summary_keep * best]
     else:
         order = sorted(groups)
+    if single and len(order) == 1:
+        n = max(n, single)
     shown: list[Statement] = []
     own: dict[str, list[Statement]] = {}
     for source in order:
