@@ -21,8 +21,9 @@ from newsrag.rag.question import (Byline, Intent, Role, asks_position, byline, c
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 # "Who said “We want this talk”?": the quotation whose speaker is asked for (at least two words)
-_WHO_SAID = re.compile(r"^\s*(?:who|which \w+)\s+(?:said|says|told|wrote|stated)\b[^“\"]*[“\"](?P<q>[^”\"]+\s[^”\"]+)[”\"]",
-                       re.I)
+_WHO_SAID = re.compile(  # the quotation in double quotes, or in single ones ending the question ("Who said 'we won'?")
+    r"^\s*(?:who|which \w+)\s+(?:said|says|told|wrote|stated)\b.*?(?:[“\"](?P<q>[^”\"]+\s[^”\"]+)[”\"]"
+    r"|(?<!\w)[‘'](?P<s>[^“”\"]+\s[^“”\"]+?)[’'](?!\w)\W*$)", re.I)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def analyse(input: dict, max_chars: int) -> Query:
     quoted = _WHO_SAID.search(text)
     intent, subject = detect(text), find_subject(text)
     return Query(typed, text, intent, expected(text), subject, asks_position(text, subject), find_role(text), parts,
-                 quoted.group("q").strip(" ,.") if quoted else None, counted(text, intent.topic), *figures(text),
+                 (quoted.group("q") or quoted.group("s")).strip(" ,.") if quoted else None, counted(text, intent.topic), *figures(text),
                  names(text), byline(text), context,
                  users[-1] if users else None, reply, filters, k)
 

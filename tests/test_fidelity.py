@@ -117,6 +117,13 @@ def test_figures_about_different_things_are_not_reports_that_differ():
 def test_who_said_finds_the_quoted_words_not_a_similar_quote():
     q = analyse({"question": "Who said “We want this talk”?"}, 500)
     assert q.quoted == "We want this talk"
+    for typed, quoted in (("Who said 'Now we are feeling what not having hope feels like'?",  # as people type it
+                           "Now we are feeling what not having hope feels like"),
+                          ("Who said ‘We don’t want a war’?", "We don’t want a war"),
+                          ("Who said the team's plan 'would fail'?", "would fail"),
+                          ("Who said “We won” on Monday?", "We won")):
+        assert analyse({"question": typed}, 500).quoted == quoted, typed
+    assert analyse({"question": "Who said the team's plan would fail?"}, 500).quoted is None
     war = cand("“We don’t want a war,” Lavrov said on Wednesday.", speaker="Lavrov", score=0.95)
     talk = cand("“We want this talk,” he said in a conference call.", at=300, speaker="Dmitry Peskov", score=0.4)
     result = as_json(who_said.handle(q, Evidence("q", [war, talk], []), RULES))
