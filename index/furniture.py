@@ -37,7 +37,7 @@ _CONTAINERS = {"div", "section", "aside", "li", "ul", "ol", "article", "figure",
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _RAW = {"script", "style", "template", "noscript", "svg"}
 # "Read more: ...", "Related: ...", "[Read: ...]", "[ Bardo museum houses amazing Roman treasures]"
-_LABEL = re.compile(r"^\W*(?:\w+ ){0,2}\w+\s*:|^\[[^\]]*\]$")
+_LABEL = re.compile(r"^\W*(?:\w+,? ){0,2}\w+\s*:|^\[[^\]]*\]$")
 # a caption's credit standing alone: "(Credit: Clayton Aldern / Grist)", "(Mike Cason/mcason@al.com)", "Photo: AP"
 # and a copyright line: "© 2019 Science X Network"
 _CREDIT = re.compile(r"^\(?(?:photo|image|picture|credit|courtesy)s?\b[^()]{0,80}\)?$|^\([^()/]{2,60}/[^()/]{2,60}\)$"

@@ -189,6 +189,8 @@ def stored(body: str, head: str = "<title>Ferry</title>") -> str:
     ('<div><h3><a href="/bus">Bus fares rise again</a></h3><p>The council approves its budget, and fares go up by '
      'a tenth from May for every route.</p></div>', "The council approves its budget"),
     ('<p>Read more: <a href="/bus">Bus fares rise again as the council approves its budget</a></p>', "Bus fares rise"),
+    ('<p><em>For more, read: <a href="/bus">Bus fares rise again as the council approves its budget</a></em></p>',
+     "Bus fares rise"),  # Fortune
     ('<p><b>Read more:</b></p><p><a href="/bus">Bus fares rise again as the council approves its budget</a></p>',
      "Bus fares rise"),
     ('<figure><img src="x.jpg"><figcaption><span>(Credit: Jane Doe / Harbour Post)</span></figcaption></figure>',
