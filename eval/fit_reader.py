@@ -44,7 +44,7 @@ def _flatten(articles, source: str):
 
 
 def training_examples(shared: Path, hard_negatives: float = 0.0, rng: random.Random | None = None,
-                      swaps: float = 0.0, deletions: float = 0.0) -> tuple[list, dict]:
+                      swaps: float = 0.0, deletions: float = 0.0, repeat_unanswerable: int = 1) -> tuple[list, dict]:
     """Every training question, plus (when `hard_negatives` > 0) near-miss unanswerable pairs,
     (when `swaps` > 0) entity-swapped unanswerable questions (`swapped`) and (when `deletions` > 0)
     paragraphs with their answer's sentence taken out (`deleted`).
@@ -79,6 +79,10 @@ def training_examples(shared: Path, hard_negatives: float = 0.0, rng: random.Ran
                       random.Random((rng or random.Random(0)).random() + 1))
         rows += cut
         counts["deletions: a question with its paragraph less the sentence that answers it (no answer)"] = len(cut)
+    if repeat_unanswerable > 1:
+        again = repeated(rows, repeat_unanswerable)
+        rows += again
+        counts[f"SQuAD 2.0's hand-written unanswerable questions, {repeat_unanswerable} times in all"] = len(again)
     return rows, counts
 
 
@@ -87,7 +91,15 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”)]?\s+(?=[\"'“(]?[A-Z0-9])")
 # are left out: their questions ("What do the towels feel like?") are often answered again, in
 # other words, by another sentence, and the twin would be labelled "no answer" wrongly.
 _FACTUAL = {"squad2-train-first10", "squadshifts-new_wiki", "covid-qa", "squad2-dev-even"}
+# SQuAD 2.0's unanswerable questions, written by hand against their paragraph (the kind the odd half
+# asks); --repeat-unanswerable shows them more often than the 1,700 of them would otherwise be seen.
+_HANDWRITTEN = {"squad2-train-first10", "squad2-dev-even"}
 _DELETE_MAX = 1500  # characters: one reading window, so a twin adds one window, not a paper's worth
+
+
+def repeated(rows, times: int) -> list:
+    """SQuAD 2.0's hand-written unanswerable questions `times - 1` times more (not the made twins, not SubjQA's)."""
+    return [r for r in rows if r[2] is None and r[4] in _HANDWRITTEN] * (times - 1)
 
 
 def deleted(rows, keep: float, rng: random.Random) -> list:
@@ -263,7 +275,7 @@ def train(args) -> dict:
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
     rows, counts = training_examples(args.shared, args.hard_negatives, random.Random(args.seed), args.swaps,
-                                     args.deletions)
+                                     args.deletions, args.repeat_unanswerable)
     tokenizer = AutoTokenizer.from_pretrained(R.base_model_path())
     feats = featurize(tokenizer, rows, args.max_length, args.stride, args.negative_keep, rng)
     print(f"{len(rows)} questions -> {len(feats)} windows", flush=True)
@@ -331,7 +343,7 @@ def save(model, args, counts, n_questions, n_windows, steps, curve, seconds, par
         "steps": steps, "schedule_steps": args.steps, "batch": args.batch, "windows_seen": steps * args.batch, "lr": args.lr,
         "max_length": args.max_length, "stride": args.stride, "negative_keep": args.negative_keep,
         "init": str(args.init.name) if args.init else None, "hard_negatives": args.hard_negatives, "swaps": args.swaps,
-        "deletions": args.deletions,
+        "deletions": args.deletions, "repeat_unanswerable": args.repeat_unanswerable,
         "seed": args.seed, "threads": args.threads, "bf16": args.bf16,
         "minutes": round(seconds / 60, 1), "loss_curve": curve,
         "sha256": R.sha256(weights), "bytes": weights.stat().st_size,
@@ -358,6 +370,8 @@ def parse(argv=None):
                    help="share of answerable questions also asked with one entity swapped for one their paragraph lacks")
     p.add_argument("--deletions", type=float, default=0.0,
                    help="share of answerable questions also asked of their paragraph less the sentence that answers it")
+    p.add_argument("--repeat-unanswerable", type=int, default=1,
+                   help="how many times SQuAD 2.0's hand-written unanswerable questions appear in the data")
     p.add_argument("--init", type=Path, default=None, help="start from these trained weights (a later stage)")
     p.add_argument("--train-layers", type=int, default=4)
     p.add_argument("--threads", type=int, default=2)

@@ -209,6 +209,17 @@ def test_deletions_take_out_the_sentence_that_answers_and_keep_the_rest():
     assert deleted(rows, keep=0.0, rng=random.Random(0)) == []
 
 
+def test_repeat_shows_only_squads_hand_written_unanswerable_questions_again():
+    """--repeat-unanswerable (a stage tried and not shipped, docs/reader.md): the made twins and SubjQA's
+    unanswerable reviews are not repeated, nor any answerable question."""
+    from newsrag.eval.fit_reader import repeated
+
+    rows = [("Who won?", "ctx", None, None, "squad2-dev-even"), ("Who lost?", "ctx", 0, "c", "squad2-dev-even"),
+            ("Why?", "ctx", None, None, "squad2-train-first10"), ("Who won?", "ctx", None, None, "squad2-dev-even-swap"),
+            ("Is it soft?", "ctx", None, None, "subjqa")]
+    assert repeated(rows, 3) == [rows[0], rows[2]] * 2 and repeated(rows, 1) == []
+
+
 @pytest.mark.parametrize("question", [
     "How long did Putin's press conference last?",
     "How large was the defense spending bill Biden signed on Monday?",
