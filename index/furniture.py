@@ -98,7 +98,8 @@ class _Scanner(HTMLParser):
         self.stack: list[_Element] = []
         self.spans: list[tuple[_Element, int]] = []  # closed elements with their end offsets
         self.raw_depth = 0
-        self.site = _site(_CANONICAL.search(raw).group(1)) if _CANONICAL.search(raw) else ""
+        address = _CANONICAL.search(raw)
+        self.site = _site(address.group(1)) if address else ""
 
     def _pos(self) -> int:
         line, col = self.getpos()

@@ -189,11 +189,12 @@ def continuation(c: Candidate, candidates: list[Candidate], gap: int = 3) -> Can
     """The sentence that continues a quote `c` leaves open (“One country… space. | The idea must…”)."""
     if not speakers.opens_quote(c.text):
         return None
-    return next((x for x in candidates if x.source == c.source and c.end <= x.start <= c.end + gap), None)
+    return next((x for x in candidates if _continues(c, x, gap)), None)
 
 
-def _continues(head: Candidate, c: Candidate) -> bool:
-    return c.source == head.source and head.end <= c.start <= head.end + 3
+def _continues(head: Candidate, c: Candidate, gap: int = 3) -> bool:
+    """`c` starts right after `head` in the same article (at most `gap` characters between them)."""
+    return c.source == head.source and head.end <= c.start <= head.end + gap
 
 
 def shown_once(statements: list[Statement]) -> list[Statement]:
