@@ -123,15 +123,21 @@ def deleted(rows, keep: float, rng: random.Random) -> list:
 
 def without(text: str, spans: list[tuple[int, int]]) -> str | None:
     """`text` less every sentence that overlaps one of `spans`; None when nothing, or nothing else, is cut."""
+    bounds = sentence_bounds(text)
+    kept = [text[a:b] for a, b in bounds if all(b <= s or a >= e for s, e in spans)]
+    if len(kept) == len(bounds) or not kept:
+        return None
+    return " ".join(kept)
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a training paragraph (a plain split at sentence ends)."""
     bounds, at = [], 0
     for m in _SENTENCE_END.finditer(text):
         bounds.append((at, m.start()))
         at = m.end()
     bounds.append((at, len(text)))
-    kept = [text[a:b] for a, b in bounds if all(b <= s or a >= e for s, e in spans)]
-    if len(kept) == len(bounds) or not kept:
-        return None
-    return " ".join(kept)
+    return bounds
 
 
 # Entity kinds a question may name; a swap replaces one with another of the same kind.
@@ -253,6 +259,16 @@ def batches(feats, batch_size: int, rng: random.Random):
 def tensors(feats, idx):
     import torch
 
+    ids, mask, types = padded(feats, idx)
+    starts = torch.tensor([feats[j][2] for j in idx])
+    ends = torch.tensor([feats[j][3] for j in idx])
+    return ids, mask, types, starts, ends
+
+
+def padded(feats, idx):
+    """Token ids, attention mask and token types of the features `idx`, padded to the longest."""
+    import torch
+
     n = max(len(feats[j][0]) for j in idx)
     ids = torch.zeros(len(idx), n, dtype=torch.long)
     types = torch.zeros(len(idx), n, dtype=torch.long)
@@ -262,9 +278,7 @@ def tensors(feats, idx):
         ids[r, :len(a)] = torch.tensor(a)
         types[r, :len(a)] = torch.tensor(t)
         mask[r, :len(a)] = 1
-    starts = torch.tensor([feats[j][2] for j in idx])
-    ends = torch.tensor([feats[j][3] for j in idx])
-    return ids, mask, types, starts, ends
+    return ids, mask, types
 
 
 def train(args) -> dict:
@@ -284,9 +298,7 @@ def train(args) -> dict:
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     order = batches(feats, args.batch, rng)
     steps = min(args.steps, len(order))
-    warm = max(1, int(0.06 * steps))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    sched = schedule(opt, steps)
     loss_fn = torch.nn.CrossEntropyLoss()
     curve, t0, running = [], time.time(), []
     model.train()
@@ -296,12 +308,7 @@ def train(args) -> dict:
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             s_log, e_log = model(ids, mask, types)
         loss = (loss_fn(s_log.float(), s_gold) + loss_fn(e_log.float(), e_gold)) / 2
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
-        running.append(loss.item())
+        running.append(update(loss, opt, sched, params))
         if (step + 1) % args.log_every == 0 or step + 1 == last:
             mean = float(np.mean(running))
             running = []
@@ -382,7 +389,11 @@ def parse(argv=None):
     p.add_argument("--stop-at", type=int, default=None, help="stop after this many steps of the --steps schedule")
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--checkpoint-every", type=int, default=150)
-    args = p.parse_args(argv)
+    return with_bf16(p.parse_args(argv))
+
+
+def with_bf16(args):
+    """`--bf16` left unset: bf16 autocast where the CPU computes it natively, fp32 elsewhere."""
     if args.bf16 is None:
         import torch
 
@@ -390,15 +401,40 @@ def parse(argv=None):
     return args
 
 
-def main(argv=None) -> int:
-    args = parse(argv)
+def run(args, train, name: str) -> int:
+    """Train into `args.out_dir` and print the card; a one-line error when the training data is absent."""
     if not (args.shared / "qa-train").is_dir():
-        print(f"fit_reader: no training data at {args.shared / 'qa-train'}", file=sys.stderr)
+        print(f"{name}: no training data at {args.shared / 'qa-train'}", file=sys.stderr)
         return 2
     args.out_dir.mkdir(parents=True, exist_ok=True)
     card = train(args)
     print(json.dumps({k: v for k, v in card.items() if k != "loss_curve"}, indent=1))
     return 0
+
+
+def update(loss, opt, sched, params) -> float:
+    """One optimiser step on `loss` (gradients clipped at norm 1); the loss as a number."""
+    import torch
+
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    sched.step()
+    return loss.item()
+
+
+def schedule(opt, steps: int):
+    """6% linear warm-up, then linear decay to zero at `steps`."""
+    import torch
+
+    warm = max(1, int(0.06 * steps))
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+
+
+def main(argv=None) -> int:
+    return run(parse(argv), train, "fit_reader")
 
 
 if __name__ == "__main__":

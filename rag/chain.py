@@ -29,7 +29,7 @@ from newsrag.rag.cite import with_sources
 from newsrag.rag.evidence import Evidence, Fixed, gather
 from newsrag.rag.intents import Rules
 from newsrag.rag.query import Query, analyse
-from newsrag.rag.read import Found, default_reader, load_calibration, read
+from newsrag.rag.read import Found, default_reader, default_verifier, load_calibration, read
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.index.terms import terms
 from newsrag.settings import Settings
@@ -75,6 +75,7 @@ class NewsChain(Runnable[dict, dict]):
         self.guard = guard or contextlib.nullcontext()
         self.scorer = Fixed.of(settings)
         self._reader = None
+        self._verifier = None  # False once looked for and absent
         self.calibration = load_calibration(settings.reader_dir) if settings.reader == "trained" else None
         self.rules = Rules(settings.compose_keep, settings.compose_pool, settings.duplicate_similarity,
                            settings.summary_sentences, settings.summary_keep, settings.same_thing,
@@ -208,6 +209,13 @@ class NewsChain(Runnable[dict, dict]):
             self._reader = default_reader(self.settings.reader_threads, self.settings.reader_dir)
         return self._reader
 
+    @property
+    def verifier(self):
+        """The verifier beside the reader, loaded on first use; None where none ships."""
+        if self._verifier is None and self.reader is not None:
+            self._verifier = default_verifier(self.settings.reader_threads, self.settings.reader_dir) or False
+        return self._verifier or None
+
     def read_stage(self, turn: Turn) -> Turn:
         if turn.evidence is None or turn.query.wide:  # summaries and comparisons quote whole statements
             return turn
@@ -223,7 +231,7 @@ class NewsChain(Runnable[dict, dict]):
     def found(self, evidence: Evidence) -> Found | None:
         if not evidence.candidates:
             return None
-        return read(self.reader, evidence, self.settings.read_k, self.calibration)
+        return read(self.reader, evidence, self.settings.read_k, self.calibration, verifier=self.verifier)
 
     # -- decide --------------------------------------------------------------------------------------
     def refuses(self, evidence: Evidence) -> bool:

@@ -186,10 +186,11 @@ def introduces(text: str) -> bool:
 
 
 def continuation(c: Candidate, candidates: list[Candidate], gap: int = 3) -> Candidate | None:
-    """The sentence that continues a quote `c` leaves open (“One country… space. | The idea must…”)."""
+    """The sentence that continues a quote `c` leaves open (“One country… space. | The idea must…”):
+    a statement, never the subheading or caption that follows it on the page."""
     if not speakers.opens_quote(c.text):
         return None
-    return next((x for x in candidates if _continues(c, x, gap)), None)
+    return next((x for x in candidates if _continues(c, x, gap) and x.statement), None)
 
 
 def _continues(head: Candidate, c: Candidate, gap: int = 3) -> bool:

@@ -21,10 +21,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from newsrag.rag.evidence import Candidate, Evidence
-from newsrag.rag.reader import Reader, ReaderError
+from newsrag.rag.reader import HERE, Reader, ReaderError
+from newsrag.rag.verifier import Verifier
 
 CALIBRATION = Path(__file__).with_name("reader_calibration.json")
-FEATURES = ("gap", "score", "share", "strength", "kind_missing", "top_sentence")
+FEATURES = ("gap", "score", "share", "strength", "kind_missing", "top_sentence", "verified")
+# "verified" is read only where a verifier ships beside the reader (rag/verifier.py); a calibration
+# that names it needs one.
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,16 @@ def default_reader(threads: int | None = None, folder: Path | None = None) -> Re
     return Reader(folder / "reader.safetensors", folder / "reader.json", threads=threads)
 
 
+@lru_cache(maxsize=2)
+def default_verifier(threads: int | None = None, folder: Path | None = None) -> Verifier | None:
+    """The verifier beside the reader in `folder` (default: the shipped one), or None where none ships."""
+    where = folder or HERE
+    if not (where / "verifier.json").exists():
+        return None
+    return Verifier(where / "verifier.safetensors", where / "verifier.json", where / "reader.safetensors",
+                    threads=threads)
+
+
 def passages(evidence: Evidence, read_k: int) -> list[list[Candidate]]:
     """The statements of the `read_k` best chunks, and of the chunks holding the two best sentences,
     each chunk's in article order."""
@@ -131,16 +144,21 @@ def to_article(group: list[Candidate], starts: list[int], a: int, b: int, p: flo
 
 
 def read(reader: Reader, evidence: Evidence, read_k: int, calibration: Calibration | None,
-         question: str | None = None) -> Found:
+         question: str | None = None, verifier: Verifier | None = None) -> Found:
     """Read the evidence's best passages for the question; the best span with its calibrated chances."""
     groups = passages(evidence, read_k)
     texts = [joined(g) for g in groups]
-    reading = reader.read(question or evidence.asked or evidence.question, [t for t, _ in texts], top_k=8)
+    asked = question or evidence.asked or evidence.question
+    reading = reader.read(asked, [t for t, _ in texts], top_k=8)
     best = None
     if reading.best is not None:
         s = reading.best
         best = to_article(groups[s.passage], texts[s.passage][1], s.start, s.end)
     features = features_of(reading, evidence, best)
+    if verifier is not None:
+        features["verified"] = verifier.logits(asked, [best.candidate.quote])[0] if best else -20.0
+    elif calibration is not None and "verified" in calibration.features:
+        raise ReaderError("the reader's calibration reads the verifier, and none is loaded: run `make verifier`")
     if calibration is None or best is None:
         return Found(best, features)
     p_ans, p_ok = calibration.p_answerable(features), calibration.p_correct(features)

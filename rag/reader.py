@@ -70,15 +70,18 @@ def build_model(train_layers: int | None = None):
     encoder = AutoModel.from_pretrained(base_model_path(), add_pooling_layer=False)
     model = SpanModel(encoder)
     if train_layers is not None:
-        layers = encoder.encoder.layer
-        for p in model.parameters():
-            p.requires_grad = False
-        for layer in layers[len(layers) - train_layers:]:
-            for p in layer.parameters():
-                p.requires_grad = True
-        for p in model.qa.parameters():
-            p.requires_grad = True
+        train_only(model, train_layers, model.qa)
     return model.to(torch.float32)
+
+
+def train_only(model, train_layers: int, head) -> None:
+    """Freeze everything of `model` but its encoder's top `train_layers` layers and `head`."""
+    layers = model.encoder.encoder.layer
+    for p in model.parameters():
+        p.requires_grad = False
+    for module in [*layers[len(layers) - train_layers:], head]:
+        for p in module.parameters():
+            p.requires_grad = True
 
 
 @lru_cache(maxsize=1)

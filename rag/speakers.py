@@ -145,8 +145,12 @@ def _names(text: str, speaker: str) -> bool:
 
 
 def opens_quote(text: str) -> bool:
-    """The sentence opens a quotation it does not close. A straight quote opens where a word starts and
-    closes where one ends, so a page mixing the two styles (“Now we are feeling…," she said) is read right."""
+    """The sentence opens a quotation it does not close. With straight quotes alone they pair up in
+    order, wherever the spaces fall ("… I am there, "he said: closed). Where curly quotes are used too,
+    a straight quote opens where a word starts and closes where one ends, so a page mixing the two
+    styles (“Now we are feeling…," she said) is read right."""
+    if "“" not in text and "”" not in text:
+        return text.count('"') % 2 == 1
     return len(_OPENS.findall(text)) > len(_CLOSES.findall(text))
 
 

@@ -1,0 +1,111 @@
+"""The verifier: its training pairs are what they say, its weights are checked, and it tells an answering
+sentence from one that only names the same things."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsrag.rag import reader as R
+from newsrag.rag import verifier as V
+
+needs_weights = pytest.mark.skipif(not V.CARD.exists(), reason="no verifier ships (make verifier)")
+
+
+def test_pairs_hold_the_answering_sentence_its_neighbour_and_hand_written_questions():
+    from newsrag.eval.fit_verifier import pairs
+
+    ctx = ("The harbour council met on Monday in Bergen. The ferry line opens in June, the harbour council said. "
+           "The harbour ferry line will cost 4 million euros.")
+    rows = [("When does the harbour ferry line open?", ctx, ctx.index("June"), "June", "squad2-dev-even"),
+            ("When was the harbour council founded?", ctx, None, None, "squad2-dev-even"),
+            ("Is the ferry nice?", ctx, None, None, "subjqa"),  # opinion sources' unanswerables are no basis
+            ("Which line opens?", "The line opens in June. Then", 4, "line opens in June. Then", "covid-qa")]
+    out, counts = pairs(rows, swaps=0.0, rng=random.Random(0))
+    assert ("When does the harbour ferry line open?", "The ferry line opens in June, the harbour council said.", 1) in out
+    # beside: the other sentence sharing most words, never one holding the answer
+    assert ("When does the harbour ferry line open?", "The harbour ferry line will cost 4 million euros.", 0) in out
+    assert ("When was the harbour council founded?", "The harbour council met on Monday in Bergen.", 0) in out
+    assert not any(q == "Is the ferry nice?" or q == "Which line opens?" for q, _, _ in out)  # across sentences: none
+    assert sum(label for *_, label in out) == counts["answers: a question with the sentence holding its answer"]
+
+
+def test_answering_pairs_are_drawn_down_to_as_many_as_the_others():
+    from newsrag.eval.fit_verifier import pairs
+
+    rows = [(f"Who opened bridge {i}?", f"Mayor Ann Lee opened bridge {i}. Rain fell on bridge {i}.", 0,
+             "Mayor Ann Lee", "squadshifts-reddit") for i in range(10)]  # not factual: no 'beside' pairs
+    rows.append(("Who closed bridge 3?", "Mayor Ann Lee opened bridge 3. Rain fell on bridge 3.", None, None,
+                 "squad2-train-first10"))
+    out, _ = pairs(rows, swaps=0.0, rng=random.Random(0))
+    assert sorted(label for *_, label in out) == [0, 1]
+
+
+@needs_weights
+def test_weights_are_small_and_match_their_card_and_reader():
+    card = R.load_card(V.CARD)
+    assert V.WEIGHTS.stat().st_size <= 25 * 1024 * 1024
+    assert R.sha256(V.WEIGHTS) == card["sha256"] and R.sha256(R.WEIGHTS) == card["reader_sha256"]
+    assert card["steps"] > 0 and card["unseen_accuracy"] > 0.8
+
+
+@needs_weights
+def test_a_verifier_for_other_reader_weights_is_refused(tmp_path: Path):
+    reader = tmp_path / "reader.safetensors"
+    data = bytearray(R.WEIGHTS.read_bytes())
+    data[-1] ^= 0xFF
+    reader.write_bytes(bytes(data))
+    with pytest.raises(R.ReaderError, match="make verifier"):
+        V.Verifier(V.WEIGHTS, V.CARD, reader)
+
+
+def test_missing_verifier_weights_say_how_to_build_them(tmp_path: Path):
+    card = tmp_path / "verifier.json"
+    card.write_text('{"sha256": "0", "reader_sha256": "0"}')
+    with pytest.raises(R.ReaderError, match="make verifier"):
+        V.Verifier(tmp_path / "verifier.safetensors", card)
+
+
+def test_no_verifier_is_loaded_where_none_ships_beside_the_reader(tmp_path: Path):
+    from newsrag.rag.read import default_verifier
+
+    for name in ("reader.safetensors", "reader.json"):
+        shutil.copy(R.HERE / name, tmp_path / name)
+    assert default_verifier(None, tmp_path) is None
+
+
+def test_a_calibration_reading_the_verifier_refuses_to_run_without_one(chain):
+    from newsrag.rag.read import FEATURES, Calibration, default_reader, read
+
+    evidence = chain.evidence("Where will the US-Russia security talks be held?")
+    cal = Calibration((0.0,) * len(FEATURES), 0.0, 0.5, (0.0,) * len(FEATURES), 0.0, 0.5, FEATURES)
+    assert "verified" in cal.features
+    with pytest.raises(R.ReaderError, match="make verifier"):
+        read(default_reader(), evidence, 3, cal, verifier=None)
+
+
+@needs_weights
+def test_the_chain_reads_the_verifier_into_its_features(chain):
+    found = chain.read(chain.evidence("Where will the US-Russia security talks be held?")).found
+    assert found.features["verified"] > 0  # the sentence naming Geneva answers it
+
+
+@needs_weights
+@pytest.mark.parametrize("question, answers, misses", [
+    ("How much carbon did Microsoft emit in 2019?",
+     "Microsoft emitted 16 million metric tons of carbon in 2019, the company said.",
+     "Microsoft emitted 16 million metric tons of carbon in 2018, the company said."),
+    ("Who will lead the US delegation?",
+     "Deputy Secretary of State Wendy Sherman will lead the US delegation.",
+     "Deputy Foreign Minister Sergei Ryabkov will represent Russia at the talks."),
+    ("When will the data centre be completed?",
+     "The data centre will be completed in 2027, officials said.",
+     "The data centre is being built in the city of Guiyang, officials said."),
+])
+def test_the_answering_sentence_scores_above_one_that_names_the_same_things(question, answers, misses):
+    v = V.Verifier()
+    yes, no = v.logits(question, [answers, misses])
+    assert yes > no
