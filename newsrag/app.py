@@ -99,10 +99,11 @@ class App:
         return final
 
     def warm(self) -> None:
-        """Load the embedding model, open the lexical index and load the reader now, not on the first question."""
+        """Load the embedding model, open the lexical index and load the reader and its verifier now, not on
+        the first question."""
         self.embedder.encode(["warm-up"])
         self.corpus.get()
-        self.chain().reader
+        self.chain().verifier  # loads the reader too
 
     # -- the index: every change goes through the one writer ----------------------------------------
     @property

@@ -103,7 +103,7 @@ def default_verifier(threads: int | None = None, folder: Path | None = None) -> 
     where = folder or HERE
     if not (where / "verifier.json").exists():
         return None
-    return Verifier(where / "verifier.safetensors", where / "verifier.json", where / "reader.safetensors",
+    return Verifier(default_reader(threads, folder), where / "verifier.safetensors", where / "verifier.json",
                     threads=threads)
 
 

@@ -217,19 +217,29 @@ def _best_spans(start: np.ndarray, end: np.ndarray, sequence_ids: list, top_k: i
     return found[:top_k]
 
 
-def _load(weights: Path, card: dict):
-    import torch
+def checked_state(weights: Path, card: dict, kind: str = "reader") -> dict:
+    """The fp32 tensors of `weights`, once their sha256 matches the card's (`make {kind}` rebuilds them)."""
     from safetensors.torch import load_file
 
     if not weights.exists():
-        raise ReaderError(f"no trained reader weights at {weights}: run `make reader`")
-    digest = sha256(weights)
-    if digest != card["sha256"]:
-        raise ReaderError(f"{weights.name} does not match its recorded sha256 (run `make reader` to rebuild it)")
-    model = build_model()
-    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+        raise ReaderError(f"no trained {kind} weights at {weights}: run `make {kind}`")
+    if sha256(weights) != card["sha256"]:
+        raise ReaderError(f"{weights.name} does not match its recorded sha256 (run `make {kind}` to rebuild it)")
+    return {k: v.float() for k, v in load_file(str(weights)).items()}
+
+
+def load_checked(model, state: dict, weights: Path) -> None:
+    """Load `state` (a part of `model`'s parameters) into `model`; a name it lacks is an error."""
     missing = set(state) - set(dict(model.named_parameters()))
     if missing:
         raise ReaderError(f"{weights.name} holds parameters the model does not have: {sorted(missing)[:3]}")
     model.load_state_dict(state, strict=False)
+
+
+def _load(weights: Path, card: dict):
+    import torch
+
+    state = checked_state(weights, card)
+    model = build_model()
+    load_checked(model, state, weights)
     return model.to(torch.float32)

@@ -10,11 +10,13 @@ SQuAD 2.0's hand-written unanswerable questions.
 
 It is the reader's encoder (its trained weights) with its own top layers and a one-logit head on
 [CLS]; only those ship (`rag/verifier.safetensors`, fp16), checked by the sha256 in
-`rag/verifier.json`, which also records the reader weights it was trained on top of.
+`rag/verifier.json`, which also records the reader weights it was trained on top of. Loaded beside a
+reader, it holds only those layers: the embeddings and the lower layers are the reader's own modules.
 """
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -52,8 +54,7 @@ def build_model(reader_weights: Path = R.WEIGHTS, train_layers: int | None = Non
     from safetensors.torch import load_file
 
     span = R.build_model()
-    state = {k: v.float() for k, v in load_file(str(reader_weights)).items()}
-    span.load_state_dict(state, strict=False)
+    R.load_checked(span, {k: v.float() for k, v in load_file(str(reader_weights)).items()}, reader_weights)
     model = _module()(span.encoder)
     if train_layers is not None:
         R.train_only(model, train_layers, model.head)
@@ -61,18 +62,16 @@ def build_model(reader_weights: Path = R.WEIGHTS, train_layers: int | None = Non
 
 
 class Verifier:
-    """Scores (question, sentence) pairs; loads the reader's encoder and the verifier's own layers once."""
+    """Scores (question, sentence) pairs on top of a loaded `reader`, whose embeddings and lower layers it shares."""
 
-    def __init__(self, weights: Path = WEIGHTS, card: Path = CARD, reader_weights: Path = R.WEIGHTS,
-                 threads: int | None = None, model=None):
+    def __init__(self, reader: R.Reader, weights: Path = WEIGHTS, card: Path = CARD, threads: int | None = None):
         import torch
-        from transformers import AutoTokenizer
 
-        self.card = R.load_card(card) if model is None or card.exists() else {}
-        self.tokenizer = AutoTokenizer.from_pretrained(R.base_model_path())
-        self.model = (model if model is not None else _load(weights, self.card, reader_weights)).eval()
+        self.card = R.load_card(card)
+        self.tokenizer = reader.tokenizer
+        self.model = _load(weights, self.card, reader).eval()
         self.threads = threads
-        self.bf16 = R._native_bf16(torch)
+        self.bf16 = reader.bf16
         self._torch = torch
 
     def logits(self, question: str, sentences: Sequence[str]) -> list[float]:
@@ -89,21 +88,23 @@ class Verifier:
         return [float(x) for x in out]
 
 
-def _load(weights: Path, card: dict, reader_weights: Path):
-    import torch
-    from safetensors.torch import load_file
+def on_top_of(encoder, own: set[str]):
+    """A copy of the reader's `encoder` in which only the parts named in `own` ("embeddings",
+    "encoder.layer.4", ...) are new modules; every other part *is* the reader's (no second copy)."""
+    parts = {"embeddings": encoder.embeddings, **{f"encoder.layer.{i}": layer for i, layer in enumerate(encoder.encoder.layer)}}
+    return copy.deepcopy(encoder, memo={id(m): m for name, m in parts.items() if name not in own})
 
-    if not weights.exists():
-        raise R.ReaderError(f"no trained verifier weights at {weights}: run `make verifier`")
-    if R.sha256(weights) != card["sha256"]:
-        raise R.ReaderError(f"{weights.name} does not match its recorded sha256 (run `make verifier` to rebuild it)")
-    if R.sha256(reader_weights) != card["reader_sha256"]:
-        raise R.ReaderError(f"{weights.name} was trained on other reader weights than {reader_weights.name}: "
+
+def _load(weights: Path, card: dict, reader: R.Reader):
+    import torch
+
+    state = R.checked_state(weights, card, "verifier")
+    if card["reader_sha256"] != reader.card["sha256"]:
+        raise R.ReaderError(f"{weights.name} was trained on other reader weights than the loaded reader's: "
                             "run `make verifier` after `make reader`")
-    model = build_model(reader_weights)
-    state = {k: v.float() for k, v in load_file(str(weights)).items()}
-    missing = set(state) - set(dict(model.named_parameters()))
-    if missing:
-        raise R.ReaderError(f"{weights.name} holds parameters the model does not have: {sorted(missing)[:3]}")
-    model.load_state_dict(state, strict=False)
+    # "encoder.encoder.layer.4.attention..." -> "encoder.layer.4"; "encoder.embeddings..." -> "embeddings"
+    own = {".".join(k.split(".")[1:4]) if k.startswith("encoder.encoder.") else k.split(".")[1]
+           for k in state if k.startswith("encoder.")}
+    model = _module()(on_top_of(reader.model.encoder, own))
+    R.load_checked(model, state, weights)
     return model.to(torch.float32)

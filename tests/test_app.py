@@ -273,3 +273,16 @@ def test_undoing_a_removal_keeps_the_pages_outlet_date_and_url(tmp_path, embedde
     after = app.articles()[0]
     assert (after.title, after.meta) == (before.title, before.meta)
     assert app.article(page.name)[0] == text  # the same text, so every citation offset still holds
+
+
+def test_warm_loads_the_reader_and_its_verifier_before_any_question(tmp_path, embedder):
+    """`serve` warms the App before opening the page; the first question then loads nothing (the verifier,
+    loaded lazily, once made a CI run's first answer the slowest)."""
+    from newsrag.rag.verifier import CARD
+    from newsrag.settings import Settings
+
+    app = App(Settings(home=tmp_path / "home"), embedder=embedder)
+    app.warm()
+    chain = app.chain()
+    assert chain._reader is not None
+    assert chain._verifier is not None and (chain._verifier is not False) == CARD.exists()

@@ -179,16 +179,21 @@ def answer_seconds(page, turn: int) -> float:
 
 
 def test_first_question_is_fast_and_typing_during_an_answer_keeps_every_key(app, page, shots):
-    """Keep first: the server's first question. The model and BM25 snapshot load before the page
-    answers at all, so the first answer takes about as long as a warm one."""
+    """Keep first: the server's first question. The models and the lexical index load before the page
+    answers at all, so the first answer takes about as long as a warm one. Both are timed with nothing
+    else going on in the page: typing during an answer slowed it by 0.7 s here and 2.2 s on a loaded CI."""
     send_timed(page, "What did Russia demand?", 0)
-    typed = "What did Lavrov say about the talks, and when?"
-    page.keyboard.type(typed, delay=30)  # right after Enter, while the answer is on its way
     first = answer_seconds(page, 0)
+    ask_during = "What did Lavrov say about the talks?"
+    page.fill("#question textarea", ask_during)
+    page.press("#question textarea", "Enter")
+    typed = "And when will they take place?"
+    page.keyboard.type(typed, delay=30)  # right after Enter, while the answer is on its way
+    finished_answer(page, 1)
     assert page.input_value("#question textarea") == typed  # every key kept, nothing wiped
     assert page.locator("#chat .message-row, #chat [data-testid='user']").count() >= 1
     page.press("#question textarea", "Enter")
-    finished_answer(page, 1)
+    finished_answer(page, 2)
     assert page.input_value("#question textarea") == ""
     page.click("#clear")  # the same first question again, warm and without history
     page.wait_for_function("() => !document.querySelector('#chat .answer-end')")
@@ -196,7 +201,7 @@ def test_first_question_is_fast_and_typing_during_an_answer_keeps_every_key(app,
     warm = answer_seconds(page, 0)
     (shots / "timings.json").write_text(json.dumps({"first_answer_s": round(first, 2), "warm_answer_s": round(warm, 2)}))
     print(f"first answer {first:.2f} s, warm answer {warm:.2f} s")
-    assert first < warm + 2.0, (first, warm)  # loading the model took 8 s on the first question before
+    assert first < warm + 2.0, (first, warm)  # loading the models took 8 s on the first question before
 
 
 def test_enter_while_answering_sends_the_question_when_the_answer_is_done(page):

@@ -3,6 +3,7 @@ sentence from one that only names the same things."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from pathlib import Path
@@ -54,19 +55,46 @@ def test_weights_are_small_and_match_their_card_and_reader():
 
 @needs_weights
 def test_a_verifier_for_other_reader_weights_is_refused(tmp_path: Path):
-    reader = tmp_path / "reader.safetensors"
+    other = tmp_path / "reader.safetensors"  # other reader weights, with a card that matches them
     data = bytearray(R.WEIGHTS.read_bytes())
     data[-1] ^= 0xFF
-    reader.write_bytes(bytes(data))
+    other.write_bytes(bytes(data))
+    card = tmp_path / "reader.json"
+    card.write_text(json.dumps({**R.load_card(), "sha256": R.sha256(other)}))
     with pytest.raises(R.ReaderError, match="make verifier"):
-        V.Verifier(V.WEIGHTS, V.CARD, reader)
+        V.Verifier(R.Reader(other, card))
 
 
 def test_missing_verifier_weights_say_how_to_build_them(tmp_path: Path):
+    from newsrag.rag.read import default_reader
+
     card = tmp_path / "verifier.json"
     card.write_text('{"sha256": "0", "reader_sha256": "0"}')
     with pytest.raises(R.ReaderError, match="make verifier"):
-        V.Verifier(tmp_path / "verifier.safetensors", card)
+        V.Verifier(default_reader(), tmp_path / "verifier.safetensors", card)
+
+
+@needs_weights
+def test_the_verifier_holds_only_its_own_layers_and_leaves_the_reader_as_it_was():
+    import torch
+
+    reader = R.Reader()  # a reader of its own: loading the verifier must not change it
+    passage = ["Deputy Secretary of State Wendy Sherman will lead the US delegation in Geneva."]
+    before = reader.read("Who will lead the US delegation?", passage)
+    v = V.Verifier(reader)
+    mine, theirs = v.model.encoder, reader.model.encoder
+    assert mine.embeddings is theirs.embeddings
+    assert [a is b for a, b in zip(mine.encoder.layer, theirs.encoder.layer)] == [True] * 4 + [False] * 2
+    assert not any(torch.equal(a.attention.self.query.weight, b.attention.self.query.weight)
+                   for a, b in zip(mine.encoder.layer[4:], theirs.encoder.layer[4:]))
+    assert reader.read("Who will lead the US delegation?", passage) == before
+    # the same logits as a verifier built whole, with its own copy of every layer
+    whole = V.build_model()
+    whole.load_state_dict(R.checked_state(V.WEIGHTS, R.load_card(V.CARD), "verifier"), strict=False)
+    enc = reader.tokenizer(["Who will lead the US delegation?"], passage, return_tensors="pt")
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=v.bf16):
+        alone = whole.eval()(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+    assert v.logits("Who will lead the US delegation?", passage)[0] == pytest.approx(float(alone[0]), abs=1e-4)
 
 
 def test_no_verifier_is_loaded_where_none_ships_beside_the_reader(tmp_path: Path):
@@ -106,6 +134,8 @@ def test_the_chain_reads_the_verifier_into_its_features(chain):
      "The data centre is being built in the city of Guiyang, officials said."),
 ])
 def test_the_answering_sentence_scores_above_one_that_names_the_same_things(question, answers, misses):
-    v = V.Verifier()
+    from newsrag.rag.read import default_verifier
+
+    v = default_verifier()
     yes, no = v.logits(question, [answers, misses])
     assert yes > no
