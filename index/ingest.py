@@ -197,9 +197,11 @@ def _write_batch(docs: list[Document], store: ChromaStore, embedder: Embedder, s
     return sum(len(a.chunks) for a in batch)
 
 
-def _date_ents(analysis: dict) -> dict[tuple[int, int], list[tuple[int, int]]]:
-    """The spaCy DATE entities found by the analysis, per sentence span (article offsets)."""
-    return {span: [(s, e) for label, s, e in info.ents if label == "DATE"] for span, info in analysis.items()}
+def _date_ents(analysis: dict) -> dict[tuple[int, int], list[tuple[int, int, bool]]]:
+    """The spaCy DATE entities found by the analysis, per sentence span (article offsets), each with
+    whether its clause looks ahead (index/tense.py)."""
+    return {span: [(s, e, (s, e) in info.ahead) for label, s, e in info.ents if label == "DATE"]
+            for span, info in analysis.items()}
 
 
 def _encode(texts: list[str], embedder: Embedder, progress: Progress | None, pacing: Pacing = Pacing()) -> np.ndarray:

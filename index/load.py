@@ -24,7 +24,7 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 
 # Bump when cleaning, sentence splitting, chunking or the language analysis changes what is stored for
 # the same text: indexes made before are then rebuilt article by article on the next ingest.
-PIPELINE = 4
+PIPELINE = 5
 
 
 @dataclass(frozen=True)

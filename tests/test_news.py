@@ -255,10 +255,40 @@ def test_relative_dates_resolve_against_the_publication_date():
     view = "Officials met on Wednesday. More talks are planned for next month. It took three years."
     spans = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.", view)]
     expr = {w: (view.index(w), view.index(w) + len(w)) for w in ("Wednesday", "next month", "three years")}
-    ents = {s: [e for e in expr.values() if s[0] <= e[0] < s[1]] for s in spans}
+    ents = {s: [(*e, False) for e in expr.values() if s[0] <= e[0] < s[1]] for s in spans}
     got = {view[a:b]: iso for found in dates.resolve(view, ents, "2020-01-20").values() for a, b, iso in found}
     assert got == {"Wednesday": "2020-01-15", "next month": "2020-02"}  # a duration is no date
     assert dates.resolve(view, ents, None) == {}  # no publication date: nothing relative is resolved
+
+
+@pytest.mark.parametrize("sentence, iso", [
+    ("SpaceX is hoping to return to flight in January.", "2017-01"),  # NBC News, published 2016-12-13
+    ("Home sales fell in January, the board said.", "2016-01"),
+    ("The law takes effect in March.", "2017-03"),
+    ("The talks were held in March.", "2016-03"),
+    ("He said the launch would happen in February.", "2017-02"),
+    ("The company has said in February that it would cut jobs.", "2016-02"),
+    ("Officials met on Wednesday.", "2016-12-07"),
+    ("The vote is on Wednesday.", "2016-12-14"),
+    ("The report came out on Tuesday.", "2016-12-13"),  # the publication's own weekday: that day
+    ("In December, the plant closed.", "2016-12"),
+    ("Wednesday's rate increase should be understood as a sign of confidence.", "2016-12-07"),  # a thing: it was
+])
+def test_a_bare_month_or_weekday_resolves_ahead_or_back_by_the_tense_of_its_clause(sentence, iso):
+    from newsrag.index.analyze import analyze
+    from newsrag.index.ingest import _date_ents
+
+    span = (0, len(sentence))
+    found = dates.resolve(sentence, _date_ents(dict(zip([span], analyze(sentence, [span])))), "2016-12-13")
+    assert [d[2] for d in found[span]] == [iso]
+
+
+def test_a_decade_or_century_is_no_date_unless_counted_back():
+    view = "Warming will pass 1.5C this decade. The plant opened a decade ago."
+    spans = [(0, 36), (37, len(view))]
+    ents = {spans[0]: [(view.index("this decade"), 35, True)], spans[1]: [(view.index("a decade ago"), len(view) - 1, False)]}
+    got = {view[a:b]: iso for found in dates.resolve(view, ents, "2023-11-02").values() for a, b, iso in found}
+    assert got == {"a decade ago": "2013"}
 
 
 def test_dates_stored_per_sentence_on_real_pages(news):
