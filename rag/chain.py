@@ -180,7 +180,20 @@ class NewsChain(Runnable[dict, dict]):
             return own
         in_context = self._evidence(q, q.context, k, config, seen=q.reply,
                                     focus=f"{q.previous} {q.text}")
-        return in_context if in_context.strength > own.strength else own
+        return self._likelier(own, in_context)
+
+    def _likelier(self, own: Evidence, in_context: Evidence) -> Evidence:
+        """The evidence in context where it is the stronger (retrieval) and the calibrated reader finds
+        it likelier to answer the question than the question's own evidence (both read here; the read
+        stage does not read them again); else the question's own. A new question after an unrelated
+        turn keeps its own evidence; a second chance in context would answer more near-misses.
+        By retrieval strength alone where no calibrated reader is loaded."""
+        if in_context.strength <= own.strength:
+            return own
+        if self.reader is None or self.calibration is None:
+            return in_context
+        own, in_context = self.read(own), self.read(in_context)
+        return in_context if _p_answerable(in_context) > _p_answerable(own) else own
 
     def evidence(self, question: str, history: list[dict] | None = None, k: int | None = None,
                  config: RunnableConfig | None = None) -> Evidence:
@@ -217,8 +230,8 @@ class NewsChain(Runnable[dict, dict]):
         return self._verifier or None
 
     def read_stage(self, turn: Turn) -> Turn:
-        if turn.evidence is None or turn.query.wide:  # summaries and comparisons quote whole statements
-            return turn
+        if turn.evidence is None or turn.query.wide or turn.evidence.found is not None:  # wide: whole statements
+            return turn  # (evidence chosen in context was read when it was chosen)
         return replace(turn, evidence=self.read(turn.evidence))
 
     def read(self, evidence: Evidence) -> Evidence:
@@ -319,3 +332,7 @@ class NewsChain(Runnable[dict, dict]):
         return AddableDict(answer=result.to_json(), notice=result.notice, evidence=turn.evidence,
                            closest=None if result.citations else closest(turn.evidence))
 
+
+def _p_answerable(evidence: Evidence) -> float:
+    found = evidence.found
+    return found.answerable if found is not None and found.answerable is not None else -1.0
