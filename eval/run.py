@@ -19,7 +19,7 @@ from newsrag.eval import gate, news, report, squad
 from newsrag.eval import metrics as M
 from newsrag.eval.bench import SQUAD
 from newsrag.index.ingest import IngestReport
-from newsrag.rag.read import default_reader
+from newsrag.rag.read import default_reader, reader_args
 from newsrag.settings import Settings
 
 ARTICLES = Path(__file__).resolve().parents[1] / "articles"
@@ -147,7 +147,7 @@ def run_reader(settings: Settings, dataset: Path | None, out: Path, limit: int |
     paragraphs, questions = squad.parse(squad.half(data, half))
     texts = {p.source: p.text for p in paragraphs}
     questions = squad.sample([q for q in questions if not q.impossible], limit, seed)
-    reader = default_reader(settings.reader_threads, settings.reader_dir)
+    reader = default_reader(*reader_args(settings))
     rows, started = [], time.perf_counter()
     with _bar(len(questions), "questions") as bar:
         for q in questions:

@@ -71,7 +71,10 @@ class Settings:
     # span, refuses and shows a short answer by its calibrated probabilities; "off" keeps the older rules
     reader: str = "trained"
     read_k: int = 3
-    reader_threads: int | None = None  # torch threads for the reader (None: torch's default)
+    reader_threads: int | None = None  # threads for the reader and verifier (None: the runtime's default)
+    # "auto" (onnxruntime, except torch where the CPU computes bf16 natively) | "onnx" | "torch" (rag/runtime.py)
+    reader_runtime: str = "auto"
+    cache_dir: Path | None = None  # where the reader's ONNX exports are kept, shared by every home (None: ~/.cache/newsrag)
     reader_dir: Path | None = None  # folder holding reader.safetensors + reader.json (None: the shipped ones in rag/)
     # answer backend
     backend: str = "extractive"
@@ -115,6 +118,8 @@ class Settings:
             values["reader_dir"] = Path(env["NEWSRAG_READER_DIR"])
         if env.get("NEWSRAG_LEXICAL_DIR"):
             values["lexical_dir"] = Path(env["NEWSRAG_LEXICAL_DIR"])
+        if env.get("NEWSRAG_CACHE_DIR"):
+            values["cache_dir"] = Path(env["NEWSRAG_CACHE_DIR"])
         if env.get("NEWSRAG_MODELS_DIR"):
             values["models_dir"] = Path(env["NEWSRAG_MODELS_DIR"])
         for name, key, cast in (
@@ -126,6 +131,7 @@ class Settings:
             ("backend", "NEWSRAG_BACKEND", str),
             ("reader", "NEWSRAG_READER", str),
             ("read_k", "NEWSRAG_READ_K", int),
+            ("reader_runtime", "NEWSRAG_READER_RUNTIME", str),
             ("llm_base_url", "NEWSRAG_LLM_BASE_URL", str),
             ("llm_model", "NEWSRAG_LLM_MODEL", str),
             ("llm_api_key", "OPENAI_API_KEY", str),

@@ -29,7 +29,7 @@ from newsrag.rag.cite import with_sources
 from newsrag.rag.evidence import Evidence, Fixed, gather
 from newsrag.rag.intents import Rules
 from newsrag.rag.query import Query, analyse
-from newsrag.rag.read import Found, default_reader, default_verifier, load_calibration, read
+from newsrag.rag.read import Found, default_reader, default_verifier, load_calibration, read, reader_args
 from newsrag.rag.retrieve import HybridRetriever
 from newsrag.index.terms import terms
 from newsrag.settings import Settings
@@ -219,14 +219,14 @@ class NewsChain(Runnable[dict, dict]):
     def reader(self):
         """The trained reader, loaded on first use; None when `settings.reader` is "off"."""
         if self._reader is None and self.settings.reader == "trained":
-            self._reader = default_reader(self.settings.reader_threads, self.settings.reader_dir)
+            self._reader = default_reader(*reader_args(self.settings))
         return self._reader
 
     @property
     def verifier(self):
         """The verifier beside the reader, loaded on first use; None where none ships."""
         if self._verifier is None and self.reader is not None:
-            self._verifier = default_verifier(self.settings.reader_threads, self.settings.reader_dir) or False
+            self._verifier = default_verifier(*reader_args(self.settings)) or False
         return self._verifier or None
 
     def read_stage(self, turn: Turn) -> Turn:

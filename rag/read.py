@@ -89,22 +89,38 @@ def load_calibration(folder: Path | None = None) -> Calibration | None:
                        tuple(d["features"]))
 
 
+def default_reader(threads: int | None = None, folder: Path | None = None, runtime: str = "auto",
+                   cache: Path | None = None) -> Reader:
+    """One reader per process, folder and runtime (loading it takes about a second); default: the shipped one."""
+    return _reader(threads, folder, runtime, cache)  # positional: one cache key however it is called
+
+
 @lru_cache(maxsize=2)
-def default_reader(threads: int | None = None, folder: Path | None = None) -> Reader:
-    """One reader per process and folder (loading it takes about a second); default: the shipped one."""
+def _reader(threads, folder, runtime, cache) -> Reader:
     if folder is None:
-        return Reader(threads=threads)
-    return Reader(folder / "reader.safetensors", folder / "reader.json", threads=threads)
+        return Reader(threads=threads, runtime=runtime, cache=cache)
+    return Reader(folder / "reader.safetensors", folder / "reader.json", threads=threads, runtime=runtime,
+                  cache=cache)
+
+
+def default_verifier(threads: int | None = None, folder: Path | None = None, runtime: str = "auto",
+                     cache: Path | None = None) -> Verifier | None:
+    """The verifier beside the reader in `folder` (default: the shipped one), or None where none ships."""
+    return _verifier(threads, folder, runtime, cache)
 
 
 @lru_cache(maxsize=2)
-def default_verifier(threads: int | None = None, folder: Path | None = None) -> Verifier | None:
-    """The verifier beside the reader in `folder` (default: the shipped one), or None where none ships."""
+def _verifier(threads, folder, runtime, cache) -> Verifier | None:
     where = folder or HERE
     if not (where / "verifier.json").exists():
         return None
-    return Verifier(default_reader(threads, folder), where / "verifier.safetensors", where / "verifier.json",
-                    threads=threads)
+    return Verifier(default_reader(threads, folder, runtime, cache), where / "verifier.safetensors",
+                    where / "verifier.json", threads=threads)
+
+
+def reader_args(settings) -> tuple:
+    """`default_reader`'s and `default_verifier`'s arguments from the settings, positional (one cache key)."""
+    return settings.reader_threads, settings.reader_dir, settings.reader_runtime, settings.cache_dir
 
 
 def passages(evidence: Evidence, read_k: int) -> list[list[Candidate]]:

@@ -17,6 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
+from newsrag.rag import runtime as RT
+
 HERE = Path(__file__).parent
 WEIGHTS = HERE / "reader.safetensors"
 CARD = HERE / "reader.json"
@@ -126,25 +128,42 @@ def load_card(card: Path = CARD) -> dict:
 
 
 class Reader:
-    """Reads passages for a question; loads the packaged encoder and the shipped trained weights once."""
+    """Reads passages for a question; loads the packaged encoder and the shipped trained weights once.
+
+    `runtime` (rag/runtime.py): "torch", "onnx" (exported once into `cache`), or "auto"; a `model`
+    passed in (a reader in training) always runs in torch."""
 
     def __init__(self, weights: Path = WEIGHTS, card: Path = CARD, threads: int | None = None,
-                 max_length: int | None = None, stride: int | None = None, model=None):
+                 max_length: int | None = None, stride: int | None = None, model=None,
+                 runtime: str = "auto", cache: Path | None = None):
         import torch
         from transformers import AutoTokenizer
 
         self.card = load_card(card)
+        self.weights = weights
         self.max_length = max_length or self.card["max_length"]
         self.stride = stride or self.card["stride"]
         self.tokenizer = AutoTokenizer.from_pretrained(base_model_path())
-        if model is None:
-            model = _load(weights, self.card)
-        self.model = model.eval()
         self.threads = threads
-        # bf16 as in training, where the CPU computes it natively (about 1.8x faster than fp32 here;
+        # bf16 as in training, where the CPU computes it natively (about 1.8x faster than fp32 there;
         # emulated bf16 would be slower, so other CPUs read in fp32)
         self.bf16 = _native_bf16(torch)
         self._torch = torch
+        self.runtime = "torch" if model is not None else RT.choose(runtime, self.bf16)
+        self.cache = Path(cache) if cache else RT.default_cache()
+        self.model, self.session = None, None
+        if self.runtime == "onnx":
+            self.bf16 = False
+            check(weights, self.card)
+            path = RT.exported(self.cache, "reader", self.card["sha256"], lambda: _load(weights, self.card),
+                               {"start": 2, "end": 2})
+            self.session = RT.Session(path, threads, shared=RT.embedding_tables(path))
+        else:
+            self.model = (model if model is not None else _load(weights, self.card)).eval()
+
+    def torch_model(self):
+        """The reader as a torch module (the loaded one, or built from the weights for an export)."""
+        return self.model if self.model is not None else _load(self.weights, self.card)
 
     def read(self, question: str, passages: Sequence[str], top_k: int = 5) -> Reading:
         """Best spans over all passages (batched in one forward pass), each with its no-answer gap."""
@@ -182,6 +201,9 @@ class Reader:
         return Reading(tuple(unique[:top_k]), no_answer, tuple(best))
 
     def _logits(self, enc) -> tuple[np.ndarray, np.ndarray]:
+        if self.session is not None:
+            start, end = self.session(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+            return start, end
         torch = self._torch
         if self.threads:
             torch.set_num_threads(self.threads)
@@ -217,14 +239,19 @@ def _best_spans(start: np.ndarray, end: np.ndarray, sequence_ids: list, top_k: i
     return found[:top_k]
 
 
-def checked_state(weights: Path, card: dict, kind: str = "reader") -> dict:
-    """The fp32 tensors of `weights`, once their sha256 matches the card's (`make {kind}` rebuilds them)."""
-    from safetensors.torch import load_file
-
+def check(weights: Path, card: dict, kind: str = "reader") -> None:
+    """`weights` exist and their sha256 is the card's (`make {kind}` rebuilds them), else a one-line error."""
     if not weights.exists():
         raise ReaderError(f"no trained {kind} weights at {weights}: run `make {kind}`")
     if sha256(weights) != card["sha256"]:
         raise ReaderError(f"{weights.name} does not match its recorded sha256 (run `make {kind}` to rebuild it)")
+
+
+def checked_state(weights: Path, card: dict, kind: str = "reader") -> dict:
+    """The fp32 tensors of `weights`, once their sha256 matches the card's."""
+    from safetensors.torch import load_file
+
+    check(weights, card, kind)
     return {k: v.float() for k, v in load_file(str(weights)).items()}
 
 

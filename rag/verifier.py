@@ -11,17 +11,20 @@ SQuAD 2.0's hand-written unanswerable questions.
 It is the reader's encoder (its trained weights) with its own top layers and a one-logit head on
 [CLS]; only those ship (`rag/verifier.safetensors`, fp16), checked by the sha256 in
 `rag/verifier.json`, which also records the reader weights it was trained on top of. Loaded beside a
-reader, it holds only those layers: the embeddings and the lower layers are the reader's own modules.
+torch reader, it holds only those layers: the embeddings and the lower layers are the reader's own
+modules. Beside an onnx reader it runs one exported graph of its own (rag/runtime.py).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
 from newsrag.rag import reader as R
+from newsrag.rag import runtime as RT
 
 WEIGHTS = R.HERE / "verifier.safetensors"
 CARD = R.HERE / "verifier.json"
@@ -62,29 +65,43 @@ def build_model(reader_weights: Path = R.WEIGHTS, train_layers: int | None = Non
 
 
 class Verifier:
-    """Scores (question, sentence) pairs on top of a loaded `reader`, whose embeddings and lower layers it shares."""
+    """Scores (question, sentence) pairs on top of a loaded `reader`, in the reader's runtime. In torch its
+    embeddings and lower layers are the reader's own modules; in onnx it is one exported graph of its own."""
 
     def __init__(self, reader: R.Reader, weights: Path = WEIGHTS, card: Path = CARD, threads: int | None = None):
         import torch
 
         self.card = R.load_card(card)
         self.tokenizer = reader.tokenizer
-        self.model = _load(weights, self.card, reader).eval()
         self.threads = threads
         self.bf16 = reader.bf16
         self._torch = torch
+        self.model, self.session = None, None
+        _check(weights, self.card, reader)
+        if reader.runtime == "onnx":
+            key = hashlib.sha256((self.card["sha256"] + reader.card["sha256"]).encode()).hexdigest()
+            path = RT.exported(reader.cache, "verifier", key,
+                               lambda: _load(weights, self.card, reader.torch_model()), {"logit": 1})
+            # its embedding tables are the reader's unless it trained its own: then held once, by both
+            shared = {} if _trains_embeddings(weights) else reader.session.shared
+            self.session = RT.Session(path, threads, shared=shared)
+        else:
+            self.model = _load(weights, self.card, reader.model).eval()
 
     def logits(self, question: str, sentences: Sequence[str]) -> list[float]:
         """One logit per sentence: > 0 means the verifier reads it as answering the question."""
         if not sentences:
             return []
-        torch = self._torch
         enc = self.tokenizer([question] * len(sentences), list(sentences), truncation="longest_first",
-                             max_length=MAX_LENGTH, padding=True, return_tensors="pt")
+                             max_length=MAX_LENGTH, padding=True, return_tensors="np")
+        if self.session is not None:
+            out = self.session(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])[0]
+            return [float(x) for x in out]
+        torch = self._torch
         if self.threads:
             torch.set_num_threads(self.threads)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            out = self.model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+            out = self.model(*(torch.from_numpy(enc[k]) for k in RT.INPUTS))
         return [float(x) for x in out]
 
 
@@ -95,16 +112,28 @@ def on_top_of(encoder, own: set[str]):
     return copy.deepcopy(encoder, memo={id(m): m for name, m in parts.items() if name not in own})
 
 
-def _load(weights: Path, card: dict, reader: R.Reader):
-    import torch
-
-    state = R.checked_state(weights, card, "verifier")
+def _check(weights: Path, card: dict, reader: R.Reader) -> None:
+    R.check(weights, card, "verifier")
     if card["reader_sha256"] != reader.card["sha256"]:
         raise R.ReaderError(f"{weights.name} was trained on other reader weights than the loaded reader's: "
                             "run `make verifier` after `make reader`")
+
+
+def _trains_embeddings(weights: Path) -> bool:
+    from safetensors import safe_open
+
+    with safe_open(str(weights), framework="np") as f:
+        return any(k.startswith("encoder.embeddings.") for k in f.keys())
+
+
+def _load(weights: Path, card: dict, span_model):
+    """The verifier as a torch module on top of the reader's torch `span_model`."""
+    import torch
+
+    state = R.checked_state(weights, card, "verifier")
     # "encoder.encoder.layer.4.attention..." -> "encoder.layer.4"; "encoder.embeddings..." -> "embeddings"
     own = {".".join(k.split(".")[1:4]) if k.startswith("encoder.encoder.") else k.split(".")[1]
            for k in state if k.startswith("encoder.")}
-    model = _module()(on_top_of(reader.model.encoder, own))
+    model = _module()(on_top_of(span_model.encoder, own))
     R.load_checked(model, state, weights)
     return model.to(torch.float32)

@@ -33,16 +33,29 @@ from newsrag.settings import Settings  # noqa: E402
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory) -> Path:
-    """One ONNX model cache for the session: each fresh data dir would otherwise export again (~10 s)."""
+    """One ONNX model cache for the session (embedders, and the reader's and verifier's exports): each fresh
+    data dir would otherwise export again (~10 s), and the user's own cache is never written."""
     return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache(models_dir):
+    """For the whole session, before any fixture loads a reader: exports go to the session's cache."""
+    from newsrag.rag import runtime
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEWSRAG_CACHE_DIR", str(models_dir))
+        mp.setattr(runtime, "default_cache", lambda: models_dir)
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch, models_dir):
-    """Tests write only under tmp: the data folder is never the user's."""
+    """Tests write only under tmp: the data folder and the model cache are never the user's."""
     monkeypatch.setenv("NEWSRAG_HOME", str(tmp_path / "newsrag-home"))
     monkeypatch.setenv("NEWSRAG_MODELS_DIR", str(models_dir))
-    for key in ("NEWSRAG_CHROMA_URL", "NEWSRAG_BACKEND", "NEWSRAG_EMBED_BACKEND", "NEWSRAG_K", "OPENAI_API_KEY"):
+    for key in ("NEWSRAG_CHROMA_URL", "NEWSRAG_BACKEND", "NEWSRAG_EMBED_BACKEND", "NEWSRAG_K", "OPENAI_API_KEY",
+                "NEWSRAG_READER_RUNTIME"):
         monkeypatch.delenv(key, raising=False)
 
 

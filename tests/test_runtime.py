@@ -1,0 +1,104 @@
+"""The reader's runtimes: onnxruntime reads what torch reads, exports once per weights, never half a file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsrag.errors import InputError
+from newsrag.rag import reader as R, runtime as RT, verifier as V
+from newsrag.rag.read import default_reader, reader_args
+from newsrag.settings import Settings
+
+QUESTION = "Who will lead the US delegation?"
+PASSAGES = [  # unequal lengths: padded in one batch, the long one in overlapping windows
+    "Deputy Secretary of State Wendy Sherman will lead the US delegation in Geneva.",
+    "Russian and US negotiators will meet in Geneva on January 10, the State Department said. " * 12,
+    "Moscow has demanded that NATO rule out membership for Ukraine.",
+]
+
+
+def tiny_model():
+    """A two-layer BERT with a span head, random weights: exports in a second, needs no download."""
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(vocab_size=99, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64)
+    return R.SpanModel(BertModel(config, add_pooling_layer=False)).eval()
+
+
+def test_onnx_reads_the_same_spans_and_gaps_as_torch():
+    onnx, torch = default_reader(None, None, "onnx"), default_reader(None, None, "torch")
+    assert (onnx.runtime, torch.runtime) == ("onnx", "torch")
+    a, b = onnx.read(QUESTION, PASSAGES), torch.read(QUESTION, PASSAGES)
+    assert [(s.passage, s.start, s.end) for s in a.spans] == [(s.passage, s.start, s.end) for s in b.spans]
+    assert [s.gap for s in a.spans] == pytest.approx([s.gap for s in b.spans], abs=1e-3)
+    assert a.no_answer == pytest.approx(b.no_answer, abs=1e-3)
+    assert np.allclose(a.passage_best, b.passage_best, atol=1e-3)
+    assert a.best.text == "Deputy Secretary of State Wendy Sherman"
+
+
+def test_the_onnx_verifier_scores_as_the_torch_one():
+    onnx = V.Verifier(default_reader(None, None, "onnx"))
+    torch = V.Verifier(R.Reader(runtime="torch"))
+    assert onnx.session is not None and torch.model is not None
+    assert onnx.logits(QUESTION, PASSAGES) == pytest.approx(torch.logits(QUESTION, PASSAGES), abs=1e-3)
+
+
+def test_a_model_is_exported_once_per_weights_and_loaded_from_the_cache_after(tmp_path: Path):
+    built = []
+
+    def build():
+        built.append(1)
+        return tiny_model()
+
+    first = RT.exported(tmp_path, "reader", "a" * 64, build, {"start": 2, "end": 2})
+    again = RT.exported(tmp_path, "reader", "a" * 64, build, {"start": 2, "end": 2})
+    other = RT.exported(tmp_path, "reader", "b" * 64, build, {"start": 2, "end": 2})
+    assert first == again != other and len(built) == 2
+    ids = np.array([[2, 5, 7, 3, 0], [2, 9, 3, 0, 0]])
+    start, end = RT.Session(first)(ids, (ids > 0).astype(np.int64), np.zeros_like(ids))
+    assert start.shape == end.shape == (2, 5) and start[1, 3] == -1e4  # padding masked, any batch and length
+
+
+def test_a_failed_export_leaves_no_file_behind(tmp_path: Path):
+    def broken():
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError, match="interrupted"):
+        RT.exported(tmp_path, "reader", "c" * 64, broken, {"start": 2, "end": 2})
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_weights_are_checked_even_when_an_export_of_them_is_cached(tmp_path: Path):
+    default_reader(None, None, "onnx")  # the shipped weights' export exists in the shared cache now
+    with pytest.raises(R.ReaderError, match="make reader"):
+        R.Reader(tmp_path / "reader.safetensors", R.CARD, runtime="onnx")
+
+
+def test_auto_reads_in_torch_only_where_bf16_is_native_and_an_unknown_runtime_is_one_line():
+    assert RT.choose("auto", native_bf16=True) == "torch"
+    assert RT.choose("auto", native_bf16=False) == "onnx"
+    assert RT.choose("torch", native_bf16=False) == "torch"
+    with pytest.raises(InputError, match="unknown reader runtime 'tensorrt'"):
+        RT.choose("tensorrt", native_bf16=False)
+
+
+def test_the_runtime_and_cache_come_from_the_settings(tmp_path: Path):
+    s = Settings.from_env({"NEWSRAG_READER_RUNTIME": "torch", "NEWSRAG_CACHE_DIR": str(tmp_path)})
+    assert reader_args(s)[2:] == ("torch", tmp_path)
+    assert reader_args(Settings())[2:] == ("auto", None)
+
+
+def test_the_runtime_comparison_asks_both_chains_the_same_questions(indexed, embedder):
+    from newsrag.app import App
+    from newsrag.eval.runtimes import compare
+
+    settings, store = indexed
+    questions = ["What did Russia demand?", "Where will the talks be held?", "Who is Phil Larson?"]
+    r = compare(App(settings, store, embedder), questions, warmup=1)
+    assert r["torch"]["n"] == r["onnx"]["n"] == 3 and r["answers_differ"] == 0
+    assert r["p50_ratio"] == pytest.approx(r["onnx"]["p50_ms"] / r["torch"]["p50_ms"])
