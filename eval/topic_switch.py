@@ -23,28 +23,39 @@ def _sources(item: N.Item) -> set[str]:
     return {e["source"] for e in item.evidence}
 
 
-def run(out: Path, dataset: Path = N.DEFAULT_SET.parent / "pages.jsonl") -> dict:
+def _before(items: list[N.Item], i: int) -> N.Item:
+    """The turn asked before items[i]: a question about other pages, OFFSET on (or any, in a small set)."""
+    other = [p for p in items if p is not items[i] and not _sources(p) & _sources(items[i])]
+    later = [p for p in items[i + OFFSET:] + items[:i] if p in other]
+    if not other:
+        raise ValueError(f"{items[i].id}: every other question is about the same page")
+    return (later or other)[0]
+
+
+def run(out: Path, dataset: Path = N.DEFAULT_SET.parent / "pages.jsonl", pages: Path = PAGES,
+        app: App | None = None) -> dict:
+    """Ask every question of `dataset` alone and after another page's turn (over `pages`, indexed into
+    `app` or a new home under `out`); write OUT/topic-switch.json and return its summary."""
     items = N.load(dataset)
-    app = App(Settings(home=out / "home"))
-    index_articles(PAGES, app, strict=False)  # as the pages eval does
-    alone = {it.id: N.score(app, it, PAGES) for it in items}
+    app = app or App(Settings(home=out / "home"))
+    index_articles(pages, app, strict=False)  # as the pages eval does
+    alone = {it.id: N.score(app, it, pages) for it in items}
     rows = []
     for i, it in enumerate(items):
-        prev = next(p for p in items[i + OFFSET:] + items[:i] if not _sources(p) & _sources(it))
+        prev = _before(items, i)
         history = [{"role": "user", "content": prev.question}, {"role": "assistant", "content": alone[prev.id]["answer"]}]
-        after = N.score(app, N.Item(it.id, it.question, it.type, it.answers, it.evidence, history), PAGES)
+        after = N.score(app, N.Item(it.id, it.question, it.type, it.answers, it.evidence, history), pages)
         a = alone[it.id]
         rows.append({"id": it.id, "after": prev.id, "answerable": it.answerable, "alone_refused": a["refused"],
                      "alone_found": a["match"], "after_refused": after["refused"], "after_found": after["match"]})
     ans = [r for r in rows if r["answerable"]]
     near = [r for r in rows if not r["answerable"]]
 
-    def share(rs: list[dict], key: str) -> float:
-        return round(sum(bool(r[key]) for r in rs) / len(rs), 3)
+    def share(rs: list[dict], key: str, want: bool = True) -> float | None:  # None: no such questions
+        return round(sum(bool(r[key]) == want for r in rs) / len(rs), 3) if rs else None
     summary = {"questions": len(rows), "answerable": len(ans), "near_misses": len(near),
                "found_alone": share(ans, "alone_found"), "found_after": share(ans, "after_found"),
-               "answered_alone": round(1 - share(ans, "alone_refused"), 3),
-               "answered_after": round(1 - share(ans, "after_refused"), 3),
+               "answered_alone": share(ans, "alone_refused", False), "answered_after": share(ans, "after_refused", False),
                "near_misses_refused_alone": share(near, "alone_refused"),
                "near_misses_refused_after": share(near, "after_refused")}
     (out / "topic-switch.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=1), encoding="utf-8")

@@ -155,9 +155,8 @@ class Reader:
         if self.runtime == "onnx":
             self.bf16 = False
             check(weights, self.card)
-            path = RT.exported(self.cache, "reader", self.card["sha256"], lambda: _load(weights, self.card),
-                               {"start": 2, "end": 2})
-            self.session = RT.Session(path, threads, shared=RT.embedding_tables(path))
+            self.session = RT.session(self.cache, "reader", self.card["sha256"], lambda: _load(weights, self.card),
+                                      {"start": 2, "end": 2}, threads, shared=RT.embedding_tables)
         else:
             self.model = (model if model is not None else _load(weights, self.card)).eval()
 

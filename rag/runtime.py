@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -48,6 +49,8 @@ def exported(cache: Path, name: str, key: str, build: Callable[[], object], outp
     `outputs`: each output's name and number of dimensions (batch, then sequence)."""
     path = Path(cache) / f"{name}-{key[:20]}-{FORMAT}.onnx"
     if not path.exists():
+        print(f"newsrag: exporting the {name} for onnxruntime to {path.parent} (once per weights, ~10 s)",
+              file=sys.stderr, flush=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
         try:
@@ -56,6 +59,21 @@ def exported(cache: Path, name: str, key: str, build: Callable[[], object], outp
         finally:
             tmp.unlink(missing_ok=True)
     return path
+
+
+def session(cache: Path, name: str, key: str, build: Callable[[], object], outputs: dict[str, int],
+            threads: int | None = None, shared: Callable[[Path], dict] | None = None) -> "Session":
+    """A session over the cached export (made first if missing). A cached file onnxruntime cannot load
+    (damaged, or written by another version) is exported again, once."""
+    path = exported(cache, name, key, build, outputs)
+    try:
+        return Session(path, threads, shared(path) if shared else None)
+    except Exception as e:  # noqa: BLE001 - onnxruntime raises its own types for a bad file
+        print(f"newsrag: {path.name} is unusable ({str(e).splitlines()[0][:120]}); exporting it again",
+              file=sys.stderr, flush=True)
+        path.unlink(missing_ok=True)
+        path = exported(cache, name, key, build, outputs)
+        return Session(path, threads, shared(path) if shared else None)
 
 
 def _export(model, out: Path, outputs: dict[str, int]) -> None:

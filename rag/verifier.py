@@ -80,11 +80,11 @@ class Verifier:
         _check(weights, self.card, reader)
         if reader.runtime == "onnx":
             key = hashlib.sha256((self.card["sha256"] + reader.card["sha256"]).encode()).hexdigest()
-            path = RT.exported(reader.cache, "verifier", key,
-                               lambda: _load(weights, self.card, reader.torch_model()), {"logit": 1})
             # its embedding tables are the reader's unless it trained its own: then held once, by both
-            shared = {} if _trains_embeddings(weights) else reader.session.shared
-            self.session = RT.Session(path, threads, shared=shared)
+            tables = None if _trains_embeddings(weights) else (lambda _: reader.session.shared)
+            self.session = RT.session(reader.cache, "verifier", key,
+                                      lambda: _load(weights, self.card, reader.torch_model()), {"logit": 1},
+                                      threads, shared=tables)
         else:
             self.model = _load(weights, self.card, reader.model).eval()
 

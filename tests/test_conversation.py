@@ -4,6 +4,8 @@ reader, not retrieval strength, picks the one likelier to answer.)"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import shared_pages
@@ -38,3 +40,27 @@ def test_a_new_question_after_a_turn_about_another_page_is_answered_as_alone(app
     after = app.ask(question, history)["answer"]
     assert after["answerable"], after["answer"]
     assert after["citations"][0]["source"] == page and answer in after["answer"]
+
+
+@pytest.mark.answers
+def test_the_topic_switch_eval_asks_each_question_alone_and_after_another_pages_turn(app, tmp_path):
+    import json
+    import shutil
+
+    from newsrag.eval.topic_switch import run
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for path in shared_pages(*PAGES):
+        shutil.copy(path, pages / path.name)
+    dataset = tmp_path / "pages.jsonl"
+    rows = [json.loads(line) for line in (Path(__file__).parents[1] / "eval/qa/pages.jsonl").open(encoding="utf-8")]
+    mine = [r for r in rows if r.get("evidence") and r["evidence"][0]["source"] in PAGES]
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in mine), encoding="utf-8")
+    summary = run(tmp_path, dataset, pages, app)
+    report = json.loads((tmp_path / "topic-switch.json").read_text(encoding="utf-8"))
+    page = {r["id"]: r["evidence"][0]["source"] for r in mine}
+    assert summary["questions"] == len(report["rows"]) == len(mine) == 20
+    assert all(page[r["after"]] != page[r["id"]] for r in report["rows"])  # always a turn about another page
+    # a new question fares as it does alone: found and answered as often after the other page's turn
+    assert summary["found_after"] == summary["found_alone"] and summary["answered_after"] == summary["answered_alone"]

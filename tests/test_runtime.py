@@ -102,3 +102,13 @@ def test_the_runtime_comparison_asks_both_chains_the_same_questions(indexed, emb
     r = compare(App(settings, store, embedder), questions, warmup=1)
     assert r["torch"]["n"] == r["onnx"]["n"] == 3 and r["answers_differ"] == 0
     assert r["p50_ratio"] == pytest.approx(r["onnx"]["p50_ms"] / r["torch"]["p50_ms"])
+
+
+def test_a_damaged_cached_export_is_exported_again(tmp_path: Path, capsys):
+    good = RT.session(tmp_path, "reader", "d" * 64, tiny_model, {"start": 2, "end": 2})
+    good.path.write_bytes(b"not an onnx file")  # a damaged file, or one an older onnxruntime wrote
+    again = RT.session(tmp_path, "reader", "d" * 64, tiny_model, {"start": 2, "end": 2})
+    assert again.path == good.path and again.path.stat().st_size > 1000
+    ids = np.array([[2, 5, 3]])
+    assert again(ids, np.ones_like(ids), np.zeros_like(ids))[0].shape == (1, 3)
+    assert "unusable" in capsys.readouterr().err
