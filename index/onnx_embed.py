@@ -44,7 +44,7 @@ def model_key(model_path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def _atomic(target: Path, write) -> None:
+def write_atomically(target: Path, write) -> None:
     """Call `write(tmp_path)`, then rename the result onto `target` (readers see all or nothing)."""
     tmp = target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
     try:
@@ -103,9 +103,9 @@ def ensure_onnx(cache_dir: Path, model_path: Path, quantized: bool) -> Path:
         logging.disable(logging.WARNING)
         try:
             if not fp32.exists():
-                _atomic(fp32, lambda tmp: export_fp32(model_path, tmp))
+                write_atomically(fp32, lambda tmp: export_fp32(model_path, tmp))
             if quantized:
-                _atomic(int8, lambda tmp: quantize_int8(fp32, tmp))
+                write_atomically(int8, lambda tmp: quantize_int8(fp32, tmp))
         finally:
             logging.disable(logging.NOTSET)
     return wanted

@@ -13,9 +13,7 @@ reader was trained in bf16 there).
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import threading
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -23,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from newsrag.errors import InputError
+from newsrag.index.onnx_embed import write_atomically
 
 RUNTIMES = ("auto", "onnx", "torch")
 FORMAT = "r1"  # bump when the export recipe changes, so files exported the old way are not reused
@@ -52,12 +51,7 @@ def exported(cache: Path, name: str, key: str, build: Callable[[], object], outp
         print(f"newsrag: exporting the {name} for onnxruntime to {path.parent} (once per weights, ~10 s)",
               file=sys.stderr, flush=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
-        try:
-            _export(build(), tmp, outputs)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_atomically(path, lambda tmp: _export(build(), tmp, outputs))
     return path
 
 

@@ -112,3 +112,12 @@ def test_a_damaged_cached_export_is_exported_again(tmp_path: Path, capsys):
     ids = np.array([[2, 5, 3]])
     assert again(ids, np.ones_like(ids), np.zeros_like(ids))[0].shape == (1, 3)
     assert "unusable" in capsys.readouterr().err
+
+
+def test_the_onnx_verifier_reads_with_the_readers_embedding_tables():
+    reader = default_reader(None, None, "onnx")
+    verifier = V.Verifier(reader)
+    tables = reader.session.shared
+    assert "encoder.embeddings.word_embeddings.weight" in tables  # 30,522 x 384 fp32: held once, by both
+    assert all(verifier.session.shared[name] is value for name, value in tables.items())
+    assert not V._trains_embeddings(V.WEIGHTS)
