@@ -161,7 +161,7 @@ def run(settings: Settings, out: Path, big_chunks: int = 100_000, squad_path: Pa
         _step("5 articles")
         five = _index(ROOT / "articles", work / "five", embedder)
         results["latency_5_articles"] = latency(five.chain(), [i.question for i in load(DEFAULT_SET)])
-        _step("reader runtimes, torch against onnx")
+        _step("runtimes, torch against onnx")
         from newsrag.eval.runtimes import compare  # it imports this module's helpers
 
         results["reader_runtimes"] = compare(five, [i.question for i in load(DEFAULT_SET)])
@@ -214,7 +214,7 @@ def table(r: dict) -> str:
                          f"{extra}n={x['n']}" + (f"; target p50 <= {TARGETS['p50_big_ms']:.0f} ms" if key == "latency_big" else "")))
     if "reader_runtimes" in r:
         x = r["reader_runtimes"]
-        rows.append(("warm p50, 5 articles: reader in torch / onnx", f"{x['torch']['p50_ms']:.0f} / {x['onnx']['p50_ms']:.0f} ms",
+        rows.append(("warm p50, 5 articles: models in torch / onnx", f"{x['torch']['p50_ms']:.0f} / {x['onnx']['p50_ms']:.0f} ms",
                      f"ratio {x['p50_ratio']:.2f}, alternating question by question; answers that differ: {x['answers_differ']}"))
     c = r["cold_start"]
     rows.append(("cold start `newsrag ask`", f"{c['ask_s']:.2f} s",

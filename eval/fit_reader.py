@@ -395,9 +395,7 @@ def parse(argv=None):
 def with_bf16(args):
     """`--bf16` left unset: bf16 autocast where the CPU computes it natively, fp32 elsewhere."""
     if args.bf16 is None:
-        import torch
-
-        args.bf16 = R._native_bf16(torch)
+        args.bf16 = R._native_bf16()
     return args
 
 

@@ -10,7 +10,9 @@ its calibration articles; the odd half is never read):
   (fit_reader.swapped), with the same sentence: everything matches but the detail;
 - hand-written: SQuAD 2.0's unanswerable questions with the sentence of their paragraph sharing most
   of their words.
-Answering pairs are drawn down to as many as the others. Fixed seed and steps; starts from the shipped
+Answering pairs are drawn down to as many as the others. With `--context before` every sentence is
+read with the statement before it in its paragraph (rag/verifier.pair_text), and a "beside" sentence
+is never one whose predecessor holds the answer. Fixed seed and steps; starts from the shipped
 reader's encoder and trains its top layers and a one-logit head.
 """
 
@@ -30,27 +32,37 @@ from newsrag.rag import reader as R
 from newsrag.rag import verifier as V
 
 
-def pairs(rows, swaps: float, rng: random.Random) -> tuple[list[tuple[str, str, int]], dict]:
-    """(question, sentence, label) pairs and their counts by kind."""
+def pairs(rows, swaps: float, rng: random.Random, context: str = "none") -> tuple[list[tuple[str, str, int]], dict]:
+    """(question, sentence, label) pairs and their counts by kind; with `context` "before", each sentence
+    followed by the one before it (rag/verifier.pair_text)."""
     answers, beside, handwritten, gold_rows = [], [], [], []
     for q, ctx, start, answer, source in rows:
         bounds = F.sentence_bounds(ctx)
+
+        def text(i: int) -> str:
+            a, b = bounds[i]
+            if context == "before" and i:
+                return V.pair_text(ctx[a:b], ctx[bounds[i - 1][0]:bounds[i - 1][1]])
+            return ctx[a:b]
+
         if start is None:
             if source in F._HANDWRITTEN:
-                s = _closest(q, ctx, bounds, None)
-                if s:
-                    handwritten.append((q, s, 0))
+                i = _closest(q, ctx, bounds)
+                if i is not None:
+                    handwritten.append((q, text(i), 0))
             continue
-        holds = [(a, b) for a, b in bounds if a <= start < b]
-        if not holds or start + len(answer) > holds[0][1]:
+        holds = [i for i, (a, b) in enumerate(bounds) if a <= start < b]
+        if not holds or start + len(answer) > bounds[holds[0]][1]:
             continue  # an answer across two sentences: no one sentence answers
-        sent = ctx[holds[0][0]:holds[0][1]]
+        sent = text(holds[0])
         answers.append((q, sent, 1))
         gold_rows.append((q, sent, 0, answer, source))
         if source in F._FACTUAL:
-            other = _closest(q, ctx, [b for b in bounds if b != holds[0]], answer)
-            if other:
-                beside.append((q, other, 0))
+            # no sentence whose text (read with context: or the one before it) holds the answer
+            skip = {i for i in range(len(bounds)) if answer.lower() in text(i).lower()} | {holds[0]}
+            other = _closest(q, ctx, bounds, skip)
+            if other is not None:
+                beside.append((q, text(other), 0))
     swapped = [(q, ctx, 0) for q, ctx, *_ in F.swapped(gold_rows, swaps, random.Random(rng.random()))]
     negatives = beside + swapped + handwritten
     rng.shuffle(answers)
@@ -63,17 +75,17 @@ def pairs(rows, swaps: float, rng: random.Random) -> tuple[list[tuple[str, str, 
     return out, counts
 
 
-def _closest(question: str, ctx: str, bounds, answer: str | None) -> str | None:
-    """The sentence sharing most of the question's words (none when no sentence shares any), not holding `answer`."""
+def _closest(question: str, ctx: str, bounds, skip: set[int] = frozenset()) -> int | None:
+    """The index of the sentence sharing most of the question's words, not in `skip` (None when no
+    sentence shares any)."""
     words = set(F._words(question.lower()))
     best, best_n = None, 0
-    for a, b in bounds:
-        s = ctx[a:b]
-        if answer is not None and answer.lower() in s.lower():
+    for i, (a, b) in enumerate(bounds):
+        if i in skip:
             continue
-        n = len(words & set(F._words(s.lower())))
+        n = len(words & set(F._words(ctx[a:b].lower())))
         if n > best_n:
-            best, best_n = s, n
+            best, best_n = i, n
     return best
 
 
@@ -85,7 +97,7 @@ def train(args) -> dict:
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
     rows, _ = F.training_examples(args.shared)
-    data, counts = pairs(rows, args.swaps, rng)
+    data, counts = pairs(rows, args.swaps, rng, args.context)
     print(f"{len(rows)} questions -> {len(data)} pairs {counts}", flush=True)
     tokenizer = AutoTokenizer.from_pretrained(R.base_model_path())
     model = V.build_model(args.reader, train_layers=args.train_layers)
@@ -150,7 +162,7 @@ def save(model, args, counts, n_questions, steps, curve, seconds, accuracy, n_he
         "reader_sha256": R.sha256(args.reader),
         "data": counts, "questions": n_questions, "steps": steps, "batch": args.batch,
         "pairs_seen": steps * args.batch, "lr": args.lr, "max_length": V.MAX_LENGTH, "swaps": args.swaps,
-        "seed": args.seed, "threads": args.threads, "bf16": args.bf16, "minutes": round(seconds / 60, 1),
+        "context": args.context, "seed": args.seed, "threads": args.threads, "bf16": args.bf16, "minutes": round(seconds / 60, 1),
         "unseen_pairs": n_held, "unseen_accuracy": round(accuracy, 4) if accuracy is not None else None,
         "loss_curve": curve, "sha256": R.sha256(weights), "bytes": weights.stat().st_size,
         "command": "make verifier",
@@ -169,6 +181,8 @@ def parse(argv=None):
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--swaps", type=float, default=0.5, help="share of answering pairs also asked with a name swapped")
     p.add_argument("--train-layers", type=int, default=2)
+    p.add_argument("--context", choices=V.CONTEXTS, default="none",
+                   help="'before': read each sentence with the statement before it")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=31)
     p.add_argument("--check", type=int, default=2000, help="unseen pairs the accuracy is measured on")

@@ -1,8 +1,9 @@
-"""The reader's runtimes side by side: torch and onnxruntime, on the same index in the same run.
+"""The runtimes side by side: torch and onnxruntime, on the same index in the same run.
 
 `python -m newsrag.eval.runtimes [--repeats N]` indexes the five bundled articles in a temporary home,
-then asks every bundled question of two chains over that one index that differ only in
-`reader_runtime`, alternating question by question (so a busy moment of the machine falls on both),
+then asks every bundled question of two chains over that one index that differ only in where the
+models run (`SETUPS`: the reader, the verifier and the question's embedding all in torch, or all in
+onnxruntime), alternating question by question (so a busy moment of the machine falls on both),
 after a warm-up. It prints each runtime's warm p50 / p95, the ratio, how many answers differ, and the
 time a fresh serving process per runtime takes to load and answer once, and its RSS after. `newsrag bench` runs
 the same comparison (docs/reader.md, docs/benchmarks.md).
@@ -21,16 +22,21 @@ from newsrag.app import App
 from newsrag.eval.bench import ROOT, _env, run_child
 from newsrag.eval.metrics import percentile
 from newsrag.eval.news import DEFAULT_SET, load
-from newsrag.rag.chain import NewsChain
+from newsrag.index.embedders import make_embedder
 from newsrag.settings import Settings
 
-RUNTIMES = ("torch", "onnx")
+# the two set-ups compared: the same vectors (docs/embedding-backends.md) and logits, other runtimes
+SETUPS = {"torch": {"reader_runtime": "torch", "embed_backend": "torch"},
+          "onnx": {"reader_runtime": "onnx", "embed_backend": "onnx-fp32"}}
+RUNTIMES = tuple(SETUPS)
 
 
 def compare(app: App, questions: list[str], repeats: int = 1, warmup: int = 3) -> dict:
     """Warm latency of the whole chain per runtime, alternating question by question; answers compared."""
-    chains = {rt: NewsChain(app.settings.with_(reader_runtime=rt), app.retriever(), app.answerer())
-              for rt in RUNTIMES}
+    chains = {}
+    for rt, setup in SETUPS.items():
+        settings = app.settings.with_(**setup)
+        chains[rt] = App(settings, app.store, make_embedder(settings)).chain()
     for chain in chains.values():
         for q in questions[:warmup]:
             chain.invoke({"question": q})
@@ -69,7 +75,7 @@ def cold(home: Path, question: str) -> dict:
     """A fresh serving process per runtime: time to load everything and answer once; its RSS after (MB)."""
     out = {}
     for rt in RUNTIMES:
-        env = {**_env(home), "NEWSRAG_READER_RUNTIME": rt}
+        env = {**_env(home), "NEWSRAG_READER_RUNTIME": rt, "NEWSRAG_EMBED_BACKEND": SETUPS[rt]["embed_backend"]}
         run_child([sys.executable, "-c", PROBE, question], env)  # the first run may export the ONNX files
         out[rt] = json.loads(run_child([sys.executable, "-c", PROBE, question], env)[0])
     return out
@@ -77,7 +83,7 @@ def cold(home: Path, question: str) -> dict:
 
 def table(r: dict) -> str:
     t, o = r["warm"]["torch"], r["warm"]["onnx"]
-    lines = ["| reader runtime | warm p50 | warm p95 | new process: load + first answer | its RSS after / peak |",
+    lines = ["| runtime (reader, verifier, question embedding) | warm p50 | warm p95 | new process: load + first answer | its RSS after / peak |",
              "|---|---:|---:|---:|---:|"]
     for name, w in (("torch", t), ("onnx", o)):
         c = r["cold"][name]

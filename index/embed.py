@@ -10,6 +10,14 @@ from newsrag.settings import Settings
 
 MODEL_BACKENDS = ("torch", "onnx-int8", "onnx-fp32")  # the packaged model, three runtimes
 EMBED_BACKENDS = MODEL_BACKENDS + ("hash",)  # "hash": model-free bag of words (index/hash_embed.py), for tests
+# the vectors each backend computes: the same fp32 model in torch or onnxruntime gives the same vectors
+# (cosine 1.0000, docs/embedding-backends.md), so an index built by one is read by the other
+VECTORS = {"torch": "minilm-fp32", "onnx-fp32": "minilm-fp32", "onnx-int8": "minilm-int8", "hash": "hash"}
+
+
+def same_vectors(a: str, b: str) -> bool:
+    """Whether backends `a` and `b` compute the same vectors (one may query an index the other built)."""
+    return VECTORS.get(a, a) == VECTORS.get(b, b)
 
 
 class BaseEmbedder:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -96,7 +97,9 @@ def ensure_onnx(cache_dir: Path, model_path: Path, quantized: bool) -> Path:
     try:
         import onnx  # noqa: F401 - the exporter and the quantiser both need it
     except ImportError as e:
-        raise BackendError('the ONNX embedding backends need the "onnx" package: pip install -e ".[onnx]"') from e
+        raise BackendError('the ONNX embedding backends need the "onnx" package: reinstall newsrag (make install)') from e
+    print(f"newsrag: exporting the embedding model for onnxruntime to {folder.parent} (once per machine, ~10 s)",
+          file=sys.stderr, flush=True)
     folder.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():  # tracer and quantiser advice, irrelevant for this fixed model
         warnings.simplefilter("ignore")

@@ -31,7 +31,7 @@ import numpy as np
 
 from newsrag.index.analyze import Local, SentenceInfo, local_from_meta
 from newsrag.index.chunk import Chunk
-from newsrag.index.embed import EMBED_BACKENDS
+from newsrag.index.embed import EMBED_BACKENDS, same_vectors
 from newsrag.index.fulltext import Entry, FullText
 from newsrag.index.load import PIPELINE
 from newsrag.index.terms import terms
@@ -331,7 +331,8 @@ class ChromaStore:
         return self.lexical.sync(committed, self._entries, lambda s: self.article_meta([s]).get(s))
 
     def _claim(self, backend: str) -> str:
-        """Vectors of different embedding backends must never meet in one index: stamp, then check.
+        """Different vectors must never meet in one index: stamp the backend, then check (index/embed.py
+        `same_vectors`: "torch" and "onnx-fp32" compute the same).
 
         The backend is stored in the chunks collection's metadata when the index is new; an index
         made before the stamp existed holds PyTorch vectors.
@@ -346,9 +347,9 @@ class ChromaStore:
         return backend
 
     def require(self, backend: str, stored: str | None = None) -> None:
-        """Raise a one-line error unless this index was built with the `backend` embedding backend."""
+        """Raise a one-line error unless this index was built by a backend computing `backend`'s vectors."""
         stored = stored or self.embed_backend
-        if backend != stored:
+        if not same_vectors(backend, stored):
             raise BackendError(f"the index '{self.prefix}' was built with the {stored} embedding backend, not "
                                f"{backend}: set NEWSRAG_EMBED_BACKEND={stored} or use a new NEWSRAG_HOME/collection")
 

@@ -11,6 +11,12 @@ from pathlib import Path
 from typing import Mapping
 
 
+def default_cache() -> Path:
+    """Where ONNX exports go unless the settings say otherwise: the user's cache folder, shared by every
+    home and process on the machine (the reader's, the verifier's and the embedder's)."""
+    return Path.home() / ".cache" / "newsrag"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run can tune. Defaults are the calibrated, offline ones."""
@@ -20,12 +26,13 @@ class Settings:
     chroma_timeout: float = 5.0  # seconds a Chroma server may take to answer one request (index/store.py)
     collection: str = "news"  # prefix of the Chroma collections
     embed_batch_size: int = 64
-    # "torch" (sentence-transformers) | "onnx-int8" (2.2x faster encode, SQuAD R@5 -0.004, but below the
-    # bundled-set MRR gate: docs/embedding-backends.md) | "onnx-fp32" | "hash" (model-free hashed words, for fast
-    # tests: index/hash_embed.py). One backend's vectors per index (index/store.py).
-    embed_backend: str = "torch"
+    # "onnx-fp32" (onnxruntime: no torch import, the same vectors as "torch") | "torch" (sentence-transformers)
+    # | "onnx-int8" (2.2x faster encode, SQuAD R@5 -0.004, but below the bundled-set MRR gate:
+    # docs/embedding-backends.md) | "hash" (model-free hashed words, for fast tests: index/hash_embed.py).
+    # One model's vectors per index (index/store.py): "torch" and "onnx-fp32" open each other's.
+    embed_backend: str = "onnx-fp32"
     lexical_dir: Path | None = None  # the lexical index's folder (default: home / "lexical"); share it between processes
-    models_dir: Path | None = None  # where exported ONNX models are cached (default: home / "models")
+    models_dir: Path | None = None  # where the embedder's ONNX exports are cached (default: the cache folder's models/)
     ingest_batch_docs: int = 64  # articles embedded and written per batch: bounds ingest memory
     # chunking
     chunk_chars: int = 700
@@ -101,7 +108,13 @@ class Settings:
 
     @property
     def models_path(self) -> Path:
-        return self.models_dir or self.home / "models"
+        """The embedder's exports: one per machine, like the reader's, unless a folder is named."""
+        return self.models_dir or self.cache_path / "models"
+
+    @property
+    def cache_path(self) -> Path:
+        """The machine-wide cache of ONNX exports, unless a folder is named."""
+        return self.cache_dir or default_cache()
 
     def with_(self, **changes) -> "Settings":
         """A copy with some fields changed; `None` values are ignored."""

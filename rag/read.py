@@ -172,7 +172,8 @@ def read(reader: Reader, evidence: Evidence, read_k: int, calibration: Calibrati
         best = to_article(groups[s.passage], texts[s.passage][1], s.start, s.end)
     features = features_of(reading, evidence, best)
     if verifier is not None:
-        features["verified"] = verifier.logits(asked, [best.candidate.quote])[0] if best else -20.0
+        features["verified"] = (verifier.logits(asked, [best.candidate.quote], [statement_before(groups, reading, best)])[0]
+                                if best else -20.0)
     elif calibration is not None and "verified" in calibration.features:
         raise ReaderError("the reader's calibration reads the verifier, and none is loaded: run `make verifier`")
     if calibration is None or best is None:
@@ -180,6 +181,13 @@ def read(reader: Reader, evidence: Evidence, read_k: int, calibration: Calibrati
     p_ans, p_ok = calibration.p_answerable(features), calibration.p_correct(features)
     best = replace(best, probability=p_ok)
     return Found(best, features, p_ans, p_ok, p_ok >= calibration.correct_threshold)
+
+
+def statement_before(groups: list[list[Candidate]], reading, best: Short) -> str | None:
+    """The statement before the best span's sentence in its passage (None when it opens the passage)."""
+    group = groups[reading.best.passage]
+    i = next(j for j, c in enumerate(group) if c is best.candidate)
+    return group[i - 1].quote if i else None
 
 
 def features_of(reading, evidence: Evidence, best: Short | None) -> dict:

@@ -136,19 +136,17 @@ class Reader:
     def __init__(self, weights: Path = WEIGHTS, card: Path = CARD, threads: int | None = None,
                  max_length: int | None = None, stride: int | None = None, model=None,
                  runtime: str = "auto", cache: Path | None = None):
-        import torch
-        from transformers import AutoTokenizer
+        from newsrag.rag.tokens import Tokens
 
         self.card = load_card(card)
         self.weights = weights
         self.max_length = max_length or self.card["max_length"]
         self.stride = stride or self.card["stride"]
-        self.tokenizer = AutoTokenizer.from_pretrained(base_model_path())
+        self.tokenizer = Tokens(base_model_path())
         self.threads = threads
         # bf16 as in training, where the CPU computes it natively (about 1.8x faster than fp32 there;
         # emulated bf16 would be slower, so other CPUs read in fp32)
-        self.bf16 = _native_bf16(torch)
-        self._torch = torch
+        self.bf16 = _native_bf16()
         self.runtime = "torch" if model is not None else RT.choose(runtime, self.bf16)
         self.cache = Path(cache) if cache else RT.default_cache()
         self.model, self.session = None, None
@@ -170,22 +168,18 @@ class Reader:
             return Reading((), float("inf"), ())
         tokens = self.tokenizer.tokenize(question)
         if len(tokens) > MAX_QUESTION_TOKENS:
-            question = self.tokenizer.convert_tokens_to_string(tokens[:MAX_QUESTION_TOKENS])
-        enc = self.tokenizer(
-            [question] * len(passages), list(passages), truncation="only_second", max_length=self.max_length,
-            stride=self.stride, return_overflowing_tokens=True, return_offsets_mapping=True, padding=True,
-            return_tensors="np",
-        )
+            question = self.tokenizer.tokens_to_string(tokens[:MAX_QUESTION_TOKENS])
+        enc = self.tokenizer.pairs([question] * len(passages), passages, self.max_length, "only_second", self.stride)
         start, end = self._logits(enc)
         spans: list[Span] = []
         no_answer = float("inf")
         best = [float("-inf")] * len(passages)
         for f in range(start.shape[0]):
-            p = int(enc["overflow_to_sample_mapping"][f])
+            p = enc.sample[f]
             null = float(start[f, 0] + end[f, 0])
             no_answer = min(no_answer, null)
             for s, e, score in _best_spans(start[f], end[f], enc.sequence_ids(f), top_k):
-                a, b = int(enc["offset_mapping"][f][s][0]), int(enc["offset_mapping"][f][e][1])
+                a, b = enc.offsets[f][s][0], enc.offsets[f][e][1]
                 text = passages[p][a:b]
                 if not text.strip():
                     continue
@@ -203,7 +197,8 @@ class Reader:
         if self.session is not None:
             start, end = self.session(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
             return start, end
-        torch = self._torch
+        import torch
+
         if self.threads:
             torch.set_num_threads(self.threads)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
@@ -214,7 +209,17 @@ class Reader:
         return start.numpy(), end.numpy()
 
 
-def _native_bf16(torch) -> bool:
+def _native_bf16() -> bool:
+    """Whether the CPU computes bf16 natively (AVX-512 BF16), read from /proc/cpuinfo where there is one
+    (no torch import for it), else asked of torch."""
+    try:
+        flags = [line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")]
+    except OSError:
+        flags = []
+    if flags:
+        return "avx512_bf16" in flags[0].split()
+    import torch
+
     check = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
     return bool(check and check())
 

@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from newsrag import settings as settings_module
 from newsrag.errors import InputError
 from newsrag.index.onnx_embed import write_atomically
 
@@ -31,7 +32,7 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 def default_cache() -> Path:
     """Where exported models go unless the settings say otherwise: the user's cache folder."""
-    return Path.home() / ".cache" / "newsrag"
+    return settings_module.default_cache()
 
 
 def choose(runtime: str, native_bf16: bool) -> str:

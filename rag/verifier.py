@@ -6,7 +6,9 @@ detail asked ("How much did Microsoft emit in 2019?" over a sentence about 2018)
 reads the question against the one sentence holding the reader's best span, as a pair, and was
 trained on exactly that decision (`eval/fit_verifier.py`, `make verifier`): the sentence that
 answers, against the sentence beside it that does not, the same question with one name swapped, and
-SQuAD 2.0's hand-written unanswerable questions.
+SQuAD 2.0's hand-written unanswerable questions. A verifier whose card says `"context": "before"` also
+reads the statement before the sentence (after it, behind a [SEP], so truncation cuts it first): what a
+sentence says through a pronoun ("These days, he coaches ...") names its subject there.
 
 It is the reader's encoder (its trained weights) with its own top layers and a one-logit head on
 [CLS]; only those ship (`rag/verifier.safetensors`, fp16), checked by the sha256 in
@@ -28,7 +30,13 @@ from newsrag.rag import runtime as RT
 
 WEIGHTS = R.HERE / "verifier.safetensors"
 CARD = R.HERE / "verifier.json"
-MAX_LENGTH = 128  # a question and one sentence
+MAX_LENGTH = 128  # a question and one sentence (and the statement before it)
+CONTEXTS = ("none", "before")
+
+
+def pair_text(sentence: str, before: str | None, sep: str = "[SEP]") -> str:
+    """The pair's second half for a verifier reading context: the sentence, then the one before it."""
+    return f"{sentence} {sep} {before}" if before else sentence
 
 
 @lru_cache(maxsize=1)
@@ -69,13 +77,10 @@ class Verifier:
     embeddings and lower layers are the reader's own modules; in onnx it is one exported graph of its own."""
 
     def __init__(self, reader: R.Reader, weights: Path = WEIGHTS, card: Path = CARD, threads: int | None = None):
-        import torch
-
         self.card = R.load_card(card)
         self.tokenizer = reader.tokenizer
         self.threads = threads
         self.bf16 = reader.bf16
-        self._torch = torch
         self.model, self.session = None, None
         _check(weights, self.card, reader)
         if reader.runtime == "onnx":
@@ -88,16 +93,26 @@ class Verifier:
         else:
             self.model = _load(weights, self.card, reader.model).eval()
 
-    def logits(self, question: str, sentences: Sequence[str]) -> list[float]:
-        """One logit per sentence: > 0 means the verifier reads it as answering the question."""
+    @property
+    def context(self) -> str:
+        """"before" where it was trained to read the statement before its sentence, else "none"."""
+        return self.card.get("context", "none")
+
+    def logits(self, question: str, sentences: Sequence[str],
+               before: Sequence[str | None] | None = None) -> list[float]:
+        """One logit per sentence: > 0 means the verifier reads it as answering the question. `before`:
+        the statement before each sentence (None where there is none), read only by a verifier
+        trained with it."""
         if not sentences:
             return []
-        enc = self.tokenizer([question] * len(sentences), list(sentences), truncation="longest_first",
-                             max_length=MAX_LENGTH, padding=True, return_tensors="np")
+        if self.context == "before" and before is not None:
+            sentences = [pair_text(s, b, self.tokenizer.sep_token) for s, b in zip(sentences, before)]
+        enc = self.tokenizer.pairs([question] * len(sentences), sentences, MAX_LENGTH, "longest_first")
         if self.session is not None:
             out = self.session(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])[0]
             return [float(x) for x in out]
-        torch = self._torch
+        import torch
+
         if self.threads:
             torch.set_num_threads(self.threads)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):

@@ -40,12 +40,15 @@ def models_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def _model_cache(models_dir):
-    """For the whole session, before any fixture loads a reader: exports go to the session's cache."""
-    from newsrag.rag import runtime
+    """For the whole session, before any fixture loads a reader: exports go to the session's cache. The
+    default embedder's export is made first, so no test's stderr depends on whether it ran first."""
+    from newsrag.index.onnx_embed import default_model_path, ensure_onnx
+    from newsrag import settings as settings_module
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NEWSRAG_CACHE_DIR", str(models_dir))
-        mp.setattr(runtime, "default_cache", lambda: models_dir)
+        mp.setattr(settings_module, "default_cache", lambda: models_dir)
+        ensure_onnx(models_dir / "onnx", default_model_path(), quantized=False)
         yield
 
 

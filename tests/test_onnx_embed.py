@@ -91,3 +91,24 @@ def test_an_empty_index_takes_any_backend_and_unknown_names_are_refused(tmp_path
     assert ChromaStore.open(Settings(home=tmp_path / "h2")).embed_backend == Settings().embed_backend
     with pytest.raises(BackendError, match="unknown embedding backend 'onnx'"):
         ChromaStore.open(settings.with_(embed_backend="onnx"))
+
+
+@pytest.mark.slow
+def test_torch_and_onnx_fp32_read_each_others_index(tmp_path, torch_embedder):
+    """The same fp32 model in torch or onnxruntime: an index one built is queried by the other, and the
+    nearest chunks are the same ones in the same order; int8 vectors stay apart."""
+    article = ARTICLES / sorted(p.name for p in ARTICLES.glob("*.txt"))[0]
+    built = Settings(home=tmp_path / "home", embed_backend="torch")
+    store = ChromaStore.open(built)
+    assert ingest([article], store, torch_embedder, built).chunks > 0
+    fp32 = built.with_(embed_backend="onnx-fp32")
+    onnx_store = ChromaStore.open(fp32)
+    assert onnx_store.embed_backend == "onnx-fp32"
+    onnx = make_embedder(fp32)
+    for question in ("What did Russia demand?", "When will the talks take place?", "Who is mentioned?"):
+        by_torch = store.chunks.query(query_embeddings=torch_embedder.encode([question]).tolist(), n_results=5)
+        by_onnx = onnx_store.chunks.query(query_embeddings=onnx.encode([question]).tolist(), n_results=5)
+        assert by_onnx["ids"] == by_torch["ids"]
+        np.testing.assert_allclose(by_onnx["distances"], by_torch["distances"], atol=1e-5)
+    with pytest.raises(BackendError, match="built with the torch embedding backend, not onnx-int8"):
+        ChromaStore.open(built.with_(embed_backend="onnx-int8"))

@@ -252,7 +252,7 @@ def test_training_uses_bf16_only_where_the_cpu_computes_it_natively(monkeypatch)
     from newsrag.eval.fit_reader import parse
 
     for native in (True, False):
-        monkeypatch.setattr(R, "_native_bf16", lambda torch, native=native: native)
+        monkeypatch.setattr(R, "_native_bf16", lambda native=native: native)
         assert parse([]).bf16 is native
         assert parse(["--bf16"]).bf16 is True and parse(["--no-bf16"]).bf16 is False
 

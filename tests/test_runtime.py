@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from newsrag.errors import InputError
+from newsrag.index.embedders import make_embedder
 from newsrag.rag import reader as R, runtime as RT, verifier as V
 from newsrag.rag.read import default_reader, reader_args
 from newsrag.settings import Settings
@@ -121,3 +122,63 @@ def test_the_onnx_verifier_reads_with_the_readers_embedding_tables():
     assert "encoder.embeddings.word_embeddings.weight" in tables  # 30,522 x 384 fp32: held once, by both
     assert all(verifier.session.shared[name] is value for name, value in tables.items())
     assert not V._trains_embeddings(V.WEIGHTS)
+
+
+def test_the_readers_tokenizer_cuts_the_same_windows_as_transformers():
+    """rag/tokens.py calls the `tokenizers` library as `transformers` does, without importing it (or torch):
+    the same ids, types, masks, offsets, windows and sequence ids; tokenizer.json's own padding to 128
+    never leaks in (it once padded every question to 128 tokens, and the reader cut them to 64)."""
+    from transformers import AutoTokenizer
+
+    from conftest import ARTICLES
+    from newsrag.rag.tokens import Tokens
+
+    hf, ours = AutoTokenizer.from_pretrained(R.base_model_path()), Tokens(R.base_model_path())
+    text = sorted(ARTICLES.glob("*.txt"))[0].read_text(encoding="utf-8")
+    questions = [QUESTION, "Naïve café “quotes” — 2019’s €5bn?", "why " * 80]
+    passages = [text[:4000], "Short.", text[500:900] + " [SEP] é ñ 🙂\ttab", *PASSAGES]
+    for q in questions:
+        assert ours.tokenize(q) == hf.tokenize(q) and "[PAD]" not in ours.tokenize(q)
+        assert ours.tokens_to_string(hf.tokenize(q)[:64]) == hf.convert_tokens_to_string(hf.tokenize(q)[:64])
+        want = hf([q] * len(passages), passages, truncation="only_second", max_length=256, stride=96,
+                  return_overflowing_tokens=True, return_offsets_mapping=True, padding=True, return_tensors="np")
+        got = ours.pairs([q] * len(passages), passages, 256, "only_second", 96)
+        assert len(got.sample) > len(passages)  # the long passage is cut into overlapping windows
+        for key in ("input_ids", "attention_mask", "token_type_ids"):
+            assert np.array_equal(got[key], want[key]), key
+        assert got.sample == [int(x) for x in want["overflow_to_sample_mapping"]]
+        assert got.offsets == [[tuple(o) for o in w] for w in want["offset_mapping"].tolist()]
+        assert all(got.sequence_ids(f) == want.sequence_ids(f) for f in range(len(got.sample)))
+        want = hf([q] * len(passages), passages, truncation="longest_first", max_length=V.MAX_LENGTH, padding=True,
+                  return_tensors="np")
+        got = ours.pairs([q] * len(passages), passages, V.MAX_LENGTH, "longest_first")
+        for key in ("input_ids", "attention_mask", "token_type_ids"):
+            assert np.array_equal(got[key], want[key]), key
+
+
+def test_answering_in_onnx_never_imports_torch(tmp_path: Path, models_dir):
+    """With the exports cached, a process that reads (reader, verifier) and encodes a question (onnx-fp32)
+    imports neither torch nor transformers: that import alone was most of a cold `newsrag ask`."""
+    import subprocess
+    import sys
+
+    V.Verifier(default_reader(None, None, "onnx"))  # the exports exist in the session's cache
+    make_embedder(Settings(models_dir=models_dir, embed_backend="onnx-fp32")).encode(["exported"])
+    code = """
+import sys
+from newsrag.index.embedders import make_embedder
+from newsrag.rag.read import default_reader, default_verifier, reader_args
+from newsrag.settings import Settings
+settings = Settings.from_env()
+reader, verifier = default_reader(*reader_args(settings)), default_verifier(*reader_args(settings))
+assert reader.runtime == "onnx" and verifier.session is not None
+assert reader.read("Who leads?", ["Wendy Sherman leads the delegation."]).best.text == "Wendy Sherman"
+assert verifier.logits("Who leads?", ["Wendy Sherman leads the delegation."])[0] > 0
+assert make_embedder(Settings.from_env()).encode(["Who leads?"]).shape == (1, 384)
+print(sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules))
+"""
+    env = {**os.environ, "NEWSRAG_HOME": str(tmp_path), "NEWSRAG_EMBED_BACKEND": "onnx-fp32",
+           "NEWSRAG_READER_RUNTIME": "onnx", "NEWSRAG_CACHE_DIR": str(models_dir)}
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout.strip().splitlines()[-1] == "[]"

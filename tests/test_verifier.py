@@ -34,6 +34,25 @@ def test_pairs_hold_the_answering_sentence_its_neighbour_and_hand_written_questi
     assert sum(label for *_, label in out) == counts["answers: a question with the sentence holding its answer"]
 
 
+def test_pairs_read_with_context_carry_the_statement_before_and_never_its_answer():
+    """`--context before`: each sentence then the one before it; a "beside" sentence whose predecessor holds
+    the answer would be a false "no", so it is never drawn."""
+    from newsrag.eval.fit_verifier import pairs
+
+    ctx = ("Bill Kirby swam for Australia at the 2000 Olympics. These days, he coaches swimmers in Western Australia. "
+           "Kirby says these days he would coach swimmers anywhere. Kirby also swam at the 1998 Commonwealth Games.")
+    question = "Where does Bill Kirby coach swimmers these days?"
+    rows = [(question, ctx, ctx.index("Western"), "Western Australia", "squad2-dev-even")]
+    out, _ = pairs(rows, swaps=0.0, rng=random.Random(0), context="before")
+    assert (question, "These days, he coaches swimmers in Western Australia. [SEP] "
+                      "Bill Kirby swam for Australia at the 2000 Olympics.", 1) in out
+    negatives = [text for q, text, label in out if label == 0]
+    assert negatives == ["Bill Kirby swam for Australia at the 2000 Olympics."]  # the first sentence: nothing before
+    plain, _ = pairs(rows, swaps=0.0, rng=random.Random(0))
+    assert (question, "Kirby says these days he would coach swimmers anywhere.", 0) in plain  # drawn without context
+    assert V.pair_text("S.", None) == "S." and V.pair_text("S.", "B.") == "S. [SEP] B."
+
+
 def test_answering_pairs_are_drawn_down_to_as_many_as_the_others():
     from newsrag.eval.fit_verifier import pairs
 
@@ -91,9 +110,9 @@ def test_the_verifier_holds_only_its_own_layers_and_leaves_the_reader_as_it_was(
     # the same logits as a verifier built whole, with its own copy of every layer
     whole = V.build_model()
     whole.load_state_dict(R.checked_state(V.WEIGHTS, R.load_card(V.CARD), "verifier"), strict=False)
-    enc = reader.tokenizer(["Who will lead the US delegation?"], passage, return_tensors="pt")
+    enc = reader.tokenizer.pairs(["Who will lead the US delegation?"], passage, V.MAX_LENGTH, "longest_first")
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=v.bf16):
-        alone = whole.eval()(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+        alone = whole.eval()(*(torch.from_numpy(enc[k]) for k in ("input_ids", "attention_mask", "token_type_ids")))
     assert v.logits("Who will lead the US delegation?", passage)[0] == pytest.approx(float(alone[0]), abs=1e-4)
 
 
@@ -139,3 +158,21 @@ def test_the_answering_sentence_scores_above_one_that_names_the_same_things(ques
     v = default_verifier()
     yes, no = v.logits(question, [answers, misses])
     assert yes > no
+
+
+@needs_weights
+def test_a_verifier_trained_with_context_reads_the_statement_before(tmp_path: Path):
+    """A card saying `"context": "before"` makes the verifier read each sentence with the one before it;
+    without one (the shipped card) the statement before is ignored."""
+    import json
+
+    card = json.loads(V.CARD.read_text(encoding="utf-8"))
+    (tmp_path / "verifier.json").write_text(json.dumps({**card, "context": "before"}), encoding="utf-8")
+    reader = R.Reader()
+    plain, with_context = V.Verifier(reader), V.Verifier(reader, V.WEIGHTS, tmp_path / "verifier.json")
+    assert (plain.context, with_context.context) == ("none", "before")
+    question, sentence, before = "Where does he coach?", "These days, he coaches in Perth.", "Bill Kirby swam."
+    assert plain.logits(question, [sentence], [before]) == plain.logits(question, [sentence])
+    assert with_context.logits(question, [sentence], [before]) == pytest.approx(
+        plain.logits(question, [V.pair_text(sentence, before)]), abs=1e-5)
+    assert with_context.logits(question, [sentence], [None]) == pytest.approx(plain.logits(question, [sentence]), abs=1e-5)
