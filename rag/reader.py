@@ -17,6 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
+from newsrag import settings as settings_module
 from newsrag.rag import runtime as RT
 
 HERE = Path(__file__).parent
@@ -148,7 +149,7 @@ class Reader:
         # emulated bf16 would be slower, so other CPUs read in fp32)
         self.bf16 = _native_bf16()
         self.runtime = "torch" if model is not None else RT.choose(runtime, self.bf16)
-        self.cache = Path(cache) if cache else RT.default_cache()
+        self.cache = Path(cache) if cache else settings_module.default_cache()  # read per call: tests point it elsewhere
         self.model, self.session = None, None
         if self.runtime == "onnx":
             self.bf16 = False

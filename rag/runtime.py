@@ -20,7 +20,6 @@ from typing import Callable
 
 import numpy as np
 
-from newsrag import settings as settings_module
 from newsrag.errors import InputError
 from newsrag.index.onnx_embed import write_atomically
 
@@ -28,11 +27,6 @@ RUNTIMES = ("auto", "onnx", "torch")
 FORMAT = "r1"  # bump when the export recipe changes, so files exported the old way are not reused
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def default_cache() -> Path:
-    """Where exported models go unless the settings say otherwise: the user's cache folder."""
-    return settings_module.default_cache()
 
 
 def choose(runtime: str, native_bf16: bool) -> str:

@@ -176,3 +176,21 @@ def test_a_verifier_trained_with_context_reads_the_statement_before(tmp_path: Pa
     assert with_context.logits(question, [sentence], [before]) == pytest.approx(
         plain.logits(question, [V.pair_text(sentence, before)]), abs=1e-5)
     assert with_context.logits(question, [sentence], [None]) == pytest.approx(plain.logits(question, [sentence]), abs=1e-5)
+
+
+@needs_weights
+def test_the_statement_before_is_the_one_just_before_the_best_sentence_in_its_passage(chain):
+    """What the chain hands a context verifier: the statement of the same passage that ends last before the
+    best span's sentence starts (None when that sentence opens its passage)."""
+    from newsrag.rag.read import joined, passages, statement_before, to_article
+
+    for question in ("Where will the US-Russia security talks be held?", "What did Russia demand?",
+                     "Who will lead the US delegation?"):
+        groups = passages(chain.evidence(question), chain.settings.read_k)
+        texts = [joined(g) for g in groups]
+        reading = chain.reader.read(question, [t for t, _ in texts])
+        s = reading.best
+        best = to_article(groups[s.passage], texts[s.passage][1], s.start, s.end)
+        before = statement_before(groups, reading, best)
+        earlier = [c for c in groups[s.passage] if c.source == best.candidate.source and c.end <= best.candidate.start]
+        assert before == (max(earlier, key=lambda c: c.end).quote if earlier else None)
